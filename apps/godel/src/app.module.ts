@@ -1,0 +1,20 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import type { GodelConfig } from '@godel/config';
+import { ConfigModule } from './config.module';
+import { ActorsController } from './http/actors.controller';
+import { HealthController } from './http/health.controller';
+import { ProblemFilter } from './http/problem.filter';
+import { RuntimeModule } from './runtime/runtime.module';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: GodelConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [ConfigModule.forRoot(config), RuntimeModule],
+      controllers: [HealthController, ActorsController],
+      providers: [{ provide: APP_FILTER, useClass: ProblemFilter }],
+    };
+  }
+}

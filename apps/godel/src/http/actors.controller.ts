@@ -1,0 +1,66 @@
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
+import { GodelError, formatActorId, actorId, type RuntimeStats } from '@godel/actors';
+import type { BuiltRuntime } from '../runtime/build-runtime';
+import { RUNTIME } from '../runtime/runtime.tokens';
+
+class InvalidRequestError extends GodelError {
+  readonly code = 'request.invalid';
+  readonly retryable = false;
+}
+
+interface SendBody {
+  type: string;
+  payload?: unknown;
+  /** Wait for the reply (after the actor's state committed). */
+  ask?: boolean;
+  timeoutMs?: number;
+}
+
+function validateSend(body: unknown): SendBody {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new InvalidRequestError('body must be a JSON object');
+  const b = body as Record<string, unknown>;
+  const allowed = new Set(['type', 'payload', 'ask', 'timeoutMs']);
+  for (const k of Object.keys(b)) if (!allowed.has(k)) throw new InvalidRequestError(`unknown field "${k}"`);
+  if (typeof b.type !== 'string' || !/^[A-Za-z0-9._:-]{1,64}$/.test(b.type)) throw new InvalidRequestError('type: 1-64 chars of [A-Za-z0-9._:-]');
+  if (b.ask !== undefined && typeof b.ask !== 'boolean') throw new InvalidRequestError('ask must be a boolean');
+  if (b.timeoutMs !== undefined && (!Number.isInteger(b.timeoutMs) || (b.timeoutMs as number) < 1 || (b.timeoutMs as number) > 60000)) {
+    throw new InvalidRequestError('timeoutMs must be an integer in [1, 60000]');
+  }
+  return b as unknown as SendBody;
+}
+
+@Controller('api/v1')
+export class ActorsController {
+  constructor(@Inject(RUNTIME) private readonly runtime: BuiltRuntime) {}
+
+  @Get('runtime')
+  stats(): RuntimeStats {
+    return this.runtime.system.stats();
+  }
+
+  @Post('actors/:kind/:key/messages')
+  @HttpCode(202)
+  async send(@Param('kind') kind: string, @Param('key') key: string, @Body() body: unknown): Promise<{ accepted: true; reply?: unknown }> {
+    const b = validateSend(body);
+    const to = formatActorId(actorId(kind, key));
+    if (b.ask) return { accepted: true, reply: await this.runtime.system.ask(to, b.type, b.payload ?? null, b.timeoutMs ?? 5000) };
+    await this.runtime.system.tell(to, b.type, b.payload ?? null);
+    return { accepted: true };
+  }
+
+  @Get('actors/:kind/:key')
+  async get(@Param('kind') kind: string, @Param('key') key: string): Promise<{ address: string; depth: number }> {
+    const to = formatActorId(actorId(kind, key));
+    return { address: to, depth: await this.runtime.system.depth(to) };
+  }
+
+  @Get('dead-letters')
+  async deadLetters(@Query('limit') limitRaw?: string): Promise<{ items: unknown[] }> {
+    const limit = limitRaw === undefined ? 50 : Number(limitRaw);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new InvalidRequestError('limit must be an integer in [1, 1000]');
+    const shards = this.runtime.system.shardCount;
+    const lists = await Promise.all(Array.from({ length: shards }, (_, s) => this.runtime.mailbox.listDeadLetters(s, limit)));
+    const items = lists.flat().sort((a, b) => b.at - a.at).slice(0, limit);
+    return { items };
+  }
+}

@@ -1,0 +1,43 @@
+import { ArgumentsHost, Catch, HttpException, type ExceptionFilter } from '@nestjs/common';
+
+interface HttpResponse {
+  setHeader(name: string, value: string): void;
+  status(code: number): { type(t: string): { send(body: unknown): void } };
+}
+
+const STATUS: Record<string, number> = {
+  'actor.invalid_id': 422,
+  'actor.unknown_kind': 404,
+  'message.too_large': 413,
+  'mailbox.full': 429,
+  'ask.timeout': 504,
+  'runtime.stopped': 503,
+  'storage.unavailable': 503,
+  'request.invalid': 422,
+  'actor.handler_failed': 500,
+};
+
+/** Maps domain errors (stable codes) to problem+json; the only place that knows HTTP statuses. */
+@Catch()
+export class ProblemFilter implements ExceptionFilter {
+  catch(err: unknown, host: ArgumentsHost): void {
+    const res = host.switchToHttp().getResponse<HttpResponse>();
+    let status = 500;
+    let code = 'internal';
+    let detail = 'internal error';
+    let retryable = false;
+    if (err instanceof HttpException) {
+      status = err.getStatus();
+      code = status === 404 ? 'route.not_found' : status === 413 ? 'request.too_large' : status === 400 ? 'request.invalid' : `http.${status}`;
+      detail = err.message;
+    } else if (typeof err === 'object' && err !== null && typeof (err as { code?: unknown }).code === 'string') {
+      const e = err as { code: string; message?: string; retryable?: boolean };
+      code = e.code;
+      status = STATUS[code] ?? 500;
+      detail = e.message ?? code;
+      retryable = e.retryable ?? false;
+    }
+    if (status === 429 || status === 503) res.setHeader('Retry-After', '1');
+    res.status(status).type('application/problem+json').send({ type: `urn:godel:${code}`, title: code, status, detail, code, retryable });
+  }
+}

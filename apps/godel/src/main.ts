@@ -1,0 +1,24 @@
+import 'reflect-metadata';
+import { ConsoleLogger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { loadConfig } from '@godel/config';
+import { AppModule } from './app.module';
+
+/** The Godel server: the API and the actor runtime (GODEL_ROLES). Needs REDIS_URL and DATABASE_URL. */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  if (!config.redisUrl || !config.databaseUrl) {
+    process.stderr.write('godel: set REDIS_URL and DATABASE_URL, or run `godel up` which starts local ones\n');
+    process.exit(2);
+  }
+  const app = await NestFactory.create(AppModule.forRoot(config), { logger: new ConsoleLogger({ json: true, colors: false, logLevels: ['error', 'warn', 'log'] }) });
+  app.enableShutdownHooks();
+  await app.listen(config.httpPort, '127.0.0.1');
+  const url = await app.getUrl();
+  process.stdout.write(`${JSON.stringify({ event: 'godel.ready', url, instance: config.instanceId, pid: process.pid })}\n`);
+}
+
+main().catch((err) => {
+  process.stderr.write(`godel: failed to start: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,81 @@
+import { randomBytes } from 'node:crypto';
+import { ActorSystem, type ActorDefinition } from '@godel/actors';
+import type { GodelConfig } from '@godel/config';
+import { PgStateStore } from '@godel/persistence';
+import { BullReminders, RedisKeys, RedisLeaseManager, RedisMailbox, RedisMembership, RedisReplyBus, withScripts } from '@godel/runtime-redis';
+import { Redis } from 'ioredis';
+import type { DataSource } from 'typeorm';
+
+export interface BuildRuntimeOptions {
+  redisUrl: string;
+  dataSource: DataSource;
+  keyPrefix: string;
+  runtime: GodelConfig['runtime'];
+  definitions: ActorDefinition[];
+  instanceId?: string;
+  hostShards?: boolean;
+  onEvent?: (type: string, data: Record<string, unknown>) => void;
+}
+
+export interface BuiltRuntime {
+  system: ActorSystem;
+  mailbox: RedisMailbox;
+  leases: RedisLeaseManager;
+  keys: RedisKeys;
+  redis: Redis;
+  /** Graceful: finishes turns in flight, releases leases, closes connections. */
+  close(timeoutMs?: number): Promise<void>;
+}
+
+export function newInstanceId(): string {
+  return `i-${randomBytes(5).toString('hex')}`;
+}
+
+/** Wires the framework-free ActorSystem to Redis (mailboxes, leases, replies, reminders) and PostgreSQL (state). */
+export function buildRuntime(o: BuildRuntimeOptions): BuiltRuntime {
+  const keys = new RedisKeys(o.keyPrefix);
+  // maxRetriesPerRequest: null — commands wait for a reconnect instead of failing after 20 tries;
+  // the runtime's own retries decide when to give up (BullMQ requires it too).
+  const redis = new Redis(o.redisUrl, { maxRetriesPerRequest: null, enableAutoPipelining: true, lazyConnect: false });
+  redis.on('error', () => undefined);
+  const scripted = withScripts(redis);
+  const mailbox = new RedisMailbox(scripted, keys, { limit: o.runtime.mailboxLimit });
+  const leases = new RedisLeaseManager(scripted, keys);
+  const replies = new RedisReplyBus(redis, keys);
+  const bullConnection = redis.duplicate({ maxRetriesPerRequest: null, enableAutoPipelining: false });
+  bullConnection.on('error', () => undefined);
+  const reminders = new BullReminders(bullConnection, keys, o.runtime.shardCount);
+  const system = new ActorSystem({
+    instanceId: o.instanceId ?? newInstanceId(),
+    shardCount: o.runtime.shardCount,
+    leaseTtlMs: o.runtime.leaseTtlMs,
+    maxInFlight: o.runtime.maxInFlight,
+    idleTimeoutMs: o.runtime.idleTimeoutMs,
+    maxMessageBytes: o.runtime.maxMessageBytes,
+    mailbox,
+    leases,
+    membership: new RedisMembership(scripted, keys),
+    store: new PgStateStore(o.dataSource),
+    replies,
+    reminders,
+    definitions: o.definitions,
+    onEvent: o.onEvent,
+    hostShards: o.hostShards,
+  });
+  if (o.hostShards !== false) reminders.startWorker(mailbox);
+  return {
+    system,
+    mailbox,
+    leases,
+    keys,
+    redis,
+    async close(timeoutMs = 10000) {
+      await system.stop(timeoutMs);
+      await reminders.close();
+      await replies.close();
+      await mailbox.close();
+      bullConnection.disconnect();
+      redis.disconnect();
+    },
+  };
+}

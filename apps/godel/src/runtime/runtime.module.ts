@@ -1,0 +1,74 @@
+import { Inject, Logger, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { ActorDefinition } from '@godel/actors';
+import type { GodelConfig } from '@godel/config';
+import { openDatabase } from '@godel/persistence';
+import { counterActor } from '@godel/testing';
+import type { DataSource } from 'typeorm';
+import { buildRuntime, newInstanceId, type BuiltRuntime } from './build-runtime';
+import { ACTOR_DEFINITIONS, DATA_SOURCE, GODEL_CONFIG, RUNTIME } from './runtime.tokens';
+
+/** Events worth a log line; the rest are counted by metrics (a later issue) and kept quiet. */
+const LOGGED = new Set([
+  'shard.acquired',
+  'shard.released',
+  'shard.lost',
+  'shard.fence_failed',
+  'shard.takeover_failed',
+  'message.dead_lettered',
+  'actor.activation_failed',
+  'actor.effects_failed',
+  'runtime.lease_round_failed',
+  'runtime.read_failed',
+]);
+
+/**
+ * Wires the actor runtime into the Nest app. The runtime hosts shards only in the `runtime` role;
+ * an `api`-only instance still sends messages and asks. Shutdown is graceful (Nest shutdown hooks):
+ * the turn in flight finishes, leases are released, another instance takes over without redelivery.
+ */
+@Module({
+  providers: [
+    {
+      provide: DATA_SOURCE,
+      inject: [GODEL_CONFIG],
+      useFactory: (config: GodelConfig) => openDatabase({ url: config.databaseUrl!, schema: config.dbSchema }),
+    },
+    // The counter is the runtime's reference actor (demo, failover tests, benchmark).
+    { provide: ACTOR_DEFINITIONS, useValue: [counterActor] },
+    {
+      provide: RUNTIME,
+      inject: [GODEL_CONFIG, DATA_SOURCE, ACTOR_DEFINITIONS],
+      useFactory: (config: GodelConfig, ds: DataSource, defs: ActorDefinition[]) => {
+        const log = new Logger('runtime');
+        return buildRuntime({
+          redisUrl: config.redisUrl!,
+          dataSource: ds,
+          keyPrefix: config.keyPrefix,
+          runtime: config.runtime,
+          definitions: defs,
+          instanceId: config.instanceId ?? newInstanceId(),
+          hostShards: config.roles.includes('runtime'),
+          onEvent: (type, data) => {
+            if (LOGGED.has(type)) log.log(JSON.stringify({ event: type, ...data, at: Date.now() }));
+          },
+        });
+      },
+    },
+  ],
+  exports: [RUNTIME, DATA_SOURCE],
+})
+export class RuntimeModule implements OnApplicationBootstrap, OnApplicationShutdown {
+  constructor(
+    @Inject(RUNTIME) private readonly runtime: BuiltRuntime,
+    @Inject(DATA_SOURCE) private readonly ds: DataSource,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.runtime.system.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.runtime.close();
+    if (this.ds.isInitialized) await this.ds.destroy();
+  }
+}

@@ -1,0 +1,4 @@
+export const RUNTIME = Symbol('GODEL_RUNTIME');
+export const GODEL_CONFIG = Symbol('GODEL_CONFIG');
+export const DATA_SOURCE = Symbol('GODEL_DATA_SOURCE');
+export const ACTOR_DEFINITIONS = Symbol('GODEL_ACTOR_DEFINITIONS');

@@ -1,0 +1,41 @@
+import type { ActorId } from './actor-id';
+import type { Envelope, Message } from './envelope';
+import type { SupervisorStrategy } from './supervision/strategy';
+
+/** What a handler may do besides returning the new state. Effects run only after the state commits. */
+export interface ActorContext {
+  readonly self: ActorId;
+  readonly selfAddress: string;
+  /** Fencing epoch of the shard lease this activation runs under. */
+  readonly epoch: number;
+  readonly envelope: Envelope;
+  /** Sent after the turn's state is committed, with a deterministic id (a resend is deduplicated). */
+  tell(to: ActorId | string, type: string, payload: unknown): void;
+  /** Answer to an ask; ignored for a tell. */
+  reply(value: unknown): void;
+  /** Durable: survives restarts and failover (BullMQ delayed job). Rescheduling the same name replaces it. */
+  scheduleReminder(name: string, delayMs: number, payload?: unknown): void;
+  cancelReminder(name: string): void;
+  /** Dies with the activation: sends `type` to self after `delayMs` unless the actor passivates first. */
+  startTimer(name: string, delayMs: number, type: string, payload?: unknown): void;
+  now(): number;
+}
+
+/** One kind of actor: its state type, initial state and turn function. Registered once per runtime. */
+export interface ActorDefinition<S = any> {
+  readonly kind: string;
+  initialState(id: ActorId): S;
+  /** One turn: returns the next state. Throwing hands the failure to the supervisor strategy. */
+  receive(state: S, message: Message, ctx: ActorContext): S | Promise<S>;
+  /** Per-kind supervision; the runtime's default restarts with backoff. */
+  supervisor?: SupervisorStrategy;
+  /** Attempts of one message before it goes to the dead-letter stream (poison message). Default 3. */
+  maxAttempts?: number;
+  /** Passivate after this much idle time (default: runtime config). */
+  idleTimeoutMs?: number;
+}
+
+export type Effect =
+  | { kind: 'tell'; to: string; type: string; payload: unknown; id: string }
+  | { kind: 'reminder.schedule'; name: string; dueAt: number; payload: unknown }
+  | { kind: 'reminder.cancel'; name: string };

@@ -1,0 +1,54 @@
+export { GodelError, hasErrorCode } from './errors/godel-error';
+export {
+  InvalidActorIdError,
+  UnknownActorKindError,
+  MailboxFullError,
+  MessageTooLargeError,
+  MalformedEnvelopeError,
+  AskTimeoutError,
+  StaleEpochError,
+  StorageUnavailableError,
+  HandlerError,
+  RuntimeStoppedError,
+  RemoteError,
+} from './errors/runtime-errors';
+export { actorId, parseActorId, formatActorId, affinityOf } from './actor-id';
+export type { ActorId } from './actor-id';
+export { fnv1a, shardOf, shardOfKey, rendezvousOwner, compareStreamIds } from './shard';
+export type { ShardId } from './shard';
+export { encodeEnvelope, decodeEnvelope, makeEnvelope, newMessageId } from './envelope';
+export type { Envelope, Message } from './envelope';
+export type { ActorContext, ActorDefinition, Effect } from './behavior';
+export type {
+  MailboxEntry,
+  DeadLetter,
+  AckItem,
+  MailboxTransport,
+  Lease,
+  LeaseManager,
+  Membership,
+  StoredState,
+  StateWrite,
+  StateStore,
+  ReminderService,
+  Reply,
+  ReplyBus,
+} from './ports';
+export { ActorSystem } from './runtime/actor-system';
+export type { ActorSystemOptions, RuntimeStats } from './runtime/actor-system';
+export { Batcher } from './runtime/batcher';
+// supervision
+export { systemClock, FakeClock } from './supervision/clock';
+export type { Clock, TimerHandle } from './supervision/clock';
+export { defaultDecider } from './supervision/directive';
+export type { Directive, Decider } from './supervision/directive';
+export { backoffDelay, defaultBackoff } from './supervision/backoff';
+export type { BackoffPolicy } from './supervision/backoff';
+export { RestartWindow, defaultIntensity } from './supervision/restart-intensity';
+export type { RestartIntensity } from './supervision/restart-intensity';
+export { SupervisorStrategy, RESTART_INTENSITY_EXCEEDED } from './supervision/strategy';
+export type { SupervisionDecision, SupervisorStrategyOptions } from './supervision/strategy';
+export { OneForOneStrategy } from './supervision/one-for-one';
+export { OneForAllStrategy } from './supervision/one-for-all';
+export { RestForOneStrategy } from './supervision/rest-for-one';
+export { Supervisor } from './supervision/supervisor';

@@ -1,0 +1,85 @@
+/**
+ * The only reader of process.env. Everything else receives a typed GodelConfig.
+ * Values are read when loadConfig() is called, never at import time.
+ */
+export interface GodelConfig {
+  /** Redis URL; undefined when the caller should start or find a local one. */
+  redisUrl?: string;
+  /** PostgreSQL URL; undefined when the caller should start an embedded one. */
+  databaseUrl?: string;
+  /** Prefix of every Redis key and BullMQ queue of this deployment (lets tests share one Redis). */
+  keyPrefix: string;
+  /** PostgreSQL schema holding Godel's tables. */
+  dbSchema: string;
+  instanceId?: string;
+  roles: Array<'api' | 'runtime'>;
+  httpPort: number;
+  runtime: {
+    shardCount: number;
+    leaseTtlMs: number;
+    mailboxLimit: number;
+    maxMessageBytes: number;
+    idleTimeoutMs: number;
+    maxInFlight: number;
+  };
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** Folder for local state (embedded PostgreSQL data, private Redis). */
+  homeDir: string;
+}
+
+export class ConfigError extends Error {
+  readonly code = 'config.invalid';
+  readonly retryable = false;
+}
+
+type Env = Record<string, string | undefined>;
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new ConfigError(`${name} must be an integer in [${min}, ${max}], got "${raw}"`);
+  }
+  return n;
+}
+
+function name(env: Env, key: string, fallback: string): string {
+  const raw = env[key] ?? fallback;
+  if (!/^[a-z][a-z0-9_]{0,40}$/.test(raw)) {
+    throw new ConfigError(`${key} must match [a-z][a-z0-9_]{0,40}, got "${raw}"`);
+  }
+  return raw;
+}
+
+export function loadConfig(env: Env = process.env, overrides: Partial<GodelConfig> = {}): GodelConfig {
+  const roles = (env.GODEL_ROLES ?? 'api,runtime').split(',').map((r) => r.trim()).filter(Boolean);
+  for (const r of roles) {
+    if (r !== 'api' && r !== 'runtime') throw new ConfigError(`GODEL_ROLES: unknown role "${r}" (api, runtime)`);
+  }
+  const level = env.GODEL_LOG_LEVEL ?? 'info';
+  if (!['debug', 'info', 'warn', 'error'].includes(level)) {
+    throw new ConfigError(`GODEL_LOG_LEVEL must be debug|info|warn|error, got "${level}"`);
+  }
+  const config: GodelConfig = {
+    redisUrl: env.REDIS_URL || undefined,
+    databaseUrl: env.DATABASE_URL || undefined,
+    keyPrefix: name(env, 'GODEL_KEY_PREFIX', 'godel'),
+    dbSchema: name(env, 'GODEL_DB_SCHEMA', 'godel'),
+    instanceId: env.GODEL_INSTANCE_ID || undefined,
+    roles: roles as GodelConfig['roles'],
+    httpPort: int(env, 'GODEL_PORT', 7373, 0, 65535),
+    runtime: {
+      shardCount: int(env, 'GODEL_SHARDS', 64, 1, 4096),
+      leaseTtlMs: int(env, 'GODEL_LEASE_TTL_MS', 2000, 200, 120000),
+      mailboxLimit: int(env, 'GODEL_MAILBOX_LIMIT', 10000, 1, 10_000_000),
+      maxMessageBytes: int(env, 'GODEL_MAX_MESSAGE_BYTES', 256 * 1024, 256, 64 * 1024 * 1024),
+      idleTimeoutMs: int(env, 'GODEL_IDLE_TIMEOUT_MS', 60000, 100, 86_400_000),
+      maxInFlight: int(env, 'GODEL_MAX_IN_FLIGHT', 5000, 10, 1_000_000),
+    },
+    logLevel: level as GodelConfig['logLevel'],
+    // PostgreSQL refuses to run as root and its own user cannot enter /root: root gets /var/lib/godel.
+    homeDir: env.GODEL_HOME || (process.getuid?.() === 0 ? '/var/lib/godel' : `${env.HOME ?? '/tmp'}/.godel`),
+  };
+  return { ...config, ...overrides, runtime: { ...config.runtime, ...(overrides.runtime ?? {}) } };
+}

@@ -1,0 +1,12 @@
+export { loadConfig, ConfigError } from './godel-config';
+export type { GodelConfig } from './godel-config';
+export {
+  ensureRedis,
+  checkRedisUrl,
+  ensurePostgres,
+  checkPostgresUrl,
+  LocalServiceError,
+  isLocalServiceError,
+  redactUrl,
+} from './local-services';
+export type { LocalService, EnsureRedisOptions, EnsurePostgresOptions, LogFn, LocalServiceErrorCode } from './local-services';

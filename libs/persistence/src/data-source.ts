@@ -1,0 +1,44 @@
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { ActorStateEntity } from './entities/actor-state.entity';
+import { ShardFenceEntity, ShardLeaseLogEntity } from './entities/shard-fence.entity';
+import { ActorRuntime1764115200000 } from './migrations/1764115200000-actor-runtime';
+
+export const ENTITIES = [ActorStateEntity, ShardFenceEntity, ShardLeaseLogEntity];
+export const MIGRATIONS = [ActorRuntime1764115200000];
+
+export interface DatabaseOptions {
+  url: string;
+  schema: string;
+  poolSize?: number;
+  /** Run pending migrations on open (default true). Never `synchronize`. */
+  migrate?: boolean;
+}
+
+/**
+ * Opens Godel's database: creates the schema if missing, pins the pool's search_path to it and runs
+ * the migrations. Tables are only ever created by migrations.
+ */
+export async function openDatabase(o: DatabaseOptions): Promise<DataSource> {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(o.schema)) throw new Error(`invalid schema name "${o.schema}"`);
+  const boot = new Client({ connectionString: o.url, connectionTimeoutMillis: 5000 });
+  await boot.connect();
+  try {
+    await boot.query(`CREATE SCHEMA IF NOT EXISTS ${o.schema}`);
+  } finally {
+    await boot.end();
+  }
+  const ds = new DataSource({
+    type: 'postgres',
+    url: o.url,
+    schema: o.schema,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'typeorm_migrations',
+    synchronize: false,
+    extra: { max: o.poolSize ?? 10, options: `-c search_path=${o.schema}`, connectionTimeoutMillis: 5000 },
+  });
+  await ds.initialize();
+  if (o.migrate !== false) await ds.runMigrations({ transaction: 'each' });
+  return ds;
+}

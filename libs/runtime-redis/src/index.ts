@@ -1,0 +1,10 @@
+export { RedisKeys, GROUP } from './keys';
+export { withScripts } from './scripts';
+export type { ScriptedRedis } from './scripts';
+export { RedisMailbox } from './redis-mailbox';
+export type { RedisMailboxOptions } from './redis-mailbox';
+export { RedisLeaseManager } from './redis-lease-manager';
+export { RedisMembership } from './redis-membership';
+export { RedisReplyBus } from './redis-reply-bus';
+export { BullReminders } from './bullmq-reminders';
+export type { ReminderJob } from './bullmq-reminders';

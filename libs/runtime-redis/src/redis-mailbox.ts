@@ -1,0 +1,140 @@
+import {
+  MailboxFullError,
+  StaleEpochError,
+  decodeEnvelope,
+  encodeEnvelope,
+  type AckItem,
+  type DeadLetter,
+  type Envelope,
+  type MailboxEntry,
+  type MailboxTransport,
+} from '@godel/actors';
+import type { Redis } from 'ioredis';
+import { GROUP, type RedisKeys } from './keys';
+import type { ScriptedRedis } from './scripts';
+
+export interface RedisMailboxOptions {
+  /** Messages waiting per actor before send() fails with mailbox.full. */
+  limit: number;
+  /** How long a delivered envelope id is remembered for deduplication. */
+  dedupeTtlMs?: number;
+  deadLetterMaxLen?: number;
+}
+
+type RawEntry = [string, string[] | null | false];
+
+/**
+ * Mailboxes in Redis Streams: one stream per shard, one consumer group, one consumer (the lease
+ * holder). Per-actor FIFO follows from stream order and one reader per shard. Depth per actor is a
+ * hash counter kept by the same scripts that add and acknowledge, so it is exact.
+ */
+export class RedisMailbox implements MailboxTransport {
+  private blocking?: Redis;
+
+  constructor(
+    private readonly redis: ScriptedRedis,
+    private readonly keys: RedisKeys,
+    private readonly opts: RedisMailboxOptions,
+  ) {}
+
+  async send(env: Envelope, shard: number, o: { dedupe?: boolean } = {}): Promise<boolean> {
+    const ttl = o.dedupe ? (this.opts.dedupeTtlMs ?? 24 * 3600 * 1000) : 0;
+    const r = await this.redis.sendMessage(
+      this.keys.mailbox(shard),
+      this.keys.depth(shard),
+      this.keys.seen(shard, env.id),
+      env.to,
+      this.opts.limit,
+      encodeEnvelope(env),
+      ttl,
+    );
+    if (r === -1 || r === '-1') throw new MailboxFullError(env.to, this.opts.limit);
+    return r !== 0 && r !== '0';
+  }
+
+  async depth(actor: string, shard: number): Promise<number> {
+    return Number((await this.redis.hget(this.keys.depth(shard), actor)) ?? 0);
+  }
+
+  async takeOver(shard: number, consumer: string, epoch: number): Promise<{ lastDeliveredId: string }> {
+    const r = await this.redis.takeOverMailbox(this.keys.lease(shard), this.keys.mailbox(shard), GROUP, consumer, epoch);
+    if (r === -1) throw new StaleEpochError(shard, epoch, 'mailbox takeover');
+    const [, last] = r as [number, string];
+    return { lastDeliveredId: String(last) };
+  }
+
+  readPending(shard: number, consumer: string, epoch: number, afterId: string, count: number): Promise<MailboxEntry[]> {
+    return this.read(shard, consumer, epoch, count, afterId);
+  }
+
+  readNew(shard: number, consumer: string, epoch: number, count: number): Promise<MailboxEntry[]> {
+    return this.read(shard, consumer, epoch, count, '>');
+  }
+
+  private async read(shard: number, consumer: string, epoch: number, count: number, from: string): Promise<MailboxEntry[]> {
+    const r = await this.redis.readMailbox(this.keys.lease(shard), this.keys.mailbox(shard), GROUP, consumer, epoch, count, from);
+    if (r === -1) throw new StaleEpochError(shard, epoch, 'mailbox read');
+    return (r as RawEntry[]).map(([streamId, fields]) => toEntry(shard, streamId, fields));
+  }
+
+  async waitForEntries(after: Map<number, string>, blockMs: number): Promise<number[]> {
+    if (after.size === 0) return [];
+    this.blocking ??= this.redis.duplicate();
+    const keys = [...after.keys()].map((s) => this.keys.mailbox(s));
+    const ids = [...after.values()];
+    const r = (await this.blocking.xread('COUNT', 1, 'BLOCK', blockMs, 'STREAMS', ...keys, ...ids)) as unknown;
+    if (!r) return [];
+    const names: string[] = Array.isArray(r) ? (r as Array<[string, unknown]>).map((x) => String(x[0])) : Object.keys(r as object);
+    return names.map((k) => this.keys.shardFromKey(k));
+  }
+
+  async ack(shard: number, epoch: number, items: AckItem[]): Promise<void> {
+    if (items.length === 0) return;
+    const args: string[] = [];
+    for (const i of items) args.push(i.streamId, i.actor, i.deadLetter ? JSON.stringify(i.deadLetter) : '');
+    const r = await this.redis.ackMessages(
+      this.keys.lease(shard),
+      this.keys.mailbox(shard),
+      this.keys.depth(shard),
+      this.keys.deadLetters(shard),
+      GROUP,
+      epoch,
+      this.opts.deadLetterMaxLen ?? 10000,
+      ...args,
+    );
+    if (r === -1) throw new StaleEpochError(shard, epoch, 'ack');
+  }
+
+  async listDeadLetters(shard: number, count: number): Promise<DeadLetter[]> {
+    const rows = (await this.redis.xrevrange(this.keys.deadLetters(shard), '+', '-', 'COUNT', count)) as Array<[string, string[]]>;
+    const out: DeadLetter[] = [];
+    for (const [, fields] of rows) {
+      const d = fields[fields.indexOf('d') + 1];
+      try {
+        out.push(JSON.parse(d) as DeadLetter);
+      } catch {
+        // skip an entry that is not ours
+      }
+    }
+    return out;
+  }
+
+  async close(): Promise<void> {
+    this.blocking?.disconnect();
+    this.blocking = undefined;
+  }
+}
+
+function toEntry(shard: number, streamId: string, fields: string[] | null | false): MailboxEntry {
+  if (!fields) return { streamId, shard, actor: '', malformed: 'entry was deleted' };
+  const f: Record<string, string> = {};
+  for (let i = 0; i + 1 < fields.length; i += 2) f[String(fields[i])] = String(fields[i + 1]);
+  const actor = f.a ?? '';
+  try {
+    const envelope = decodeEnvelope(f.e);
+    if (actor && envelope.to !== actor) return { streamId, shard, actor, malformed: `envelope addressed to ${envelope.to}, entry to ${actor}` };
+    return { streamId, shard, actor: envelope.to, envelope };
+  } catch (err) {
+    return { streamId, shard, actor, malformed: (err as Error).message };
+  }
+}

@@ -1,0 +1,23 @@
+export { createTestEnv } from './test-env';
+export type { TestEnv } from './test-env';
+export { counterActor } from './counter-actor';
+export type { CounterState, CounterMessage } from './counter-actor';
+export { startScriptedModel } from './scripted-model/scripted-model-server';
+export type { ScriptedModel, ScriptedModelOptions, RecordedRequest } from './scripted-model/scripted-model-server';
+export { loadScript, parseScriptText } from './scripted-model/load-script';
+export { ScriptValidationError } from './scripted-model/script-validation';
+export { SCRIPTED_MODEL_IDENTITY } from './scripted-model/openai-wire';
+export { SCRIPT_MARKER } from './scripted-model/script-player';
+export type {
+  Script,
+  ScriptBook,
+  ScriptSource,
+  Step,
+  TextStep,
+  ToolCallsStep,
+  ErrorStep,
+  StepFunction,
+  StepRequest,
+  ToolCallSpec,
+  UsageSpec,
+} from './scripted-model/script';
