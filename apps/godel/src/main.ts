@@ -12,7 +12,21 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const app = await NestFactory.create(AppModule.forRoot(config), { logger: new ConsoleLogger({ json: true, colors: false, logLevels: ['error', 'warn', 'log'] }) });
-  app.enableShutdownHooks();
+  // Graceful shutdown on SIGTERM/SIGINT: finish turns in flight, release leases, then exit 0.
+  let closing = false;
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(signal, () => {
+      if (closing) return;
+      closing = true;
+      app
+        .close()
+        .then(() => process.exit(0))
+        .catch((err) => {
+          process.stderr.write(`godel: shutdown failed: ${String(err)}\n`);
+          process.exit(1);
+        });
+    });
+  }
   await app.listen(config.httpPort, '127.0.0.1');
   const url = await app.getUrl();
   process.stdout.write(`${JSON.stringify({ event: 'godel.ready', url, instance: config.instanceId, pid: process.pid })}\n`);

@@ -83,3 +83,10 @@ export function loadConfig(env: Env = process.env, overrides: Partial<GodelConfi
   };
   return { ...config, ...overrides, runtime: { ...config.runtime, ...(overrides.runtime ?? {}) } };
 }
+
+/** A copy of the process environment, for starting child processes (libs/config is the only env reader). */
+export function inheritedEnv(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) out[k] = v;
+  return out;
+}

@@ -1,4 +1,4 @@
-export { loadConfig, ConfigError } from './godel-config';
+export { loadConfig, ConfigError, inheritedEnv } from './godel-config';
 export type { GodelConfig } from './godel-config';
 export {
   ensureRedis,

@@ -21,3 +21,5 @@ export type {
   ToolCallSpec,
   UsageSpec,
 } from './scripted-model/script';
+export { GodelCluster } from './godel-cluster';
+export type { ClusterMember, GodelClusterOptions } from './godel-cluster';
