@@ -1,0 +1,235 @@
+/**
+ * npm run bench:actors — the actor runtime's numbers on this machine.
+ * The runtime under test is the real compiled server in child processes (GodelCluster); this
+ * process only sends, measures and checks. Prints a table and writes bench/results/actors.json.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseActorId, shardOf } from '@godel/actors';
+import { counterActor, createTestEnv, GodelCluster, type CounterState, type TestEnv } from '@godel/testing';
+import { openDatabase } from '@godel/persistence';
+import { Redis } from 'ioredis';
+import { buildRuntime, type BuiltRuntime } from '../apps/godel/src/runtime/build-runtime';
+
+const SHARDS = 64;
+const LEASE_TTL_MS = 2000;
+
+function pct(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function rawRedis(url: string, prefix: string, total = 60000): Promise<number> {
+  const redis = new Redis(url);
+  const key = `${prefix}:raw`;
+  await redis.xgroup('CREATE', key, 'g', '0', 'MKSTREAM');
+  const payload = JSON.stringify({ id: 'x', to: 'counter/1', type: 'inc', payload: { by: 1 }, sentAt: Date.now() });
+  const t0 = performance.now();
+  let moved = 0;
+  while (moved < total) {
+    const p = redis.pipeline();
+    for (let i = 0; i < 100; i++) p.xadd(key, '*', 'a', 'counter/1', 'e', payload);
+    await p.exec();
+    const r = (await redis.xreadgroup('GROUP', 'g', 'c', 'COUNT', 100, 'STREAMS', key, '>')) as Array<[string, Array<[string, string[]]>]>;
+    const ids = r[0][1].map(([id]) => id);
+    await redis.xack(key, 'g', ...ids);
+    moved += ids.length;
+  }
+  const rate = moved / ((performance.now() - t0) / 1000);
+  await redis.del(key);
+  redis.disconnect();
+  return rate;
+}
+
+async function sumCounts(env: TestEnv, like: string): Promise<number> {
+  const r = await env.dataSource.query(`SELECT coalesce(sum((state->>'count')::bigint), 0) AS n FROM actor_state WHERE id LIKE $1`, [like]);
+  return Number(r[0].n);
+}
+
+async function throughput(env: TestEnv, sender: BuiltRuntime, actors = 1000, total = 60000): Promise<number> {
+  const ids = Array.from({ length: actors }, (_, i) => `counter/tp-${i}`);
+  const t0 = performance.now();
+  let sent = 0;
+  const window = 2000;
+  const inflight = new Set<Promise<void>>();
+  while (sent < total) {
+    const p: Promise<void> = sender.system.tell(ids[sent % actors], 'inc', { by: 1 }).then(() => void inflight.delete(p));
+    inflight.add(p);
+    sent++;
+    if (inflight.size >= window) await Promise.race(inflight);
+  }
+  await Promise.all(inflight);
+  while ((await sumCounts(env, 'counter/tp-%')) < total) await sleep(20);
+  return total / ((performance.now() - t0) / 1000);
+}
+
+async function latency(sender: BuiltRuntime, rate = 2000, seconds = 6, actors = 1000): Promise<{ p50: number; p99: number; n: number }> {
+  const ids = Array.from({ length: actors }, (_, i) => `counter/lat-${i}`);
+  const samples: number[] = [];
+  const pending: Array<Promise<void>> = [];
+  const tickMs = 5;
+  const t0 = performance.now();
+  let sent = 0;
+  while (performance.now() - t0 < seconds * 1000) {
+    const due = Math.floor(((performance.now() - t0) / 1000) * rate);
+    for (; sent < due; sent++) {
+      const start = performance.now();
+      pending.push(
+        sender.system.ask(ids[sent % actors], 'inc', { by: 1 }, 10000).then(() => {
+          samples.push(performance.now() - start);
+        }),
+      );
+    }
+    await sleep(tickMs);
+  }
+  await Promise.all(pending);
+  // the first second warms activations up; measure the steady state
+  const steady = samples.slice(Math.floor(samples.length / seconds));
+  steady.sort((a, b) => a - b);
+  return { p50: pct(steady, 50), p99: pct(steady, 99), n: steady.length };
+}
+
+async function activations(sender: BuiltRuntime, n = 10000): Promise<number> {
+  const t0 = performance.now();
+  const all: Array<Promise<unknown>> = [];
+  for (let i = 0; i < n; i++) all.push(sender.system.ask(`counter/act-${i}`, 'inc', { by: 1 }, 60000));
+  await Promise.all(all);
+  return n / ((performance.now() - t0) / 1000);
+}
+
+async function failover(env: TestEnv, kills = 20): Promise<{ p50: number; p99: number; max: number; kills: number; lost: number; duplicated: number; accepted: number }> {
+  const cluster = new GodelCluster({
+    redisUrl: env.redisUrl,
+    databaseUrl: env.databaseUrl,
+    keyPrefix: `${env.keyPrefix}f`,
+    schema: `${env.schema}f`,
+    env: { GODEL_SHARDS: String(SHARDS), GODEL_LEASE_TTL_MS: String(LEASE_TTL_MS) },
+  });
+  const fenv = { ...env, keyPrefix: `${env.keyPrefix}f` };
+  const ds = await openDatabase({ url: env.databaseUrl, schema: `${env.schema}f` });
+  const sender = buildRuntime({ redisUrl: env.redisUrl, dataSource: ds, keyPrefix: fenv.keyPrefix, runtime: { ...env.config.runtime, shardCount: SHARDS }, definitions: [counterActor], hostShards: false });
+  await sender.system.start();
+  await Promise.all([cluster.start('a'), cluster.start('b'), cluster.start('c')]);
+  const counters = Array.from({ length: 64 }, (_, i) => `counter/fo-${i}`);
+  const accepted = new Map(counters.map((c) => [c, 0]));
+  let sending = true;
+  const stream = (async () => {
+    while (sending) {
+      await Promise.all(counters.map((c) => sender.system.tell(c, 'inc', {}).then(() => accepted.set(c, accepted.get(c)! + 1))));
+      await sleep(50);
+    }
+  })();
+  const times: number[] = [];
+  let spare = 0;
+  for (let k = 0; k < kills; k++) {
+    await sleep(300);
+    const owners = new Map<number, { owner: string; epoch: number }>();
+    for (let s = 0; s < SHARDS; s++) {
+      const h = await sender.leases.holder(s);
+      if (h) owners.set(s, { owner: h.owner, epoch: h.epoch });
+    }
+    const counts = new Map<string, number>();
+    for (const { owner } of owners.values()) counts.set(owner, (counts.get(owner) ?? 0) + 1);
+    const victimId = [...counts.entries()].sort((a, b) => b[1] - a[1])[0][0];
+    const victim = cluster.byInstance(victimId)!;
+    const probe = counters.find((c) => owners.get(shardOf(parseActorId(c), SHARDS))?.owner === victimId)!;
+    const oldEpoch = owners.get(shardOf(parseActorId(probe), SHARDS))!.epoch;
+    const t0 = performance.now();
+    await cluster.kill(victim.name);
+    // The probe shares the victim's shard (same affinity key) but has its own state, so it does not
+    // disturb the lost/duplicated accounting of the stream counters.
+    const probeId = `${probe}:probe`;
+    for (;;) {
+      const r = await sender.system.ask<{ epoch: number }>(probeId, 'probe', {}, 250).catch(() => undefined);
+      if (r && r.epoch > oldEpoch) {
+        times.push(performance.now() - t0);
+        break;
+      }
+    }
+    await cluster.start(`spare${spare++}`);
+    process.stderr.write(`  kill ${k + 1}/${kills}: ${victimId} → failover ${times[times.length - 1].toFixed(0)} ms\n`);
+  }
+  sending = false;
+  await stream;
+  const deadline = Date.now() + 60000;
+  while (Date.now() < deadline && (await Promise.all(counters.map((c) => sender.system.depth(c)))).some((d) => d > 0)) await sleep(100);
+  const states = await Promise.all(counters.map((c) => sender.system.ask<CounterState>(c, 'get', {}, 10000)));
+  let lost = 0;
+  let duplicated = 0;
+  let total = 0;
+  counters.forEach((c, i) => {
+    const diff = states[i].count - accepted.get(c)!;
+    total += accepted.get(c)!;
+    if (diff < 0) lost += -diff;
+    else duplicated += diff;
+  });
+  await cluster.stopAll();
+  await sender.close();
+  await ds.query(`DROP SCHEMA IF EXISTS ${env.schema}f CASCADE`);
+  await ds.destroy();
+  times.sort((a, b) => a - b);
+  return { p50: pct(times, 50), p99: pct(times, 99), max: times[times.length - 1], kills: times.length, lost, duplicated, accepted: total };
+}
+
+async function main(): Promise<void> {
+  const env = await createTestEnv({ shardCount: SHARDS });
+  const cluster = new GodelCluster({ redisUrl: env.redisUrl, databaseUrl: env.databaseUrl, keyPrefix: env.keyPrefix, schema: env.schema, env: { GODEL_SHARDS: String(SHARDS), GODEL_MAX_IN_FLIGHT: '20000' } });
+  const sender = buildRuntime({ redisUrl: env.redisUrl, dataSource: env.dataSource, keyPrefix: env.keyPrefix, runtime: { ...env.config.runtime, shardCount: SHARDS }, definitions: [counterActor], hostShards: false });
+  try {
+    await sender.system.start();
+    process.stderr.write('raw redis baseline...\n');
+    const raw = await rawRedis(env.redisUrl, env.keyPrefix);
+    await cluster.start('single');
+    process.stderr.write('throughput (1 instance, 1000 actors, state committed every turn)...\n');
+    const tp = await throughput(env, sender);
+    process.stderr.write('latency at 2000 msg/s...\n');
+    const lat = await latency(sender);
+    process.stderr.write('10,000 activations...\n');
+    const act = await activations(sender);
+    await cluster.stopAll();
+    process.stderr.write('failover (20 SIGKILLs over 3 instances)...\n');
+    const fo = await failover(env);
+    const result = {
+      raw_redis_msgs_per_s: Math.round(raw),
+      throughput_msgs_per_s: Math.round(tp),
+      ratio_to_raw: Number((tp / raw).toFixed(3)),
+      p50_ms: Number(lat.p50.toFixed(2)),
+      p99_ms: Number(lat.p99.toFixed(2)),
+      activations_per_s: Math.round(act),
+      failover_ms_p50: Math.round(fo.p50),
+      failover_ms_p99: Math.round(fo.p99),
+      failover_kills: fo.kills,
+      lost: fo.lost,
+      duplicated: fo.duplicated,
+      failover_messages: fo.accepted,
+      lease_ttl_ms: LEASE_TTL_MS,
+      shards: SHARDS,
+      machine: `${(await import('node:os')).cpus().length} cores, node ${process.version}`,
+      at: new Date().toISOString(),
+    };
+    const targets: Record<string, string> = {
+      throughput_msgs_per_s: '≥ 5000',
+      ratio_to_raw: '≥ 0.3',
+      p99_ms: '≤ 10',
+      activations_per_s: '≥ 2000',
+      failover_ms_p99: '≤ 5000',
+      lost: '= 0',
+      duplicated: '= 0',
+    };
+    const rows = Object.entries(result).map(([k, v]) => `| ${k.padEnd(22)} | ${String(v).padStart(26)} | ${(targets[k] ?? '').padEnd(7)} |`);
+    process.stdout.write(['| metric                 |                      value | target  |', '|---|---|---|', ...rows].join('\n') + '\n');
+    const out = join(__dirname, '..', '..', 'bench', 'results');
+    mkdirSync(out, { recursive: true });
+    writeFileSync(join(out, 'actors.json'), JSON.stringify(result, null, 2) + '\n');
+  } finally {
+    await cluster.stopAll();
+    await sender.close();
+    await env.cleanup();
+  }
+}
+
+main().catch((err) => {
+  process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});
