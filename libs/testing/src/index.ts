@@ -23,3 +23,4 @@ export type {
 } from './scripted-model/script';
 export { GodelCluster } from './godel-cluster';
 export type { ClusterMember, GodelClusterOptions } from './godel-cluster';
+export { TcpProxy } from './tcp-proxy';
