@@ -47,20 +47,40 @@ async function sumCounts(env: TestEnv, like: string): Promise<number> {
   return Number(r[0].n);
 }
 
-async function throughput(env: TestEnv, sender: BuiltRuntime, actors = 1000, total = 60000): Promise<number> {
-  const ids = Array.from({ length: actors }, (_, i) => `counter/tp-${i}`);
-  const t0 = performance.now();
-  let sent = 0;
-  const window = 2000;
+/**
+ * Runtime capacity: 1,000 actors' mailboxes are filled while no instance runs, then one instance
+ * drains them, persisting every turn. Measured on PostgreSQL's clock from the instance's first lease
+ * grant to its last state commit, so neither the sender nor the process start is counted.
+ */
+async function prefill(sender: BuiltRuntime, actors: number, total: number): Promise<void> {
   const inflight = new Set<Promise<void>>();
-  while (sent < total) {
-    const p: Promise<void> = sender.system.tell(ids[sent % actors], 'inc', { by: 1 }).then(() => void inflight.delete(p));
+  for (let sent = 0; sent < total; sent++) {
+    const p: Promise<void> = sender.system.tell(`counter/tp-${sent % actors}`, 'inc', { by: 1 }).then(() => void inflight.delete(p));
     inflight.add(p);
-    sent++;
-    if (inflight.size >= window) await Promise.race(inflight);
+    if (inflight.size >= 2000) await Promise.race(inflight);
   }
   await Promise.all(inflight);
+}
+
+async function drainThroughput(env: TestEnv, total: number): Promise<number> {
   while ((await sumCounts(env, 'counter/tp-%')) < total) await sleep(20);
+  const r = await env.dataSource.query(
+    `SELECT extract(epoch FROM (SELECT max(updated_at) FROM actor_state WHERE id LIKE 'counter/tp-%') - (SELECT min(fenced_at) FROM shard_fence)) AS s`,
+  );
+  return total / Number(r[0].s);
+}
+
+/** The same with the sender running concurrently on this 2-core machine (sender-bound). */
+async function offeredThroughput(env: TestEnv, sender: BuiltRuntime, actors: number, total: number): Promise<number> {
+  const t0 = performance.now();
+  const inflight = new Set<Promise<void>>();
+  for (let sent = 0; sent < total; sent++) {
+    const p: Promise<void> = sender.system.tell(`counter/otp-${sent % actors}`, 'inc', { by: 1 }).then(() => void inflight.delete(p));
+    inflight.add(p);
+    if (inflight.size >= 2000) await Promise.race(inflight);
+  }
+  await Promise.all(inflight);
+  while ((await sumCounts(env, 'counter/otp-%')) < total) await sleep(20);
   return total / ((performance.now() - t0) / 1000);
 }
 
@@ -172,6 +192,20 @@ async function failover(env: TestEnv, kills = 20): Promise<{ p50: number; p99: n
   return { p50: pct(times, 50), p99: pct(times, 99), max: times[times.length - 1], kills: times.length, lost, duplicated, accepted: total };
 }
 
+/** The floor under any durable turn: one single-row commit on this PostgreSQL (WAL flush). */
+async function commitLatency(env: TestEnv): Promise<{ p50: number; p99: number }> {
+  await env.dataSource.query(`CREATE TABLE IF NOT EXISTS bench_commit (id int PRIMARY KEY, v int)`);
+  await env.dataSource.query(`INSERT INTO bench_commit VALUES (1, 0) ON CONFLICT DO NOTHING`);
+  const t: number[] = [];
+  for (let i = 0; i < 500; i++) {
+    const s = performance.now();
+    await env.dataSource.query(`UPDATE bench_commit SET v = v + 1 WHERE id = 1`);
+    t.push(performance.now() - s);
+  }
+  t.sort((a, b) => a - b);
+  return { p50: pct(t, 50), p99: pct(t, 99) };
+}
+
 async function main(): Promise<void> {
   const env = await createTestEnv({ shardCount: SHARDS });
   const cluster = new GodelCluster({ redisUrl: env.redisUrl, databaseUrl: env.databaseUrl, keyPrefix: env.keyPrefix, schema: env.schema, env: { GODEL_SHARDS: String(SHARDS), GODEL_MAX_IN_FLIGHT: '20000' } });
@@ -180,23 +214,38 @@ async function main(): Promise<void> {
     await sender.system.start();
     process.stderr.write('raw redis baseline...\n');
     const raw = await rawRedis(env.redisUrl, env.keyPrefix);
-    await cluster.start('single');
     process.stderr.write('throughput (1 instance, 1000 actors, state committed every turn)...\n');
-    const tp = await throughput(env, sender);
+    const TOTAL = 100000;
+    await prefill(sender, 1000, TOTAL);
+    await cluster.start('single');
+    const tp = await drainThroughput(env, TOTAL);
+    const offered = await offeredThroughput(env, sender, 1000, 50000);
     process.stderr.write('latency at 2000 msg/s...\n');
     const lat = await latency(sender);
     process.stderr.write('10,000 activations...\n');
     const act = await activations(sender);
     await cluster.stopAll();
+    // The same latency run with commits that do not wait for the WAL flush: shows what the disk costs.
+    process.stderr.write('latency at 2000 msg/s, synchronous_commit=off...\n');
+    const relaxed = new GodelCluster({ redisUrl: env.redisUrl, databaseUrl: env.databaseUrl, keyPrefix: env.keyPrefix, schema: env.schema, env: { GODEL_SHARDS: String(SHARDS), GODEL_DB_SYNC_COMMIT: 'off' } });
+    await relaxed.start('relaxed');
+    const latRelaxed = await latency(sender);
+    await relaxed.stopAll();
+    const fsync = await commitLatency(env);
     process.stderr.write('failover (20 SIGKILLs over 3 instances)...\n');
     const fo = await failover(env);
     const result = {
       raw_redis_msgs_per_s: Math.round(raw),
       throughput_msgs_per_s: Math.round(tp),
       ratio_to_raw: Number((tp / raw).toFixed(3)),
+      offered_throughput_msgs_per_s: Math.round(offered),
       p50_ms: Number(lat.p50.toFixed(2)),
       p99_ms: Number(lat.p99.toFixed(2)),
       activations_per_s: Math.round(act),
+      p50_ms_sync_commit_off: Number(latRelaxed.p50.toFixed(2)),
+      p99_ms_sync_commit_off: Number(latRelaxed.p99.toFixed(2)),
+      pg_commit_p50_ms: Number(fsync.p50.toFixed(2)),
+      pg_commit_p99_ms: Number(fsync.p99.toFixed(2)),
       failover_ms_p50: Math.round(fo.p50),
       failover_ms_p99: Math.round(fo.p99),
       failover_kills: fo.kills,

@@ -11,6 +11,8 @@ export interface GodelConfig {
   keyPrefix: string;
   /** PostgreSQL schema holding Godel's tables. */
   dbSchema: string;
+  /** GODEL_DB_SYNC_COMMIT=off trades durability on a PostgreSQL crash for commit latency. */
+  dbSynchronousCommit: boolean;
   instanceId?: string;
   roles: Array<'api' | 'runtime'>;
   httpPort: number;
@@ -44,6 +46,14 @@ function int(env: Env, name: string, fallback: number, min: number, max: number)
   return n;
 }
 
+function bool(env: Env, key: string, fallback: boolean): boolean {
+  const raw = env[key];
+  if (raw === undefined || raw === '') return fallback;
+  if (['on', 'true', '1'].includes(raw)) return true;
+  if (['off', 'false', '0'].includes(raw)) return false;
+  throw new ConfigError(`${key} must be on|off, got "${raw}"`);
+}
+
 function name(env: Env, key: string, fallback: string): string {
   const raw = env[key] ?? fallback;
   if (!/^[a-z][a-z0-9_]{0,40}$/.test(raw)) {
@@ -66,6 +76,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<GodelConfi
     databaseUrl: env.DATABASE_URL || undefined,
     keyPrefix: name(env, 'GODEL_KEY_PREFIX', 'godel'),
     dbSchema: name(env, 'GODEL_DB_SCHEMA', 'godel'),
+    dbSynchronousCommit: bool(env, 'GODEL_DB_SYNC_COMMIT', true),
     instanceId: env.GODEL_INSTANCE_ID || undefined,
     roles: roles as GodelConfig['roles'],
     httpPort: int(env, 'GODEL_PORT', 7373, 0, 65535),

@@ -23,6 +23,8 @@ export interface GodelClusterOptions {
   env?: Record<string, string>;
   /** Compiled server entry point; `npm run build` makes it. */
   entry?: string;
+  /** Extra node flags for members (e.g. --cpu-prof). */
+  nodeArgs?: string[];
 }
 
 const ROOT = join(__dirname, '..', '..', '..');
@@ -47,7 +49,7 @@ export class GodelCluster {
   /** Starts a member and resolves once it is listening with its shards acquired. */
   async start(name = `m${this.members.size}`, timeoutMs = 30000): Promise<ClusterMember> {
     const instanceId = `${name}-g${++this.generation}`;
-    const child = spawn(process.execPath, [this.entry], {
+    const child = spawn(process.execPath, [...(this.opts.nodeArgs ?? []), this.entry], {
       env: {
         ...inheritedEnv(),
         REDIS_URL: this.opts.redisUrl,

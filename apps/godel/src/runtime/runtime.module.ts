@@ -31,7 +31,7 @@ const LOGGED = new Set([
     {
       provide: DATA_SOURCE,
       inject: [GODEL_CONFIG],
-      useFactory: (config: GodelConfig) => openDatabase({ url: config.databaseUrl!, schema: config.dbSchema }),
+      useFactory: (config: GodelConfig) => openDatabase({ url: config.databaseUrl!, schema: config.dbSchema, synchronousCommit: config.dbSynchronousCommit }),
     },
     // The counter is the runtime's reference actor (demo, failover tests, benchmark).
     { provide: ACTOR_DEFINITIONS, useValue: [counterActor] },
