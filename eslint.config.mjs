@@ -27,8 +27,13 @@ export default tseslint.config(
     },
   },
   {
-    files: ['libs/config/**/*.ts'],
-    rules: {},
+    files: ['libs/workspace/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['@nestjs/*', 'ioredis', 'typeorm', 'bullmq', 'pg', '@godel/*'], message: 'libs/workspace uses node built-ins and git only' }] },
+      ],
+    },
   },
   {
     files: ['apps/**/*.ts', 'libs/**/*.ts'],

@@ -57,7 +57,9 @@ export async function resolveCommit(git: GitRunner, root: string, ref: string): 
  * every repo "dirty").
  */
 export async function uncommittedChanges(git: GitRunner, root: string): Promise<string[]> {
-  const { stdout } = await git(['status', '--porcelain=v1', '-z', '--untracked-files=no'], { cwd: root });
+  // --no-optional-locks: a plain `git status` may take index.lock to refresh the index, which
+  // would make the user's own `git commit` in the main tree fail while we look.
+  const { stdout } = await git(['--no-optional-locks', 'status', '--porcelain=v1', '-z', '--untracked-files=no'], { cwd: root });
   const entries: string[] = [];
   const fields = stdout.split('\0');
   for (let i = 0; i < fields.length; i++) {

@@ -1,10 +1,10 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { decideCleanup, type CleanupPolicy, type KeepReason, type RemoveReason } from './cleanup/cleanup-policy';
+import { decideCleanup } from './cleanup/cleanup-policy';
 import { WorkspaceError } from './errors/workspace-error';
 import { createGitRunner, gitExitCode, gitStderr, type GitRunner } from './git/git-runner';
 import { DEFAULT_LOCK_RETRY, retryOnLock, type LockRetryPolicy } from './git/lock-retry';
-import { parseWorktreePorcelainZ } from './git/worktree-porcelain';
+import { parseWorktreePorcelainZ, type PorcelainWorktree } from './git/worktree-porcelain';
 import { resolvePhysicalPath } from './guard/physical-path';
 import { KeyedMutex } from './keyed-mutex';
 import { assertValidName, branchName } from './names';
@@ -23,101 +23,38 @@ import {
 } from './worktree-files';
 import {
   adminDirCreatedAt,
+  adminDirLockedAt,
   adminDirsByWorktree,
   readMetadata,
   writeMetadata,
   type WorktreeMetadata,
   type WorktreeStatus,
 } from './worktree-metadata';
-
-export interface WorktreeManagerOptions {
-  /** The main repository (any folder inside its main working tree). */
-  repoPath: string;
-  /** Worktrees go to `<worktreesRoot>/<team>/<agent>`; best outside the repository. */
-  worktreesRoot: string;
-  /** Dependency folders of the main tree to symlink into each worktree (`node_modules`, `.venv`, `vendor`). */
-  sharedDirs?: string[];
-  /** Refuse `create` while the main working tree has uncommitted changes to tracked files. Default true. */
-  requireCleanBase?: boolean;
-  git?: GitRunner;
-  lockRetry?: Partial<LockRetryPolicy>;
-  /** Epoch ms; default Date.now. Stamps `createdAt`/`updatedAt`. */
-  clock?: () => number;
-}
-
-export interface CreateWorktreeRequest {
-  team: string;
-  agent: string;
-  /** Branch, tag or commit the worktree starts from; resolved to a commit once. */
-  baseRef: string;
-}
-
-export interface CreatedWorktree {
-  path: string;
-  /** `godel/<team>/<agent>` */
-  branch: string;
-  baseCommit: string;
-  team: string;
-  agent: string;
-  /** Shared folders actually linked. */
-  sharedLinks: string[];
-}
-
-export interface WorktreeInfo {
-  path: string;
-  team: string;
-  agent: string;
-  /** Short branch name checked out (normally `godel/<team>/<agent>`); undefined when detached. */
-  branch?: string;
-  head?: string;
-  /** `git worktree lock` reason ('' without one); undefined when not locked. */
-  locked?: string;
-  /** The folder is gone but git still lists the worktree (half-removed). */
-  folderMissing: boolean;
-  metadata?: WorktreeMetadata;
-}
-
-export interface RemoveWorktreeOptions {
-  /** Discard uncommitted changes and untracked files (`git worktree remove --force`). */
-  force?: boolean;
-  /** Also delete `godel/<team>/<agent>` (`git branch -D`). Default false: commits stay reachable. */
-  deleteBranch?: boolean;
-}
-
-export interface RemoveResult {
-  path: string;
-  /** False when there was nothing left to remove. */
-  removed: boolean;
-  branchDeleted: boolean;
-}
-
-export interface CleanupOptions {
-  /** Asked right before each removal; a live agent's worktree is never removed. */
-  isLive: (agent: string, worktree: WorktreeInfo) => boolean | Promise<boolean>;
-  policy: CleanupPolicy & {
-    /** Ref merged work lands on; default the worktree's recorded `baseRef`. */
-    target?: string;
-    /** Delete the branch of a worktree removed as merged. Default true. */
-    deleteMergedBranches?: boolean;
-  };
-  /** Epoch ms or Date; default the manager's clock. */
-  now?: number | Date;
-  /** Where status/createdAt come from; default the metadata file in the worktree's git dir. */
-  lookupMetadata?: (worktree: WorktreeInfo) => WorktreeMetadata | undefined | Promise<WorktreeMetadata | undefined>;
-}
-
-export interface CleanupReport {
-  removed: { path: string; team: string; agent: string; reason: RemoveReason; branchDeleted: boolean }[];
-  kept: { path: string; team: string; agent: string; reason: KeepReason }[];
-  /** Removals that threw (e.g. a git lock held past the retries); the rest still ran. */
-  failed: { path: string; team: string; agent: string; reason: RemoveReason; error: Record<string, unknown> }[];
-}
+import type {
+  CleanupOptions,
+  CleanupReport,
+  CreatedWorktree,
+  CreateWorktreeRequest,
+  RemoveResult,
+  RemoveWorktreeOptions,
+  WorktreeInfo,
+  WorktreeManagerOptions,
+} from './worktree-types';
 
 /**
  * One per process for all managers: two managers of one repository still never run git's
  * mutating commands at the same time (keyed by the real path of the git common dir).
  */
 const repoLocks = new KeyedMutex();
+
+/**
+ * `git worktree lock` reason while `create` fills a new worktree outside the repository lock:
+ * cleanup (here or in another process) and `git worktree prune` leave a locked worktree alone.
+ */
+export const CREATING_LOCK_REASON = 'godel: creating';
+
+/** A worktree still locked as "creating" after this long belongs to a create that crashed. */
+const STALE_CREATE_MS = 10 * 60_000;
 
 /**
  * Git worktrees for agents: `<worktreesRoot>/<team>/<agent>` on branch `godel/<team>/<agent>`,
@@ -176,8 +113,8 @@ export class WorktreeManager {
           const leftover = attempt > 1 ? await this.branchTip(branch) : undefined;
           if (leftover !== undefined && leftover !== base) throw alreadyExists(`branch ${branch} appeared at ${leftover}`, { branch });
           const args = leftover
-            ? ['worktree', 'add', '--no-checkout', '--', path, branch]
-            : ['worktree', 'add', '--no-checkout', '-b', branch, '--', path, base];
+            ? ['worktree', 'add', '--no-checkout', '--lock', '--reason', CREATING_LOCK_REASON, '--', path, branch]
+            : ['worktree', 'add', '--no-checkout', '--lock', '--reason', CREATING_LOCK_REASON, '-b', branch, '--', path, base];
           await this.git(args, { cwd: mainRoot });
         }, this.retry);
       } catch (err) {
@@ -188,6 +125,7 @@ export class WorktreeManager {
 
     // In parallel: filling the folder only touches this worktree's own index and files. These are
     // the two steps `git worktree add` itself runs when it checks out (same commands, same hook).
+    // The worktree stays locked (CREATING_LOCK_REASON) until it is complete.
     try {
       await retryOnLock(() => this.git(['reset', '--hard', '--no-recurse-submodules', '--quiet'], { cwd: path }), this.retry);
       const nullCommit = '0'.repeat(base.length); // 40 or 64 (SHA-256 repositories)
@@ -206,6 +144,7 @@ export class WorktreeManager {
         updatedAt: now,
         sharedLinks,
       });
+      await retryOnLock(() => this.git(['worktree', 'unlock', '--', path], { cwd: mainRoot }), this.retry);
       return { path, branch, baseCommit: base, team, agent, sharedLinks };
     } catch (err) {
       await repoLocks.run(commonDir, () => this.rollbackCreate(mainRoot, path, branch, base));
@@ -217,10 +156,9 @@ export class WorktreeManager {
   async list(): Promise<WorktreeInfo[]> {
     const repo = await this.repo();
     const root = await this.root();
-    const { stdout } = await this.git(['worktree', 'list', '--porcelain', '-z'], { cwd: repo.root });
     const adminDirs = await adminDirsByWorktree(repo.commonDir);
     const result: WorktreeInfo[] = [];
-    for (const entry of parseWorktreePorcelainZ(stdout)) {
+    for (const entry of await this.porcelain()) {
       const owner = ownedLayout(root, entry.path);
       if (!owner) continue;
       const adminDir = adminDirs.get(entry.path);
@@ -315,8 +253,12 @@ export class WorktreeManager {
         const createdAtMs = metadata ? Date.parse(metadata.createdAt) : adminDir ? (await adminDirCreatedAt(adminDir))?.getTime() : undefined;
         const live = await options.isLive(wt.agent, wt);
         const merged = !live && options.policy.onMerged ? await this.isMerged(wt, metadata, options.policy.target, targets) : false;
+        // File time against the wall clock (not the policy's `now`): a fact about this machine.
+        const lockedAt = wt.locked === CREATING_LOCK_REASON && adminDir ? await adminDirLockedAt(adminDir) : undefined;
+        const crashedCreate = lockedAt !== undefined && Date.now() - lockedAt.getTime() > STALE_CREATE_MS;
+        const locked = wt.locked !== undefined && !crashedCreate;
         const decision = decideCleanup(
-          { live, locked: wt.locked !== undefined, folderMissing: wt.folderMissing, orphaned: false, status: metadata?.status, createdAtMs, merged },
+          { live, locked, folderMissing: wt.folderMissing, orphaned: false, status: metadata?.status, createdAtMs, merged },
           options.policy,
           nowMs,
         );
@@ -325,7 +267,7 @@ export class WorktreeManager {
           continue;
         }
         try {
-          await this.removeRegistered(wt, true);
+          await this.removeRegistered(wt, true, crashedCreate);
           await removeIfEmpty(dirname(wt.path));
           const deleteBranch = decision.reason === 'merged' && options.policy.deleteMergedBranches !== false;
           const branchDeleted = deleteBranch ? await this.deleteBranch(branchName(wt.team, wt.agent)) : false;
@@ -334,7 +276,7 @@ export class WorktreeManager {
           report.failed.push({ path: wt.path, team: wt.team, agent: wt.agent, reason: decision.reason, error: errorJson(err) });
         }
       }
-      const registered = new Set(parseWorktreePorcelainZ((await this.git(['worktree', 'list', '--porcelain', '-z'], { cwd: repo.root })).stdout).map((e) => e.path));
+      const registered = new Set((await this.porcelain()).map((e) => e.path));
       for (const folder of await findOrphanFolders(root, repo.commonDir, registered)) {
         const owner = ownedLayout(root, folder) as { team: string; agent: string };
         const info: WorktreeInfo = { path: folder, ...owner, folderMissing: false };
@@ -407,9 +349,18 @@ export class WorktreeManager {
     return !(await adminDirsByWorktree(commonDir)).has(folder);
   }
 
-  private async removeRegistered(wt: WorktreeInfo, force: boolean): Promise<void> {
+  private async porcelain(): Promise<PorcelainWorktree[]> {
+    const { root } = await this.repo();
+    // Retried: listing reads every admin dir and dies on one another process is half-way creating.
+    const { stdout } = await retryOnLock(() => this.git(['worktree', 'list', '--porcelain', '-z'], { cwd: root }), this.retry);
+    return parseWorktreePorcelainZ(stdout);
+  }
+
+  private async removeRegistered(wt: WorktreeInfo, force: boolean, unlockCrashedCreate = false): Promise<void> {
     const { root: mainRoot, commonDir } = await this.repo();
-    if (wt.locked !== undefined) {
+    if (wt.locked === CREATING_LOCK_REASON && unlockCrashedCreate) {
+      await retryOnLock(() => this.git(['worktree', 'unlock', '--', wt.path], { cwd: mainRoot }), this.retry);
+    } else if (wt.locked !== undefined) {
       throw new WorkspaceError('workspace.worktree_locked', `${wt.path} is locked (git worktree lock): ${wt.locked || 'no reason given'}`, { path: wt.path });
     }
     if (wt.folderMissing) {
@@ -460,7 +411,8 @@ export class WorktreeManager {
   /** Best effort: undo a half-made worktree so the same agent can be created again. */
   private async rollbackCreate(mainRoot: string, path: string, branch: string, base: string): Promise<void> {
     await unlinkSharedDirs(path, this.sharedDirs);
-    await this.git(['worktree', 'remove', '--force', '--', path], { cwd: mainRoot }).catch(() => undefined);
+    // Twice --force: the half-made worktree is still locked as "creating".
+    await this.git(['worktree', 'remove', '--force', '--force', '--', path], { cwd: mainRoot }).catch(() => undefined);
     if (await pathExists(path)) await rm(path, { recursive: true, force: true });
     const { commonDir } = await this.repo();
     const adminDir = await adminDirsByWorktree(commonDir).then((m) => m.get(path));

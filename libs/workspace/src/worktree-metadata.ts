@@ -90,8 +90,17 @@ export async function adminDirsByWorktree(commonDir: string): Promise<Map<string
  * creation and never rewritten.
  */
 export async function adminDirCreatedAt(adminDir: string): Promise<Date | undefined> {
+  return mtimeOf(join(adminDir, 'commondir'));
+}
+
+/** When the worktree was locked (`git worktree lock` writes `locked`), or undefined. */
+export async function adminDirLockedAt(adminDir: string): Promise<Date | undefined> {
+  return mtimeOf(join(adminDir, 'locked'));
+}
+
+async function mtimeOf(path: string): Promise<Date | undefined> {
   try {
-    return (await stat(join(adminDir, 'commondir'))).mtime;
+    return (await stat(path)).mtime;
   } catch {
     return undefined;
   }

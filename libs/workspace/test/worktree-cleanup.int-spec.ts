@@ -2,9 +2,10 @@
  * WorktreeManager.cleanup against real git and a real file system. Time is injected (clock/now),
  * liveness is a plain set, nothing else is simulated.
  */
-import { lstat, mkdir, readFile, rm } from 'node:fs/promises';
+import { lstat, mkdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { WorktreeManager, type CleanupOptions } from '../src/worktree-manager';
+import { CREATING_LOCK_REASON, WorktreeManager } from '../src/worktree-manager';
+import type { CleanupOptions, CleanupReport } from '../src/worktree-types';
 import { makeTempRepo, type TempRepo } from './temp-repo';
 
 jest.setTimeout(30_000);
@@ -128,7 +129,9 @@ it('finishes half-removed worktrees: folder gone, or git record gone', async () 
 
 it('two cleanups at once remove each worktree once and both succeed', async () => {
   for (let i = 0; i < 5; i++) await createAt(`old-${i}`, 0);
-  const [a, b] = await Promise.all([m.cleanup(options(new Set())), m.cleanup(options(new Set()))]);
+  const settled = await Promise.allSettled([m.cleanup(options(new Set())), m.cleanup(options(new Set()))]);
+  expect(settled.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled']);
+  const [a, b] = settled.map((r) => (r as PromiseFulfilledResult<CleanupReport>).value);
   expect([...a.removed, ...b.removed].map((r) => r.agent).sort()).toEqual(['old-0', 'old-1', 'old-2', 'old-3', 'old-4']);
   expect([...a.failed, ...b.failed]).toEqual([]);
   expect(await m.list()).toEqual([]);
@@ -153,3 +156,53 @@ it('uses a metadata lookup when given, and the admin dir age without metadata', 
   expect(byAgent(report.kept)).toEqual({ a: 'failed' });
   expect(byAgent(report.removed)).toEqual({ b: 'ttl' });
 });
+
+it('leaves a worktree alone while create is still filling it, even with a zero TTL', async () => {
+  const started = join(t.dir, 'hook-started');
+  const release = join(t.dir, 'hook-release');
+  // The post-checkout hook runs in create's unserialised phase: hold it there until cleanup has run.
+  await writeFile(
+    join(t.repo, '.git', 'hooks', 'post-checkout'),
+    `#!/bin/sh\ntouch ${started}\nfor i in $(seq 1 200); do [ -e ${release} ] && exit 0; sleep 0.05; done\nexit 1\n`,
+    { mode: 0o755 },
+  );
+  const creating = m.create({ team: 'team', agent: 'slow', baseRef: 'main' });
+  for (let i = 0; i < 200 && !(await exists(started)); i++) await new Promise((r) => setTimeout(r, 25));
+  expect(await exists(started)).toBe(true);
+
+  let report;
+  try {
+    report = await m.cleanup(options(new Set(), { ttlMs: 0 }, Date.now()));
+  } finally {
+    await writeFile(release, '');
+  }
+
+  expect(byAgent(report.kept)).toEqual({ slow: 'locked' });
+  const wt = await creating;
+  expect((await m.list()).find((w) => w.path === wt.path)?.locked).toBeUndefined(); // unlocked once complete
+  expect(byAgent((await m.cleanup(options(new Set(), { ttlMs: 0 }, T0))).removed)).toEqual({ slow: 'ttl' }); // metadata createdAt is T0
+});
+
+it('removes a worktree whose create crashed (still locked as "creating" after 10 minutes)', async () => {
+  const crashed = join(t.worktreesRoot, 'team', 'crashed');
+  const fresh = join(t.worktreesRoot, 'team', 'in-progress');
+  for (const [path, branch] of [[crashed, 'godel/team/crashed'], [fresh, 'godel/team/in-progress']]) {
+    await t.run(['worktree', 'add', '-q', '--no-checkout', '--lock', '--reason', CREATING_LOCK_REASON, '-b', branch, path, 'main']);
+  }
+  const locked = join((await readFile(join(crashed, '.git'), 'utf8')).replace('gitdir: ', '').trim(), 'locked');
+  const elevenMinutesAgo = new Date(Date.now() - 11 * 60_000);
+  await utimes(locked, elevenMinutesAgo, elevenMinutesAgo);
+
+  const report = await m.cleanup(options(new Set(), {}, Date.now() + 6 * HOUR));
+
+  expect(byAgent(report.removed)).toEqual({ crashed: 'ttl' });
+  expect(byAgent(report.kept)).toEqual({ 'in-progress': 'locked' });
+  await expect(lstat(crashed)).rejects.toThrow();
+});
+
+async function exists(path: string): Promise<boolean> {
+  return lstat(path).then(
+    () => true,
+    () => false,
+  );
+}

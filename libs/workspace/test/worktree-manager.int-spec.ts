@@ -32,6 +32,17 @@ async function expectCode(promise: Promise<unknown>, code: string): Promise<void
   expect((err as { code?: string }).code).toBe(code);
 }
 
+/**
+ * Waits for every promise (none may outlive the test and write into a disposed temp dir), then
+ * fails with all rejection reasons, or returns the values.
+ */
+async function allOrReasons<T>(promises: Promise<T>[]): Promise<T[]> {
+  const settled = await Promise.allSettled(promises);
+  const reasons = settled.flatMap((r) => (r.status === 'rejected' ? [String((r.reason as Error)?.message ?? r.reason)] : []));
+  expect(reasons).toEqual([]);
+  return settled.map((r) => (r as PromiseFulfilledResult<T>).value);
+}
+
 describe('create / commit / list / remove', () => {
   it('creates a worktree on godel/<team>/<agent> at the base commit, isolated from the main tree', async () => {
     const base = await t.run(['rev-parse', 'HEAD']);
@@ -213,17 +224,17 @@ describe('concurrency and git locks', () => {
     const b = manager({ sharedDirs: ['node_modules'] });
     const agents = Array.from({ length: 20 }, (_, i) => `agent-${i}`);
 
-    const created = await Promise.all(agents.map((agent, i) => (i % 2 ? a : b).create({ team: 'swarm', agent, baseRef: 'main' })));
+    const created = await allOrReasons(agents.map((agent, i) => (i % 2 ? a : b).create({ team: 'swarm', agent, baseRef: 'main' })));
 
     expect(new Set(created.map((c) => c.branch)).size).toBe(20);
     expect(new Set(created.map((c) => c.path)).size).toBe(20);
-    const heads = await Promise.all(created.map((c) => t.run(['symbolic-ref', '--short', 'HEAD'], c.path)));
+    const heads = await allOrReasons(created.map((c) => t.run(['symbolic-ref', '--short', 'HEAD'], c.path)));
     expect(heads).toEqual(agents.map((agent) => `godel/swarm/${agent}`));
     expect((await a.list()).map((w) => w.agent).sort()).toEqual([...agents].sort());
-    const statuses = await Promise.all(created.map((c) => t.run(['status', '--porcelain'], c.path)));
+    const statuses = await allOrReasons(created.map((c) => t.run(['status', '--porcelain'], c.path)));
     expect(statuses.every((s) => s === '')).toBe(true);
     // Commits in parallel from every worktree land on their own branches.
-    const commits = await Promise.all(created.map((c, i) => t.commit({ [`work-${i}.txt`]: `${i}\n` }, `work ${i}`, c.path)));
+    const commits = await allOrReasons(created.map((c, i) => t.commit({ [`work-${i}.txt`]: `${i}\n` }, `work ${i}`, c.path)));
     expect(new Set(commits).size).toBe(20);
   });
 
@@ -240,12 +251,16 @@ describe('concurrency and git locks', () => {
       }
     };
     const outsiders = Promise.all([0, 1, 2, 3].map(outsider)); // four processes adding worktrees in a loop
-    const created = await Promise.all(Array.from({ length: 20 }, (_, i) => m.create({ team: 'swarm', agent: `a${i}`, baseRef: 'main' })));
-    done = true;
-    await outsiders;
+    let created;
+    try {
+      created = await allOrReasons(Array.from({ length: 20 }, (_, i) => m.create({ team: 'swarm', agent: `a${i}`, baseRef: 'main' })));
+    } finally {
+      done = true; // also on failure: no outsider may outlive the test and its temp dir
+      await outsiders;
+    }
     expect(outsiderRuns).toBeGreaterThan(8); // the outsiders really ran alongside
     expect(created).toHaveLength(20);
-    const heads = await Promise.all(created.map((c) => t.run(['symbolic-ref', '--short', 'HEAD'], c.path)));
+    const heads = await allOrReasons(created.map((c) => t.run(['symbolic-ref', '--short', 'HEAD'], c.path)));
     expect(heads).toEqual(created.map((c) => c.branch));
     expect(await m.list()).toHaveLength(20);
   });

@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
 import { checkShellCommandPaths, pathCandidates } from './bash-path-check';
-import type { PathCheck } from './path-guard';
+import type { PathCheck } from './path-check';
 
 /** Lexical stand-in for PathGuard.check (no file system): enough to test the command walk. */
 const ROOT = '/wt';

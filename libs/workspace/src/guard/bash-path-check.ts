@@ -1,4 +1,4 @@
-import type { PathCheck } from './path-guard';
+import type { PathCheck } from './path-check';
 import { tokenizeShell, type ShellToken, type ShellWord } from './shell-words';
 
 export interface BashFinding {
@@ -18,9 +18,7 @@ export interface BashCheckResult {
   notes: string[];
 }
 
-/**
- * Device files every tool writes to; always allowed.
- */
+/** Device files every tool writes to; always allowed. */
 const ALLOWED_DEVICES = new Set(['/dev/null', '/dev/zero', '/dev/stdin', '/dev/stdout', '/dev/stderr', '/dev/tty', '/dev/random', '/dev/urandom']);
 
 const URL = /[a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^\s'"]*/g;
@@ -55,7 +53,8 @@ export function pathCandidates(value: string): string[] {
  * program builds itself (string concatenation in `python -c`, `git -C` relative to a computed
  * dir, `find` following symlinks), `cd -`, CDPATH, heredoc bodies, aliases and functions,
  * `eval`/`sh -c` with computed strings, symlinks created by an earlier part of the same command
- * (`ln -s /etc e && cat e/passwd`: `e` does not exist yet when we look). False positives:
+ * (`ln -s $T e && cat e/passwd`: `e` does not exist yet when we look; `ln -s /etc e` is caught for
+ * its `/etc`). False positives:
  * awk/sed regexes written `/like this/`, paths that are only text (`echo /etc`).
  * Use it to flag commands for review or refusal, never as the only boundary: the real one is the
  * OS (a container, a user without rights outside the worktree).

@@ -1,19 +1,8 @@
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { WorkspaceError } from '../errors/workspace-error';
 import { checkShellCommandPaths, type BashCheckResult } from './bash-path-check';
+import type { PathCheck } from './path-check';
 import { resolvePhysicalPath, SymlinkLoopError } from './physical-path';
-
-export interface PathCheck {
-  /** True when the path, with `..` and every symlink resolved, stays inside the worktree. */
-  inside: boolean;
-  requestedPath: string;
-  /** Where the OS would actually land (symlinks followed, `..` applied). */
-  resolvedPath: string;
-  /** Path relative to the worktree root when inside. */
-  relativePath?: string;
-  /** Set when outside: why. */
-  reason?: 'outside' | 'symlink_loop' | 'invalid';
-}
 
 export interface PathGuardOptions {
   /**
