@@ -3,6 +3,8 @@ import { ConsoleLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { loadConfig } from '@godel/config';
 import { AppModule } from './app.module';
+import type { BuiltRuntime } from './runtime/build-runtime';
+import { RUNTIME } from './runtime/runtime.tokens';
 
 /** The Godel server: the API and the actor runtime (GODEL_ROLES). Needs REDIS_URL and DATABASE_URL. */
 async function main(): Promise<void> {
@@ -29,7 +31,7 @@ async function main(): Promise<void> {
   }
   await app.listen(config.httpPort, '127.0.0.1');
   const url = await app.getUrl();
-  process.stdout.write(`${JSON.stringify({ event: 'godel.ready', url, instance: config.instanceId, pid: process.pid })}\n`);
+  process.stdout.write(`${JSON.stringify({ event: 'godel.ready', url, instance: app.get<BuiltRuntime>(RUNTIME).system.instanceId, pid: process.pid })}\n`);
 }
 
 main().catch((err) => {

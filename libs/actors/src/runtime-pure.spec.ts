@@ -25,6 +25,14 @@ describe('addresses and placement', () => {
     expect(after.filter((o) => o === 'c').length).toBeGreaterThan(5);
   });
 
+  it('spreads shards evenly over similar member names', () => {
+    for (const members of [['m1-g1', 'm2-g2'], ['m1-g1', 'm2-g2', 'm3-g3'], ['a', 'b', 'c', 'd']]) {
+      const counts = new Map<string, number>();
+      for (let s = 0; s < 64; s++) counts.set(rendezvousOwner(s, members)!, (counts.get(rendezvousOwner(s, members)!) ?? 0) + 1);
+      for (const m of members) expect(counts.get(m) ?? 0).toBeGreaterThanOrEqual(Math.floor(64 / members.length / 2));
+    }
+  });
+
   it('orders stream ids numerically', () => {
     expect(compareStreamIds('9-0', '10-0')).toBe(-1);
     expect(compareStreamIds('10-2', '10-10')).toBe(-1);

@@ -12,6 +12,16 @@ export function fnv1a(text: string): number {
   return h >>> 0;
 }
 
+/** murmur3's 32-bit finaliser: FNV alone barely changes the high bits for similar inputs. */
+export function fmix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
 export function shardOfKey(affinityKey: string, shardCount: number): ShardId {
   return fnv1a(affinityKey) % shardCount;
 }
@@ -28,7 +38,7 @@ export function rendezvousOwner(shard: ShardId, members: readonly string[]): str
   let best: string | undefined;
   let bestScore = -1;
   for (const m of members) {
-    const score = fnv1a(`${m}#${shard}`);
+    const score = fmix32(fnv1a(`${m}#${shard}`));
     if (score > bestScore || (score === bestScore && best !== undefined && m < best)) {
       best = m;
       bestScore = score;

@@ -119,7 +119,9 @@ export class GodelCluster {
     const m = this.members.get(name);
     if (!m) return { code: null, signal: null };
     m.process.kill('SIGTERM');
+    const guard = setTimeout(() => m.process.kill('SIGKILL'), 15000);
     const exit = await m.exited;
+    clearTimeout(guard);
     this.members.delete(name);
     return exit;
   }

@@ -1,0 +1,149 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { loadConfig } from '@godel/config';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { EXIT, toCliError } from './cli-error';
+import { runDemo } from './commands/demo';
+import { renderDemoReport } from './commands/demo-report';
+import { runUp } from './commands/up';
+import { Lifecycle } from './lifecycle';
+import { createOutput, type Output } from './output';
+
+function intArg(min: number, max: number) {
+  return (raw: string): number => {
+    const n = Number(raw);
+    if (!/^-?\d+$/.test(raw.trim()) || !Number.isSafeInteger(n)) throw new InvalidArgumentError(`expected a whole number, got "${raw}".`);
+    if (n < min || n > max) throw new InvalidArgumentError(`expected a number between ${min} and ${max}, got ${n}.`);
+    return n;
+  };
+}
+
+function version(): string {
+  let dir = __dirname;
+  for (let i = 0; i < 6; i++) {
+    const p = join(dir, 'package.json');
+    if (existsSync(p)) {
+      const pkg = JSON.parse(readFileSync(p, 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'godel' && pkg.version) return pkg.version;
+    }
+    dir = dirname(dir);
+  }
+  return '0.0.0';
+}
+
+/** Reports a failed command: a message that says what to do next (stderr), plus a JSON document in --json mode. */
+function fail(out: Output, command: string, err: unknown): number {
+  const e = toCliError(err);
+  out.warn(`${command}: ${e.message}`);
+  out.emit({ ok: false, error: e.toJSON() });
+  return e.exitCode;
+}
+
+interface DemoFlags {
+  instances: number;
+  actors: number;
+  messages: number;
+  kills: number;
+  rate?: number;
+  replace: boolean;
+  json?: boolean;
+}
+
+interface UpFlags {
+  port?: number;
+  verbose?: boolean;
+  json?: boolean;
+}
+
+/** The `godel` command line. Every action resolves with the process exit code (see EXIT). */
+export function buildProgram(setExitCode: (code: number) => void): Command {
+  const program = new Command('godel')
+    .description('Godel: a control plane for AI coding agents, on an actor runtime over Redis + PostgreSQL.')
+    .version(version(), '-V, --version')
+    .showHelpAfterError('(run `godel --help`, or `godel <command> --help`, for usage)')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 ok, 1 check failed, 2 usage or configuration error, 3 Redis/PostgreSQL unavailable, 130 interrupted.\n' +
+        'Services: REDIS_URL and DATABASE_URL when set; otherwise a private redis-server (if installed) and an embedded PostgreSQL under GODEL_HOME.',
+    )
+    .exitOverride();
+
+  program
+    .command('demo')
+    .description('run N Godel servers, stream messages to counter actors, SIGKILL the busiest server mid-stream, and prove nothing was lost or duplicated')
+    .addOption(new Option('--instances <n>', 'server processes to start').argParser(intArg(1, 16)).default(3))
+    .addOption(new Option('--actors <n>', 'counter actors to send to').argParser(intArg(1, 10_000)).default(20))
+    .addOption(new Option('--messages <n>', 'inc messages to send').argParser(intArg(1, 1_000_000)).default(3000))
+    .addOption(new Option('--kills <n>', 'SIGKILLs of the server holding the most shards, spread over the stream').argParser(intArg(0, 10)).default(2))
+    .addOption(new Option('--rate <n>', 'messages per second (default: the stream lasts ~5 s per kill phase)').argParser(intArg(1, 100_000)))
+    .option('--no-replace', 'do not start a replacement server after each kill')
+    .option('--json', 'print one JSON document on stdout (progress goes to stderr)')
+    .action(async (flags: DemoFlags) => {
+      const out = createOutput(!!flags.json);
+      const life = new Lifecycle(out);
+      try {
+        const report = await runDemo(
+          { instances: flags.instances, actors: flags.actors, messages: flags.messages, kills: flags.kills, rate: flags.rate, replace: flags.replace },
+          loadConfig(),
+          out,
+          life,
+        );
+        const cleanup = Date.now();
+        await life.close();
+        report.timings.cleanupMs = Date.now() - cleanup;
+        report.durationMs += report.timings.cleanupMs;
+        out.print(renderDemoReport(report));
+        out.emit(report);
+        setExitCode(report.ok ? EXIT.ok : EXIT.checkFailed);
+      } catch (err) {
+        if (life.interrupted) {
+          await life.close();
+          setExitCode(EXIT.interrupted);
+          return;
+        }
+        await life.close();
+        setExitCode(fail(out, 'demo', err));
+      } finally {
+        life.dispose();
+      }
+    });
+
+  program
+    .command('up')
+    .description('run one Godel server in the foreground on local services (REDIS_URL / DATABASE_URL, else a private redis-server and an embedded PostgreSQL)')
+    .addOption(new Option('--port <n>', 'HTTP port (default: GODEL_PORT or 7373)').argParser(intArg(0, 65_535)))
+    .option('--verbose', 'show every server log line (default: start-up lines hidden, shard events summarised)')
+    .option('--json', 'JSON lines on stdout (the server\'s own JSON log lines, forwarded); progress goes to stderr')
+    .action(async (flags: UpFlags) => {
+      const out = createOutput(!!flags.json);
+      const life = new Lifecycle(out, 0);
+      try {
+        const code = await runUp({ port: flags.port, verbose: flags.verbose }, loadConfig(), out, life);
+        await life.close();
+        setExitCode(code);
+      } catch (err) {
+        await life.close();
+        setExitCode(fail(out, 'up', err));
+      } finally {
+        life.dispose();
+      }
+    });
+
+  return program;
+}
+
+/** Runs the CLI on `argv` (process.argv shape) and resolves with the exit code. */
+export async function runCli(argv: string[]): Promise<number> {
+  let code: number = EXIT.ok;
+  const program = buildProgram((c) => (code = c));
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version exit 0; bare `godel` (help shown as an error), unknown commands and bad flags exit 2.
+      return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' ? EXIT.ok : EXIT.usage;
+    }
+    throw err;
+  }
+  return code;
+}
