@@ -64,9 +64,8 @@ describe('runtime faults', () => {
     const proxy = new TcpProxy(pgUrl.hostname, Number(pgUrl.port || 5432));
     await proxy.up();
     pgUrl.host = `127.0.0.1:${proxy.port}`;
-    let ds: DataSource | undefined;
     const events: Array<{ type: string; data: Record<string, unknown> }> = [];
-    ds = await openDatabase({ url: pgUrl.toString(), schema: env.schema, poolSize: 4 });
+    const ds: DataSource = await openDatabase({ url: pgUrl.toString(), schema: env.schema, poolSize: 4 });
     const rt: BuiltRuntime = buildRuntime({
       redisUrl: env.redisUrl,
       dataSource: ds,
@@ -90,7 +89,7 @@ describe('runtime faults', () => {
     } finally {
       await rt.close();
       await proxy.down();
-      if (ds?.isInitialized) await ds.destroy();
+      if (ds.isInitialized) await ds.destroy();
     }
   }, 60000);
 });
