@@ -25,3 +25,24 @@ export type {
   PiResponse,
   PiCommand,
 } from './pi/pi-protocol';
+export { agentActor, agentAddress } from './agent/agent-actor';
+export type { AgentActorDeps } from './agent/agent-actor';
+export { AgentProcessHost } from './agent/process-host';
+export type { AgentHostDeps, SpawnSpec } from './agent/process-host';
+export { initialAgentState } from './agent/agent-state';
+export type { AgentState, AgentStatus, AgentUsage, StartAgent } from './agent/agent-state';
+export { chainFor, isProviderFailure } from './agent/provider-chain';
+export type { ProviderRef } from './agent/provider-chain';
+export { cutSession } from './agent/session-cut';
+export {
+  guardLaunchOptions,
+  withPathGuard,
+  GUARD_EXTENSION_FILE,
+  readGuardDenials,
+  guardDenialFromEvent,
+  isGuardDenial,
+  GUARD_ENV,
+  GUARD_DENIED,
+  ToolCallPolicy,
+} from './guard';
+export type { GuardOptions, GuardLaunch, GuardDenial, GuardFinding, GuardRule, ToolCallPolicyOptions, GuardVerdict } from './guard';

@@ -2,10 +2,12 @@ import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { ActorStateEntity } from './entities/actor-state.entity';
 import { ShardFenceEntity, ShardLeaseLogEntity } from './entities/shard-fence.entity';
+import { AgentSessionEntity, EventEntity } from './entities/event.entity';
 import { ActorRuntime1764115200000 } from './migrations/1764115200000-actor-runtime';
+import { EventsAndSessions1764118800000 } from './migrations/1764118800000-events-and-sessions';
 
-export const ENTITIES = [ActorStateEntity, ShardFenceEntity, ShardLeaseLogEntity];
-export const MIGRATIONS = [ActorRuntime1764115200000];
+export const ENTITIES = [ActorStateEntity, ShardFenceEntity, ShardLeaseLogEntity, EventEntity, AgentSessionEntity];
+export const MIGRATIONS = [ActorRuntime1764115200000, EventsAndSessions1764118800000];
 
 export interface DatabaseOptions {
   url: string;

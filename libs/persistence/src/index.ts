@@ -3,3 +3,8 @@ export type { DatabaseOptions } from './data-source';
 export { PgStateStore } from './pg-state-store';
 export { ActorStateEntity } from './entities/actor-state.entity';
 export { ShardFenceEntity, ShardLeaseLogEntity } from './entities/shard-fence.entity';
+export { EventEntity, AgentSessionEntity } from './entities/event.entity';
+export { EventLog } from './event-log';
+export type { EventRecord, StoredEvent } from './event-log';
+export { SessionStore } from './session-store';
+export type { StoredSession } from './session-store';

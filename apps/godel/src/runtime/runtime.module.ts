@@ -1,11 +1,14 @@
 import { Inject, Logger, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { ActorDefinition } from '@godel/actors';
 import type { GodelConfig } from '@godel/config';
-import { openDatabase } from '@godel/persistence';
+import { join } from 'node:path';
+import { AgentProcessHost, agentActor, locatePiBin } from '@godel/agents';
+import { inheritedEnv } from '@godel/config';
+import { EventLog, SessionStore, openDatabase } from '@godel/persistence';
 import { counterActor } from '@godel/testing';
 import type { DataSource } from 'typeorm';
 import { buildRuntime, newInstanceId, type BuiltRuntime } from './build-runtime';
-import { ACTOR_DEFINITIONS, DATA_SOURCE, GODEL_CONFIG, RUNTIME } from './runtime.tokens';
+import { ACTOR_DEFINITIONS, DATA_SOURCE, GODEL_CONFIG, RUNTIME, RUNTIME_REF } from './runtime.tokens';
 
 /** Events worth a log line; the rest are counted by metrics (a later issue) and kept quiet. */
 const LOGGED = new Set([
@@ -33,14 +36,40 @@ const LOGGED = new Set([
       inject: [GODEL_CONFIG],
       useFactory: (config: GodelConfig) => openDatabase({ url: config.databaseUrl!, schema: config.dbSchema, synchronousCommit: config.dbSynchronousCommit }),
     },
-    // The counter is the runtime's reference actor (demo, failover tests, benchmark).
-    { provide: ACTOR_DEFINITIONS, useValue: [counterActor] },
+    { provide: EventLog, inject: [DATA_SOURCE], useFactory: (ds: DataSource) => new EventLog(ds) },
+    { provide: SessionStore, inject: [DATA_SOURCE], useFactory: (ds: DataSource) => new SessionStore(ds) },
+    {
+      provide: AgentProcessHost,
+      inject: [GODEL_CONFIG, EventLog, RUNTIME_REF],
+      useFactory: (config: GodelConfig, events: EventLog, ref: { current?: BuiltRuntime }) => {
+        const env = inheritedEnv();
+        // Agents see PATH, HOME and provider keys only, not the server's whole environment.
+        const baseEnv = Object.fromEntries(Object.entries(env).filter(([k]) => k === 'PATH' || k === 'HOME' || /_API_KEY$/.test(k)));
+        return new AgentProcessHost({
+          tell: (to, type, payload) => ref.current!.system.tell(to, type, payload),
+          events,
+          rootDir: join(config.homeDir, 'agents'),
+          piBin: locatePiBin(__dirname) ?? 'pi',
+          baseEnv,
+        });
+      },
+    },
+    { provide: RUNTIME_REF, useValue: {} },
+    {
+      provide: ACTOR_DEFINITIONS,
+      inject: [GODEL_CONFIG, AgentProcessHost, EventLog, SessionStore],
+      useFactory: (config: GodelConfig, host: AgentProcessHost, events: EventLog, sessions: SessionStore) => [
+        // The counter is the runtime's reference actor (demo, failover tests, benchmark).
+        counterActor,
+        agentActor({ host, events, sessions, worktreesRoot: join(config.homeDir, 'worktrees') }),
+      ],
+    },
     {
       provide: RUNTIME,
-      inject: [GODEL_CONFIG, DATA_SOURCE, ACTOR_DEFINITIONS],
-      useFactory: (config: GodelConfig, ds: DataSource, defs: ActorDefinition[]) => {
+      inject: [GODEL_CONFIG, DATA_SOURCE, ACTOR_DEFINITIONS, RUNTIME_REF],
+      useFactory: (config: GodelConfig, ds: DataSource, defs: ActorDefinition[], ref: { current?: BuiltRuntime }) => {
         const log = new Logger('runtime');
-        return buildRuntime({
+        return (ref.current = buildRuntime({
           redisUrl: config.redisUrl!,
           dataSource: ds,
           keyPrefix: config.keyPrefix,
@@ -51,16 +80,18 @@ const LOGGED = new Set([
           onEvent: (type, data) => {
             if (LOGGED.has(type)) log.log(JSON.stringify({ event: type, ...data, at: Date.now() }));
           },
-        });
+        }));
       },
     },
   ],
-  exports: [RUNTIME, DATA_SOURCE],
+  exports: [RUNTIME, DATA_SOURCE, EventLog, SessionStore, AgentProcessHost],
 })
 export class RuntimeModule implements OnApplicationBootstrap, OnApplicationShutdown {
   constructor(
     @Inject(RUNTIME) private readonly runtime: BuiltRuntime,
     @Inject(DATA_SOURCE) private readonly ds: DataSource,
+    private readonly agents: AgentProcessHost,
+    private readonly events: EventLog,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -69,6 +100,8 @@ export class RuntimeModule implements OnApplicationBootstrap, OnApplicationShutd
 
   async onApplicationShutdown(): Promise<void> {
     await this.runtime.close();
+    await this.agents.stopAll();
+    await this.events.flush();
     if (this.ds.isInitialized) await this.ds.destroy();
   }
 }

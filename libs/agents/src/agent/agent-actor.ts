@@ -1,0 +1,249 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ActorContext, ActorDefinition, Message } from '@godel/actors';
+import type { EventLog, SessionStore } from '@godel/persistence';
+import { WorktreeManager } from '@godel/workspace';
+import { initialAgentState, type AgentState, type StartAgent } from './agent-state';
+import type { AgentProcessHost } from './process-host';
+import { chainFor, isProviderFailure } from './provider-chain';
+import { cutSession } from './session-cut';
+
+export interface AgentActorDeps {
+  host: AgentProcessHost;
+  events: EventLog;
+  sessions: SessionStore;
+  /** Worktrees go to <worktreesRoot>/<team>/<agent>. */
+  worktreesRoot: string;
+  /** Restart intensity of a crashing process before the agent fails (OTP-style). */
+  maxRestarts?: number;
+  restartWindowMs?: number;
+  /** Liveness check that also resumes agents whose actor moved to another instance. */
+  heartbeatMs?: number;
+}
+
+const ACTIVE = new Set(['starting', 'running', 'idle']);
+const RESUME_PROMPT = 'Your previous process stopped unexpectedly. Continue the task from where you left off.';
+
+/** Agent addresses are `agent/<team>:<name>`: the team is the affinity key, so a team lives on one instance. */
+export function agentAddress(team: string, name: string): string {
+  return `agent/${team}:${name}`;
+}
+
+/**
+ * The agent actor: owns one coding-agent process in its own worktree. Its durable state says what
+ * should be running; the process host on the current instance makes it so, and reports turn ends
+ * and exits back as messages. A crashed process is restarted on its stored session; an actor that
+ * moved to another instance resumes the same session there.
+ */
+export function agentActor(deps: AgentActorDeps): ActorDefinition<AgentState> {
+  const heartbeatMs = deps.heartbeatMs ?? 5000;
+
+  async function record(s: AgentState, ctx: ActorContext, type: string, data: Record<string, unknown> = {}): Promise<void> {
+    await deps.events.append({ type, agent: ctx.selfAddress, team: s.team, correlationId: s.correlationId, data: { status: s.status, ...data } });
+  }
+
+  async function saveSession(s: AgentState, ctx: ActorContext): Promise<void> {
+    const snap = await deps.host.snapshotSession(ctx.selfAddress);
+    if (!snap) return;
+    s.sessionFile = snap.fileName;
+    await deps.sessions.save({
+      agent: ctx.selfAddress,
+      team: s.team,
+      fileName: snap.fileName,
+      content: snap.content,
+      parentAgent: s.parent?.agent ?? null,
+      forkedFromEntry: s.parent?.entry ?? null,
+      baseCommit: s.baseCommit ?? null,
+    });
+  }
+
+  /** Starts the process, on the stored session when there is one. */
+  async function spawn(s: AgentState, ctx: ActorContext): Promise<void> {
+    const stored = await deps.sessions.load(ctx.selfAddress);
+    await deps.host.spawn(ctx.selfAddress, {
+      cwd: s.worktree!,
+      team: s.team,
+      providers: s.providers,
+      providerIndex: s.providerIndex,
+      session: stored ? { fileName: stored.fileName, content: stored.content } : undefined,
+      correlationId: s.correlationId,
+      readRoots: s.repo ? ['node_modules', '.venv', 'vendor'].map((d) => join(s.repo!, d)).filter((d) => existsSync(d)) : [],
+    });
+  }
+
+  async function fail(s: AgentState, ctx: ActorContext, reason: string, cleanup: boolean): Promise<AgentState> {
+    await deps.host.stop(ctx.selfAddress).catch(() => undefined);
+    if (cleanup && s.worktree && s.repo) {
+      await new WorktreeManager({ repoPath: s.repo, worktreesRoot: join(deps.worktreesRoot, s.team) })
+        .remove(s.worktree, { force: true, deleteBranch: true })
+        .catch(() => undefined);
+      s.worktree = undefined;
+    }
+    s.status = 'failed';
+    s.reason = reason;
+    await record(s, ctx, 'agent.failed', { reason });
+    return s;
+  }
+
+  async function start(s: AgentState, p: StartAgent, ctx: ActorContext): Promise<AgentState> {
+    if (s.status !== 'new') return s;
+    s.status = 'preparing';
+    s.repo = p.repo;
+    s.role = p.role ?? 'worker';
+    s.providers = chainFor(p.providers, p.tier);
+    s.budget = p.budget ?? {};
+    s.correlationId = p.correlationId ?? ctx.envelope.correlationId;
+    const t0 = Date.now();
+    await record(s, ctx, 'agent.preparing', { repo: p.repo, providers: s.providers.map((x) => x.label ?? `${x.provider}/${x.model}`) });
+    let created = false;
+    try {
+      let baseRef = p.baseRef ?? 'HEAD';
+      if (p.forkOf) {
+        const parent = await deps.sessions.load(p.forkOf.agent);
+        if (!parent) throw new Error(`cannot fork ${p.forkOf.agent}: it has no stored session`);
+        const cut = cutSession(parent.content, p.forkOf.entry);
+        s.parent = { agent: p.forkOf.agent, entry: cut.entry };
+        baseRef = parent.baseCommit ?? baseRef;
+        await deps.sessions.save({ agent: ctx.selfAddress, team: s.team, fileName: `fork-${s.name}.jsonl`, content: cut.content, parentAgent: p.forkOf.agent, forkedFromEntry: cut.entry, baseCommit: parent.baseCommit });
+      }
+      const wm = new WorktreeManager({ repoPath: p.repo, worktreesRoot: join(deps.worktreesRoot, s.team), sharedDirs: ['node_modules', '.venv', 'vendor'] });
+      const existing = (await wm.list()).find((w) => w.team === s.team && w.agent === s.name && !w.folderMissing);
+      const wt = existing ? { path: existing.path, branch: existing.branch ?? '', baseCommit: existing.metadata?.baseCommit ?? '' } : await wm.create({ team: s.team, agent: s.name, baseRef });
+      created = !existing;
+      s.worktree = wt.path;
+      s.branch = wt.branch;
+      s.baseCommit = wt.baseCommit || s.baseCommit;
+      s.status = 'starting';
+      await spawn(s, ctx);
+      s.status = 'idle';
+      await record(s, ctx, 'agent.started', { worktree: s.worktree, branch: s.branch, baseCommit: s.baseCommit, spawnMs: Date.now() - t0 });
+    } catch (err) {
+      return fail(s, ctx, `${(err as { code?: string }).code ?? 'agent.start_failed'}: ${(err as Error).message}`, created || !!s.worktree);
+    }
+    ctx.scheduleReminder('heartbeat', heartbeatMs);
+    if (p.prompt) return prompt(s, p.prompt, ctx);
+    return s;
+  }
+
+  async function prompt(s: AgentState, text: string, ctx: ActorContext): Promise<AgentState> {
+    if (!ACTIVE.has(s.status)) throw new Error(`agent is ${s.status}: cannot prompt`);
+    if (!deps.host.has(ctx.selfAddress)) await spawn(s, ctx);
+    await deps.host.get(ctx.selfAddress)!.prompt(text);
+    s.status = 'running';
+    s.currentPrompt = text;
+    await record(s, ctx, 'agent.prompted', { chars: text.length });
+    return s;
+  }
+
+  async function turnEnd(s: AgentState, p: { stopReason: string; errorMessage?: string }, ctx: ActorContext): Promise<AgentState> {
+    if (s.status !== 'running') return s;
+    const pi = deps.host.get(ctx.selfAddress);
+    if (pi) {
+      const stats = await pi.getSessionStats();
+      s.usage = { input: stats.tokens.input, output: stats.tokens.output, total: stats.tokens.total, costUsd: stats.cost };
+      await saveSession(s, ctx);
+    }
+    if (p.stopReason === 'error') {
+      const cause = p.errorMessage ?? 'unknown error';
+      if (isProviderFailure(cause) && s.providerIndex + 1 < s.providers.length && pi) {
+        const from = s.providers[s.providerIndex];
+        s.providerIndex += 1;
+        const to = s.providers[s.providerIndex];
+        await pi.setModel(to.provider, to.model);
+        await record(s, ctx, 'provider.failover', { from: `${from.provider}/${from.model}`, to: `${to.provider}/${to.model}`, cause });
+        await pi.prompt(s.currentPrompt ?? RESUME_PROMPT);
+        return s;
+      }
+      return fail(s, ctx, `model error: ${cause}`, false);
+    }
+    s.status = 'idle';
+    s.currentPrompt = undefined;
+    await record(s, ctx, 'agent.turn_completed', { usage: s.usage });
+    const overTokens = s.budget.tokens !== undefined && s.usage.total >= s.budget.tokens;
+    const overCost = s.budget.costUsd !== undefined && s.usage.costUsd >= s.budget.costUsd;
+    if (overTokens || overCost) {
+      await deps.host.stop(ctx.selfAddress);
+      s.status = 'stopped';
+      s.reason = 'budget.exceeded';
+      await record(s, ctx, 'budget.exceeded', { usage: s.usage, budget: s.budget });
+    }
+    return s;
+  }
+
+  async function exited(s: AgentState, p: { code: number | null; signal: string | null }, ctx: ActorContext): Promise<AgentState> {
+    if (!ACTIVE.has(s.status) || deps.host.has(ctx.selfAddress)) return s;
+    const now = ctx.now();
+    const windowMs = deps.restartWindowMs ?? 60000;
+    s.restarts = s.restarts.filter((t) => now - t < windowMs);
+    if (s.restarts.length >= (deps.maxRestarts ?? 3)) {
+      return fail(s, ctx, `restart intensity exceeded: ${s.restarts.length} restarts in ${windowMs} ms (last exit ${p.signal ?? p.code})`, false);
+    }
+    s.restarts.push(now);
+    const wasRunning = s.status === 'running';
+    await spawn(s, ctx);
+    await record(s, ctx, 'agent.restarted', { exit: p.signal ?? p.code, resumedSession: s.sessionFile ?? null, attempt: s.restarts.length });
+    if (wasRunning) {
+      // The conversation resumes from the session; if the process died before it recorded the
+      // prompt, the prompt itself is sent again.
+      const pi = deps.host.get(ctx.selfAddress)!;
+      const history = await pi.getMessages();
+      const hasPrompt = history.some((m) => m.role === 'user');
+      await pi.prompt(hasPrompt || !s.currentPrompt ? RESUME_PROMPT : s.currentPrompt);
+    }
+    return s;
+  }
+
+  return {
+    kind: 'agent',
+    initialState: (id) => {
+      const [team, name] = id.key.includes(':') ? id.key.split(':', 2) : [id.key, id.key];
+      return initialAgentState(team, name);
+    },
+    maxAttempts: 2,
+    idleTimeoutMs: 3_600_000,
+    async receive(s: AgentState, msg: Message, ctx: ActorContext): Promise<AgentState> {
+      const p = (msg.payload ?? {}) as Record<string, unknown>;
+      let next = s;
+      switch (msg.type) {
+        case 'agent.start':
+          next = await start(s, p as unknown as StartAgent, ctx);
+          break;
+        case 'agent.prompt':
+          next = await prompt(s, String(p.text ?? ''), ctx);
+          break;
+        case 'agent.steer':
+          await deps.host.get(ctx.selfAddress)?.steer(String(p.text ?? ''));
+          break;
+        case 'agent.abort':
+          await deps.host.get(ctx.selfAddress)?.abort();
+          break;
+        case 'agent.stop':
+          await deps.host.stop(ctx.selfAddress);
+          if (ACTIVE.has(s.status)) {
+            s.status = 'stopped';
+            s.reason = String(p.reason ?? 'stopped by request');
+            await record(s, ctx, 'agent.stopped', { reason: s.reason });
+          }
+          ctx.cancelReminder('heartbeat');
+          break;
+        case 'agent.turn_end':
+          next = await turnEnd(s, p as { stopReason: string; errorMessage?: string }, ctx);
+          break;
+        case 'agent.exited':
+          next = await exited(s, p as { code: number | null; signal: string | null }, ctx);
+          break;
+        case 'reminder':
+          // Heartbeat: the process should run wherever this actor lives now (after a failover too).
+          if (ACTIVE.has(s.status) && !deps.host.has(ctx.selfAddress)) next = await exited(s, { code: null, signal: 'not running here' }, ctx);
+          if (ACTIVE.has(next.status)) ctx.scheduleReminder('heartbeat', heartbeatMs);
+          break;
+        case 'get':
+          break;
+        default:
+          throw new Error(`agent: unknown message ${msg.type}`);
+      }
+      ctx.reply(next);
+      return next;
+    },
+  };
+}

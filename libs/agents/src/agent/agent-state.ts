@@ -1,0 +1,62 @@
+import type { ProviderRef } from './provider-chain';
+
+export type AgentStatus = 'new' | 'preparing' | 'starting' | 'running' | 'idle' | 'stopped' | 'failed';
+
+export interface AgentUsage {
+  input: number;
+  output: number;
+  total: number;
+  costUsd: number;
+}
+
+/** The durable state of an agent actor (PostgreSQL); its process lives on the hosting instance. */
+export interface AgentState {
+  status: AgentStatus;
+  reason?: string;
+  team: string;
+  name: string;
+  role: string;
+  repo?: string;
+  worktree?: string;
+  branch?: string;
+  baseCommit?: string;
+  providers: ProviderRef[];
+  providerIndex: number;
+  /** Session file name; its content is in agent_sessions. */
+  sessionFile?: string;
+  /** The prompt of the turn in progress (re-sent after a provider failover). */
+  currentPrompt?: string;
+  usage: AgentUsage;
+  budget: { tokens?: number; costUsd?: number };
+  /** Restart times (ms) in the current intensity window. */
+  restarts: number[];
+  correlationId?: string;
+  parent?: { agent: string; entry?: string };
+}
+
+export interface StartAgent {
+  repo: string;
+  baseRef?: string;
+  role?: string;
+  providers: ProviderRef[];
+  tier?: ProviderRef['tier'];
+  prompt?: string;
+  budget?: { tokens?: number; costUsd?: number };
+  correlationId?: string;
+  /** Fork: start from this agent's session, cut at `entry` (default: its latest entry). */
+  forkOf?: { agent: string; entry?: string };
+}
+
+export function initialAgentState(team: string, name: string): AgentState {
+  return {
+    status: 'new',
+    team,
+    name,
+    role: 'worker',
+    providers: [],
+    providerIndex: 0,
+    usage: { input: 0, output: 0, total: 0, costUsd: 0 },
+    budget: {},
+    restarts: [],
+  };
+}

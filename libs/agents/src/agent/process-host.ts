@@ -1,0 +1,209 @@
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import type { EventLog } from '@godel/persistence';
+import { guardDenialFromEvent, withPathGuard } from '../guard';
+import { writeModelsJson, writeSettingsJson } from '../pi/agent-dir';
+import { PiRpcProcess } from '../pi/pi-rpc-process';
+import type { PiEvent } from '../pi/pi-protocol';
+import type { ProviderRef } from './provider-chain';
+
+export interface AgentHostDeps {
+  /** Sends a message to an actor (the runtime's tell). */
+  tell(to: string, type: string, payload: unknown): Promise<void>;
+  events: EventLog;
+  /** Per-agent folders (pi agent dir, session files) live under it. */
+  rootDir: string;
+  piBin: string;
+  /** Environment the coding-agent processes start from (PATH, HOME, provider keys). */
+  baseEnv: Record<string, string>;
+  /** Deadline of control commands to a process (a wedged process must not hang the actor). */
+  commandTimeoutMs?: number;
+}
+
+interface Running {
+  pi: PiRpcProcess;
+  stopping: boolean;
+  team: string;
+  correlationId?: string;
+}
+
+export interface SpawnSpec {
+  cwd: string;
+  team: string;
+  providers: ProviderRef[];
+  providerIndex: number;
+  /** Folders outside the worktree the agent may read (e.g. the shared node_modules). */
+  readRoots?: string[];
+  /** Resume this session (a file name under the agent's session dir, content given). */
+  session?: { fileName: string; content: string };
+  correlationId?: string;
+}
+
+const RECORDED: Record<string, string> = {
+  agent_start: 'agent.turn_started',
+  turn_start: 'agent.step_started',
+  turn_end: 'agent.step_ended',
+  tool_execution_start: 'agent.tool_started',
+  tool_execution_end: 'agent.tool_ended',
+  message_end: 'agent.message',
+  auto_retry_start: 'agent.retry',
+  protocol_error: 'agent.protocol_error',
+};
+
+/**
+ * The coding-agent processes of the agents this instance hosts. Instance-local (a process is a
+ * local resource); the agent actor's durable state says what should run, and the actor asks the
+ * host to make it so. Process facts flow back to the actor as messages (`agent.turn_end`,
+ * `agent.exited`) and into the event log.
+ */
+export class AgentProcessHost {
+  private readonly running = new Map<string, Running>();
+
+  constructor(private readonly deps: AgentHostDeps) {}
+
+  has(agent: string): boolean {
+    const r = this.running.get(agent);
+    return !!r && r.pi.running;
+  }
+
+  get(agent: string): PiRpcProcess | undefined {
+    return this.running.get(agent)?.pi;
+  }
+
+  dirs(agent: string): { agentDir: string; sessionDir: string } {
+    const safe = agent.replace(/[^A-Za-z0-9._-]/g, '_');
+    return { agentDir: join(this.deps.rootDir, safe, 'pi'), sessionDir: join(this.deps.rootDir, safe, 'sessions') };
+  }
+
+  /** Starts the agent's process (idempotent: a live one is kept). Resolves once it answers get_state. */
+  async spawn(agent: string, spec: SpawnSpec): Promise<PiRpcProcess> {
+    const live = this.running.get(agent);
+    if (live && live.pi.running) return live.pi;
+    const { agentDir, sessionDir } = this.dirs(agent);
+    await mkdir(sessionDir, { recursive: true });
+    for (const p of spec.providers) {
+      if (p.baseUrl) {
+        await writeModelsJson(agentDir, {
+          providerName: p.provider,
+          baseUrl: p.baseUrl,
+          api: p.api ?? 'openai-completions',
+          apiKey: p.apiKey ?? 'sk-none',
+          compat: { supportsDeveloperRole: false, supportsReasoningEffort: false },
+          models: [{ id: p.model, name: p.label ?? p.model, input: ['text'], contextWindow: 32000, maxTokens: 4096, cost: p.cost ? { input: p.cost.input, output: p.cost.output, cacheRead: 0, cacheWrite: 0 } : undefined }],
+        });
+      }
+    }
+    // Failures must reach Godel (provider failover), not be retried silently inside pi.
+    await writeSettingsJson(agentDir, { retry: { enabled: false, provider: { maxRetries: 0 } } });
+    const extraArgs: string[] = [];
+    if (spec.session) {
+      const file = join(sessionDir, basename(spec.session.fileName));
+      // A local file newer than the stored copy (same instance, turn not finished) wins.
+      const local = await stat(file).catch(() => undefined);
+      if (!local || local.size < Buffer.byteLength(spec.session.content)) await writeFile(file, spec.session.content);
+      extraArgs.push('--session', file);
+    } else {
+      const latest = await latestSessionFile(sessionDir);
+      if (latest) extraArgs.push('--session', latest);
+    }
+    const provider = spec.providers[spec.providerIndex];
+    // Tools stay inside the worktree: pi's tool_call hook (libs/agents/src/guard), denials logged
+    // outside the worktree and streamed as events.
+    const launch = withPathGuard(
+      {
+        cwd: spec.cwd,
+        agentDir,
+        sessionDir,
+        provider: provider.provider,
+        model: provider.model,
+        baseEnv: this.deps.baseEnv,
+        piBin: this.deps.piBin,
+        extraArgs,
+      },
+      { logFile: join(dirname(agentDir), 'guard.log'), readRoots: spec.readRoots },
+    );
+    const pi = await PiRpcProcess.start({ ...launch, requestTimeoutMs: this.deps.commandTimeoutMs ?? 10000 });
+    const entry: Running = { pi, stopping: false, team: spec.team, correlationId: spec.correlationId };
+    this.running.set(agent, entry);
+    pi.onEvent((e) => this.onEvent(agent, entry, e));
+    void pi.exited.then((exit) => {
+      if (this.running.get(agent) === entry) this.running.delete(agent);
+      if (entry.stopping) return;
+      void this.deps.tell(agent, 'agent.exited', { pid: pi.pid, code: exit.code, signal: exit.signal }).catch(() => undefined);
+    });
+    return pi;
+  }
+
+  async stop(agent: string): Promise<void> {
+    const r = this.running.get(agent);
+    if (!r) return;
+    r.stopping = true;
+    this.running.delete(agent);
+    await r.pi.stop({ graceMs: 1000 });
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all([...this.running.keys()].map((a) => this.stop(a)));
+  }
+
+  /** The process's session file (name and content), for durable storage. */
+  async snapshotSession(agent: string): Promise<{ fileName: string; content: string } | undefined> {
+    const pi = this.get(agent);
+    if (!pi) return undefined;
+    const state = await pi.getState({ timeoutMs: this.deps.commandTimeoutMs ?? 10000 });
+    if (!state.sessionFile) return undefined;
+    return { fileName: basename(state.sessionFile), content: await readFile(state.sessionFile, 'utf8') };
+  }
+
+  private onEvent(agent: string, r: Running, e: PiEvent): void {
+    const denial = guardDenialFromEvent(e);
+    if (denial) {
+      void this.deps.events.append({ type: 'guard.denied', agent, team: r.team, correlationId: r.correlationId, data: { ...denial } }).catch(() => undefined);
+      return;
+    }
+    const type = RECORDED[e.type];
+    if (type) void this.deps.events.append({ type, agent, team: r.team, correlationId: r.correlationId, data: summarize(e) }).catch(() => undefined);
+    if (e.type === 'agent_end') {
+      const last = [...e.messages].reverse().find((m) => m.role === 'assistant');
+      const payload = { stopReason: last?.stopReason ?? 'stop', errorMessage: last?.errorMessage };
+      void this.deps.tell(agent, 'agent.turn_end', payload).catch(() => undefined);
+    }
+  }
+}
+
+function summarize(e: PiEvent): Record<string, unknown> {
+  switch (e.type) {
+    case 'tool_execution_start':
+      return { tool: e.toolName, args: e.args };
+    case 'tool_execution_end':
+      return { tool: e.toolName, isError: e.isError };
+    case 'message_end': {
+      const m = e.message;
+      const text = Array.isArray(m.content)
+        ? m.content
+            .filter((c): c is { type: 'text'; text: string } => (c as { type?: string }).type === 'text')
+            .map((c) => c.text)
+            .join('')
+        : typeof m.content === 'string'
+          ? m.content
+          : '';
+      return { role: m.role, stopReason: m.stopReason, error: m.errorMessage, text: text.slice(0, 2000), usage: m.usage };
+    }
+    case 'protocol_error':
+      return { line: String((e as { line?: string }).line ?? '').slice(0, 500) };
+    default:
+      return {};
+  }
+}
+
+/** The most recently written session file in a folder (pi names them <time>_<uuid>.jsonl). */
+async function latestSessionFile(dir: string): Promise<string | undefined> {
+  const files = (await readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith('.jsonl'));
+  let best: { path: string; mtime: number } | undefined;
+  for (const f of files) {
+    const path = join(dir, f);
+    const st = await stat(path);
+    if (!best || st.mtimeMs > best.mtime) best = { path, mtime: st.mtimeMs };
+  }
+  return best?.path;
+}

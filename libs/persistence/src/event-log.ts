@@ -1,0 +1,70 @@
+import { Batcher } from '@godel/actors';
+import type { DataSource } from 'typeorm';
+
+export interface EventRecord {
+  type: string;
+  agent?: string;
+  team?: string;
+  correlationId?: string;
+  data?: Record<string, unknown>;
+  at?: number;
+}
+
+export interface StoredEvent extends Required<Omit<EventRecord, 'at'>> {
+  seq: number;
+  at: string;
+}
+
+/** Appends to the event log in batches (one INSERT per batch); returns each event's sequence number. */
+export class EventLog {
+  private readonly batcher: Batcher<EventRecord, number>;
+
+  constructor(private readonly ds: DataSource) {
+    this.batcher = new Batcher((events) => this.insert(events), { maxBatch: 1000, maxConcurrent: 2 });
+  }
+
+  append(e: EventRecord): Promise<number> {
+    return this.batcher.add(e);
+  }
+
+  flush(): Promise<void> {
+    return this.batcher.drain();
+  }
+
+  async list(filter: { agent?: string; team?: string; type?: string; after?: number; limit?: number } = {}): Promise<StoredEvent[]> {
+    const rows: Array<Record<string, unknown>> = await this.ds.query(
+      `SELECT seq, at, type, agent, team, correlation_id, data FROM events
+       WHERE seq > $1 AND ($2::text IS NULL OR agent = $2) AND ($3::text IS NULL OR team = $3) AND ($4::text IS NULL OR type = $4)
+       ORDER BY seq LIMIT $5`,
+      [filter.after ?? 0, filter.agent ?? null, filter.team ?? null, filter.type ?? null, filter.limit ?? 1000],
+    );
+    return rows.map((r) => ({
+      seq: Number(r.seq),
+      at: new Date(r.at as string).toISOString(),
+      type: String(r.type),
+      agent: (r.agent as string) ?? '',
+      team: (r.team as string) ?? '',
+      correlationId: (r.correlation_id as string) ?? '',
+      data: (r.data as Record<string, unknown>) ?? {},
+    }));
+  }
+
+  private async insert(events: EventRecord[]): Promise<number[]> {
+    const rows: Array<{ seq: string }> = await this.ds.query(
+      `INSERT INTO events (at, type, agent, team, correlation_id, data)
+       SELECT to_timestamp(u.at / 1000.0), u.type, u.agent, u.team, u.cid, u.data
+       FROM unnest($1::float8[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[]) WITH ORDINALITY AS u(at, type, agent, team, cid, data, ord)
+       ORDER BY u.ord
+       RETURNING seq`,
+      [
+        events.map((e) => e.at ?? Date.now()),
+        events.map((e) => e.type),
+        events.map((e) => e.agent ?? null),
+        events.map((e) => e.team ?? null),
+        events.map((e) => e.correlationId ?? null),
+        events.map((e) => JSON.stringify(e.data ?? {})),
+      ],
+    );
+    return rows.map((r) => Number(r.seq));
+  }
+}
