@@ -46,3 +46,26 @@ export {
   ToolCallPolicy,
 } from './guard';
 export type { GuardOptions, GuardLaunch, GuardDenial, GuardFinding, GuardRule, ToolCallPolicyOptions, GuardVerdict } from './guard';
+export { PiRuntime } from './runtime/pi-runtime';
+export { normalizePiEvent } from './runtime/normalize-pi-event';
+export { runtimeEvent, emptyUsage, addUsage, makeUsage, waitForAgentEnd } from './runtime/agent-runtime';
+export type {
+  AgentRuntime,
+  AgentRuntimeCapabilities,
+  AgentRuntimeState,
+  AgentRuntimeEvent,
+  AgentRuntimeEventKind,
+  AgentRuntimeEventData,
+  AgentRuntimeEventOf,
+  AgentUsage as RuntimeUsage,
+  RunEndReason,
+  RuntimeCallOptions,
+  RuntimeExit,
+} from './runtime/agent-runtime';
+export { AgentUnsupportedError, AgentRunError } from './runtime/errors';
+export { CommandRuntime } from './command/command-runtime';
+export type { CommandRuntimeOptions } from './command/command-runtime';
+export { DEFAULT_ARGS, DEFAULT_COMMAND, COMMAND_DIALECTS, buildCommandArgs } from './command/command-args';
+export type { ArgTemplate, CommandDialect } from './command/command-args';
+export { LineNormalizer, DEFAULT_USAGE_REPORTING } from './command/line-normalizer';
+export type { UsageReporting, UsageReportingModes } from './command/usage-meter';

@@ -12,7 +12,7 @@ export interface AgentActorDeps {
   host: AgentProcessHost;
   events: EventLog;
   sessions: SessionStore;
-  /** Worktrees go to <worktreesRoot>/<team>/<agent>. */
+  /** Worktrees go to <worktreesRoot>/<team>/<agent> (the manager nests by team). */
   worktreesRoot: string;
   /** Restart intensity of a crashing process before the agent fails (OTP-style). */
   maxRestarts?: number;
@@ -74,7 +74,7 @@ export function agentActor(deps: AgentActorDeps): ActorDefinition<AgentState> {
   async function fail(s: AgentState, ctx: ActorContext, reason: string, cleanup: boolean): Promise<AgentState> {
     await deps.host.stop(ctx.selfAddress).catch(() => undefined);
     if (cleanup && s.worktree && s.repo) {
-      await new WorktreeManager({ repoPath: s.repo, worktreesRoot: join(deps.worktreesRoot, s.team) })
+      await new WorktreeManager({ repoPath: s.repo, worktreesRoot: deps.worktreesRoot })
         .remove(s.worktree, { force: true, deleteBranch: true })
         .catch(() => undefined);
       s.worktree = undefined;
@@ -106,7 +106,8 @@ export function agentActor(deps: AgentActorDeps): ActorDefinition<AgentState> {
         baseRef = parent.baseCommit ?? baseRef;
         await deps.sessions.save({ agent: ctx.selfAddress, team: s.team, fileName: `fork-${s.name}.jsonl`, content: cut.content, parentAgent: p.forkOf.agent, forkedFromEntry: cut.entry, baseCommit: parent.baseCommit });
       }
-      const wm = new WorktreeManager({ repoPath: p.repo, worktreesRoot: join(deps.worktreesRoot, s.team), sharedDirs: ['node_modules', '.venv', 'vendor'] });
+      const wm = new WorktreeManager({ repoPath: p.repo, worktreesRoot: deps.worktreesRoot, sharedDirs: ['node_modules', '.venv', 'vendor'] });
+      // Idempotent: a retried turn finds the worktree its first attempt made.
       const existing = (await wm.list()).find((w) => w.team === s.team && w.agent === s.name && !w.folderMissing);
       const wt = existing ? { path: existing.path, branch: existing.branch ?? '', baseCommit: existing.metadata?.baseCommit ?? '' } : await wm.create({ team: s.team, agent: s.name, baseRef });
       created = !existing;

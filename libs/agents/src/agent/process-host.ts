@@ -18,6 +18,8 @@ export interface AgentHostDeps {
   baseEnv: Record<string, string>;
   /** Deadline of control commands to a process (a wedged process must not hang the actor). */
   commandTimeoutMs?: number;
+  /** Deadline for a started process to answer its first get_state. */
+  readyTimeoutMs?: number;
 }
 
 interface Running {
@@ -100,7 +102,7 @@ export class AgentProcessHost {
       const file = join(sessionDir, basename(spec.session.fileName));
       // A local file newer than the stored copy (same instance, turn not finished) wins.
       const local = await stat(file).catch(() => undefined);
-      if (!local || local.size < Buffer.byteLength(spec.session.content)) await writeFile(file, spec.session.content);
+      if (!local || local.size < Buffer.byteLength(spec.session.content)) await writeFile(file, withCwd(spec.session.content, spec.cwd));
       extraArgs.push('--session', file);
     } else {
       const latest = await latestSessionFile(sessionDir);
@@ -122,7 +124,11 @@ export class AgentProcessHost {
       },
       { logFile: join(dirname(agentDir), 'guard.log'), readRoots: spec.readRoots },
     );
-    const pi = await PiRpcProcess.start({ ...launch, requestTimeoutMs: this.deps.commandTimeoutMs ?? 10000 });
+    const pi = await PiRpcProcess.start({
+      ...launch,
+      requestTimeoutMs: this.deps.commandTimeoutMs ?? 10000,
+      readyTimeoutMs: this.deps.readyTimeoutMs,
+    });
     const entry: Running = { pi, stopping: false, team: spec.team, correlationId: spec.correlationId };
     this.running.set(agent, entry);
     pi.onEvent((e) => this.onEvent(agent, entry, e));
@@ -206,4 +212,20 @@ async function latestSessionFile(dir: string): Promise<string | undefined> {
     if (!best || st.mtimeMs > best.mtime) best = { path, mtime: st.mtimeMs };
   }
   return best?.path;
+}
+
+/**
+ * A session's header records the folder it ran in, and pi works there when it resumes: a session
+ * resumed in another worktree (a fork) must point at that worktree.
+ */
+function withCwd(content: string, cwd: string): string {
+  const nl = content.indexOf('\n');
+  const first = nl < 0 ? content : content.slice(0, nl);
+  try {
+    const header = JSON.parse(first) as { type?: string; cwd?: string };
+    if (header.type !== 'session') return content;
+    return JSON.stringify({ ...header, cwd }) + (nl < 0 ? '' : content.slice(nl));
+  } catch {
+    return content;
+  }
 }

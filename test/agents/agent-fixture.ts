@@ -1,0 +1,111 @@
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { AgentProcessHost, agentActor, locatePiBin, type AgentState, type ProviderRef } from '@godel/agents';
+import { EventLog, SessionStore } from '@godel/persistence';
+import { createTestEnv, startScriptedModel, type ScriptedModel, type Step, type StepFunction, type StepRequest, type TestEnv } from '@godel/testing';
+import { buildRuntime, type BuiltRuntime } from '../../apps/godel/src/runtime/build-runtime';
+
+export const git = (cwd: string, ...args: string[]) =>
+  execFileSync('git', ['-c', 'user.name=Godel Test', '-c', 'user.email=test@godel.invalid', ...args], { cwd, encoding: 'utf8' }).trim();
+
+export interface AgentFixture {
+  env: TestEnv;
+  model: ScriptedModel;
+  root: string;
+  repo: string;
+  rt: BuiltRuntime;
+  host: AgentProcessHost;
+  events: EventLog;
+  sessions: SessionStore;
+  providers: ProviderRef[];
+  get(a: string): Promise<AgentState>;
+  until(a: string, pred: (s: AgentState) => boolean, timeoutMs?: number): Promise<AgentState>;
+  start(a: string, extra: Record<string, unknown>): Promise<AgentState>;
+  close(): Promise<void>;
+}
+
+/**
+ * One instance hosting agent actors over the real Redis and PostgreSQL, a temp git repository with
+ * one commit, and the scripted model serving `scripts` (chosen by a [script:NAME] marker).
+ */
+export async function createAgentFixture(
+  scripts: Record<string, Step[] | ((r: StepRequest) => Step)>,
+  o: { piBin?: string; startTimeoutMs?: number } = {},
+): Promise<AgentFixture> {
+  const env = await createTestEnv({ shardCount: 4, leaseTtlMs: 2000 });
+  const play: StepFunction = (r) => {
+    const script = scripts[r.scriptName ?? ''];
+    if (!script) return { error: { status: 400, message: `no script ${r.scriptName}` } };
+    if (typeof script === 'function') return script(r);
+    return script[r.index] ?? { error: { status: 400, message: `script ${r.scriptName} exhausted` } };
+  };
+  const model = await startScriptedModel({ models: ['scripted', 'scripted-b'], script: play });
+  const root = await mkdtemp(join(tmpdir(), 'godel-agents-'));
+  const repo = join(root, 'repo');
+  await mkdir(repo);
+  git(repo, 'init', '-q', '-b', 'main');
+  await writeFile(join(repo, 'README.md'), '# sample\n');
+  git(repo, 'add', '.');
+  git(repo, 'commit', '-qm', 'init');
+  const providers: ProviderRef[] = [
+    { provider: 'primary', model: 'scripted', baseUrl: model.url, label: 'scripted model (offline)' },
+    { provider: 'backup', model: 'scripted-b', baseUrl: model.url, label: 'scripted model (offline, backup)' },
+  ];
+  const events = new EventLog(env.dataSource);
+  const sessions = new SessionStore(env.dataSource);
+  const home = join(root, 'home');
+  await mkdir(home);
+  const ref: { system?: BuiltRuntime['system'] } = {};
+  const host = new AgentProcessHost({
+    tell: (to, type, payload) => ref.system!.tell(to, type, payload),
+    events,
+    rootDir: join(root, 'agents'),
+    piBin: o.piBin ?? locatePiBin(__dirname)!,
+    baseEnv: { PATH: `${dirname(process.execPath)}:/usr/bin:/bin`, HOME: home },
+    commandTimeoutMs: o.startTimeoutMs,
+    readyTimeoutMs: o.startTimeoutMs,
+  });
+  const rt = buildRuntime({
+    redisUrl: env.redisUrl,
+    dataSource: env.dataSource,
+    keyPrefix: env.keyPrefix,
+    runtime: env.config.runtime,
+    definitions: [agentActor({ host, events, sessions, worktreesRoot: join(root, 'worktrees'), heartbeatMs: 2000 })],
+  });
+  ref.system = rt.system;
+  await rt.system.start();
+  const get = (a: string) => rt.system.ask<AgentState>(a, 'get', {}, 15000);
+  return {
+    env,
+    model,
+    root,
+    repo,
+    rt,
+    host,
+    events,
+    sessions,
+    providers,
+    get,
+    async until(a, pred, timeoutMs = 30000) {
+      const end = Date.now() + timeoutMs;
+      let s = await get(a);
+      while (!pred(s)) {
+        if (Date.now() > end) throw new Error(`agent ${a} stuck in ${s.status} (${s.reason ?? ''})`);
+        await new Promise((r) => setTimeout(r, 100));
+        s = await get(a);
+      }
+      return s;
+    },
+    start: (a, extra) => rt.system.ask<AgentState>(a, 'agent.start', { repo, providers, ...extra }, 60000),
+    async close() {
+      await host.stopAll();
+      await rt.close();
+      await events.flush();
+      await model.close();
+      await env.cleanup();
+      await rm(root, { recursive: true, force: true });
+    },
+  };
+}
