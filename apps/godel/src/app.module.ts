@@ -3,6 +3,7 @@ import { APP_FILTER } from '@nestjs/core';
 import type { GodelConfig } from '@godel/config';
 import { ConfigModule } from './config.module';
 import { ActorsController } from './http/actors.controller';
+import { AgentsController } from './http/agents.controller';
 import { HealthController } from './http/health.controller';
 import { ProblemFilter } from './http/problem.filter';
 import { RuntimeModule } from './runtime/runtime.module';
@@ -13,7 +14,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [ConfigModule.forRoot(config), RuntimeModule],
-      controllers: [HealthController, ActorsController],
+      controllers: [HealthController, ActorsController, AgentsController],
       providers: [{ provide: APP_FILTER, useClass: ProblemFilter }],
     };
   }

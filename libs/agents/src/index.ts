@@ -69,3 +69,5 @@ export { DEFAULT_ARGS, DEFAULT_COMMAND, COMMAND_DIALECTS, buildCommandArgs } fro
 export type { ArgTemplate, CommandDialect } from './command/command-args';
 export { LineNormalizer, DEFAULT_USAGE_REPORTING } from './command/line-normalizer';
 export type { UsageReporting, UsageReportingModes } from './command/usage-meter';
+export { WorktreeJanitor } from './agent/worktree-janitor';
+export type { WorktreeJanitorOptions } from './agent/worktree-janitor';

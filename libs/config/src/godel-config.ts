@@ -25,8 +25,47 @@ export interface GodelConfig {
     maxInFlight: number;
   };
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /**
+   * Model providers for agents, in order (GODEL_PROVIDERS, a JSON list of
+   * {provider, model, baseUrl?, api?, apiKey?, tier?, cost?}). Empty = offline: the server runs the
+   * scripted model and says so.
+   */
+  providers: ProviderConfig[];
+  /** Folder of extra scripts (*.yaml / *.json) for the offline scripted model (GODEL_SCRIPTS_DIR). */
+  scriptsDir?: string;
+  /** Worktree cleanup: every N ms, TTL of finished worktrees (GODEL_CLEANUP_EVERY_MS, GODEL_WORKTREE_TTL_MS). */
+  cleanup: { everyMs: number; ttlMs: number; keepFailed: boolean };
   /** Folder for local state (embedded PostgreSQL data, private Redis). */
   homeDir: string;
+}
+
+export interface ProviderConfig {
+  provider: string;
+  model: string;
+  baseUrl?: string;
+  api?: 'openai-completions' | 'openai-responses' | 'anthropic-messages' | 'google-generative-ai';
+  apiKey?: string;
+  tier?: 'strong' | 'cheap';
+  cost?: { input: number; output: number };
+  label?: string;
+}
+
+function providers(env: Env): ProviderConfig[] {
+  const raw = env.GODEL_PROVIDERS;
+  if (raw === undefined || raw.trim() === '') return [];
+  let v: unknown;
+  try {
+    v = JSON.parse(raw);
+  } catch {
+    throw new ConfigError('GODEL_PROVIDERS must be a JSON list of {provider, model, baseUrl?, api?, apiKey?, tier?, cost?}');
+  }
+  if (!Array.isArray(v)) throw new ConfigError('GODEL_PROVIDERS must be a JSON list');
+  return v.map((p, i) => {
+    if (typeof p !== 'object' || p === null || typeof p.provider !== 'string' || typeof p.model !== 'string') {
+      throw new ConfigError(`GODEL_PROVIDERS[${i}] needs string fields provider and model`);
+    }
+    return p as ProviderConfig;
+  });
 }
 
 export class ConfigError extends Error {
@@ -89,6 +128,13 @@ export function loadConfig(env: Env = process.env, overrides: Partial<GodelConfi
       maxInFlight: int(env, 'GODEL_MAX_IN_FLIGHT', 5000, 10, 1_000_000),
     },
     logLevel: level as GodelConfig['logLevel'],
+    providers: providers(env),
+    scriptsDir: env.GODEL_SCRIPTS_DIR || undefined,
+    cleanup: {
+      everyMs: int(env, 'GODEL_CLEANUP_EVERY_MS', 10 * 60_000, 1000, 86_400_000),
+      ttlMs: int(env, 'GODEL_WORKTREE_TTL_MS', 7 * 86_400_000, 0, 365 * 86_400_000),
+      keepFailed: bool(env, 'GODEL_KEEP_FAILED_WORKTREES', true),
+    },
     // PostgreSQL refuses to run as root and its own user cannot enter /root: root gets /var/lib/godel.
     homeDir: env.GODEL_HOME || (process.getuid?.() === 0 ? '/var/lib/godel' : `${env.HOME ?? '/tmp'}/.godel`),
   };

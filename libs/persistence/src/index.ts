@@ -8,3 +8,4 @@ export { EventLog } from './event-log';
 export type { EventRecord, StoredEvent } from './event-log';
 export { SessionStore } from './session-store';
 export type { StoredSession } from './session-store';
+export { AgentQueries } from './agent-queries';

@@ -2,9 +2,10 @@ import { Inject, Logger, Module, type OnApplicationBootstrap, type OnApplication
 import type { ActorDefinition } from '@godel/actors';
 import type { GodelConfig } from '@godel/config';
 import { join } from 'node:path';
-import { AgentProcessHost, agentActor, locatePiBin } from '@godel/agents';
+import { AgentProcessHost, WorktreeJanitor, agentActor, locatePiBin } from '@godel/agents';
 import { inheritedEnv } from '@godel/config';
-import { EventLog, SessionStore, openDatabase } from '@godel/persistence';
+import { AgentQueries, EventLog, SessionStore, openDatabase } from '@godel/persistence';
+import { ModelProviders } from '../agents/model-providers';
 import { counterActor } from '@godel/testing';
 import type { DataSource } from 'typeorm';
 import { buildRuntime, newInstanceId, type BuiltRuntime } from './build-runtime';
@@ -37,6 +38,24 @@ const LOGGED = new Set([
       useFactory: (config: GodelConfig) => openDatabase({ url: config.databaseUrl!, schema: config.dbSchema, synchronousCommit: config.dbSynchronousCommit }),
     },
     { provide: EventLog, inject: [DATA_SOURCE], useFactory: (ds: DataSource) => new EventLog(ds) },
+    { provide: AgentQueries, inject: [DATA_SOURCE], useFactory: (ds: DataSource) => new AgentQueries(ds) },
+    { provide: ModelProviders, inject: [GODEL_CONFIG], useFactory: (config: GodelConfig) => ModelProviders.resolve(config) },
+    {
+      provide: WorktreeJanitor,
+      inject: [GODEL_CONFIG, RUNTIME, AgentQueries, EventLog],
+      useFactory: (config: GodelConfig, rt: BuiltRuntime, queries: AgentQueries, events: EventLog) =>
+        new WorktreeJanitor({
+          connection: rt.redis.duplicate({ maxRetriesPerRequest: null, enableAutoPipelining: false }),
+          prefix: rt.keys.bullPrefix(),
+          worktreesRoot: join(config.homeDir, 'worktrees'),
+          policy: { onMerged: true, ttlMs: config.cleanup.ttlMs, keepFailed: config.cleanup.keepFailed },
+          everyMs: config.cleanup.everyMs,
+          repos: () => queries.repos(),
+          agentStatus: (a) => queries.status(a),
+          events,
+          closeConnection: true,
+        }),
+    },
     { provide: SessionStore, inject: [DATA_SOURCE], useFactory: (ds: DataSource) => new SessionStore(ds) },
     {
       provide: AgentProcessHost,
@@ -84,7 +103,7 @@ const LOGGED = new Set([
       },
     },
   ],
-  exports: [RUNTIME, DATA_SOURCE, EventLog, SessionStore, AgentProcessHost],
+  exports: [RUNTIME, DATA_SOURCE, EventLog, SessionStore, AgentProcessHost, AgentQueries, ModelProviders],
 })
 export class RuntimeModule implements OnApplicationBootstrap, OnApplicationShutdown {
   constructor(
@@ -92,15 +111,22 @@ export class RuntimeModule implements OnApplicationBootstrap, OnApplicationShutd
     @Inject(DATA_SOURCE) private readonly ds: DataSource,
     private readonly agents: AgentProcessHost,
     private readonly events: EventLog,
+    private readonly janitor: WorktreeJanitor,
+    private readonly models: ModelProviders,
+    @Inject(GODEL_CONFIG) private readonly config: GodelConfig,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     await this.runtime.system.start();
+    if (this.config.roles.includes('runtime')) await this.janitor.start();
+    if (this.models.offline) new Logger('models').log(JSON.stringify({ event: 'models.offline', message: 'no GODEL_PROVIDERS: agents use the scripted model (offline)' }));
   }
 
   async onApplicationShutdown(): Promise<void> {
     await this.runtime.close();
     await this.agents.stopAll();
+    await this.janitor.close();
+    await this.models.close();
     await this.events.flush();
     if (this.ds.isInitialized) await this.ds.destroy();
   }

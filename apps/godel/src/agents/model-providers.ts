@@ -1,0 +1,47 @@
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ProviderRef } from '@godel/agents';
+import type { GodelConfig } from '@godel/config';
+import { SCRIPTED_MODEL_IDENTITY, loadScript, startScriptedModel, type ScriptedModel, type Step, type StepFunction } from '@godel/testing';
+
+/**
+ * The model providers agents use. With GODEL_PROVIDERS set, those; without, Godel runs offline on
+ * the scripted model (an OpenAI-compatible server on loopback playing scripts) and says so everywhere
+ * ("scripted model (offline)"). Scripts from GODEL_SCRIPTS_DIR are chosen by a [script:NAME] marker;
+ * any other prompt gets an answer that explains how to configure a real model.
+ */
+export class ModelProviders {
+  private constructor(
+    readonly providers: ProviderRef[],
+    readonly offline: boolean,
+    private readonly server?: ScriptedModel,
+  ) {}
+
+  static async resolve(config: GodelConfig): Promise<ModelProviders> {
+    if (config.providers.length > 0) return new ModelProviders(config.providers, false);
+    const scripts = new Map<string, readonly Step[]>();
+    if (config.scriptsDir) {
+      for (const f of (await readdir(config.scriptsDir)).filter((n) => /\.(ya?ml|json)$/.test(n))) {
+        const book = await loadScript(join(config.scriptsDir, f));
+        for (const [name, script] of Object.entries(book.scripts)) scripts.set(name, script);
+      }
+    }
+    const play: StepFunction = (r) => {
+      const script = r.scriptName ? scripts.get(r.scriptName) : undefined;
+      if (script) return script[r.index] ?? { text: `${SCRIPTED_MODEL_IDENTITY}: script "${r.scriptName}" has no more steps.` };
+      return {
+        text: `${SCRIPTED_MODEL_IDENTITY}: no model provider is configured, so nothing was done. Set GODEL_PROVIDERS (a JSON list of {provider, model, baseUrl?, api?, apiKey?}) to use a real model.`,
+      };
+    };
+    const server = await startScriptedModel({ models: ['scripted'], script: play });
+    return new ModelProviders([{ provider: 'scripted', model: 'scripted', baseUrl: server.url, label: SCRIPTED_MODEL_IDENTITY }], true, server);
+  }
+
+  describe(): { offline: boolean; providers: string[] } {
+    return { offline: this.offline, providers: this.providers.map((p) => p.label ?? `${p.provider}/${p.model}`) };
+  }
+
+  async close(): Promise<void> {
+    await this.server?.close();
+  }
+}
