@@ -344,6 +344,37 @@ async function cpuPhase(c: Ctx, agents: string[]) {
   };
 }
 
+/** SIGKILL of an agent's pi: time until the actor handles the exit, and until the new process is ready. */
+async function crashPhase(c: Ctx): Promise<{ detect: number[]; restart: number[] }> {
+  const agents = ['crash-1', 'crash-2', 'crash-3'].map((n) => agentAddress('crash', n));
+  await Promise.all(agents.map((a) => startAgent(c, a)));
+  const detect: number[] = [];
+  const restart: number[] = [];
+  for (let round = 0; round < 2; round++) {
+    for (const a of agents) {
+      const pid = c.host.get(a)!.pid;
+      const killedAt = Date.now();
+      process.kill(pid, 'SIGKILL');
+      const end = Date.now() + 30_000;
+      for (;;) {
+        await c.events.flush();
+        const ev = await c.events.list({ agent: a, after: 0, limit: 1000 });
+        const exited = ev.filter((e) => e.type === 'agent.exited' && new Date(e.at).getTime() >= killedAt - 5);
+        const restarted = ev.filter((e) => e.type === 'agent.restarted' && new Date(e.at).getTime() >= killedAt - 5);
+        if (exited.length > 0 && restarted.length > 0) {
+          detect.push(new Date(exited[0].at).getTime() - killedAt);
+          restart.push(new Date(restarted[0].at).getTime() - killedAt);
+          break;
+        }
+        if (Date.now() > end) throw new Error(`crash phase: ${a} was not restarted within 30 s`);
+        await sleep(20);
+      }
+    }
+  }
+  await stopAgents(c, agents);
+  return { detect: sorted(detect), restart: sorted(restart) };
+}
+
 async function cleanup(c: Partial<Ctx>): Promise<void> {
   await c.host?.stopAll().catch(() => undefined);
   await c.rt?.close().catch(() => undefined);
@@ -378,6 +409,9 @@ async function main(): Promise<void> {
     const baseCpu = process.cpuUsage(base0);
     const baselinePct = ((baseCpu.user + baseCpu.system) / 1000 / (performance.now() - baseW0)) * 100;
     log(`  idle control plane (no agents): ${baselinePct.toFixed(2)} % of a core`);
+    log('crash: SIGKILL of pi, 3 agents × 2 kills...');
+    const crash = await crashPhase(c);
+    log(`  detected p50 ${pct(crash.detect, 50)} ms, max ${crash.detect[crash.detect.length - 1]} ms; restarted (pi ready) p50 ${pct(crash.restart, 50)} ms`);
     log(`spawn: 1 agent alone, then ${SPAWN_AGENTS} at once...`);
     const sp = await spawnPhase(c);
 
@@ -414,6 +448,9 @@ async function main(): Promise<void> {
 
     const notable = Object.fromEntries([...c.runtimeEvents].map(([k, v]) => [k, v.count]));
     const result = {
+      crash_detect_ms_p50: round(pct(crash.detect, 50)),
+      crash_detect_ms_max: round(crash.detect[crash.detect.length - 1]),
+      crash_restart_ms_p50: round(pct(crash.restart, 50)),
       spawn_p50_ms: round(pct(sp.caller, 50)),
       spawn_p95_ms: round(pct(sp.caller, 95)),
       spawn_max_ms: round(sp.caller[sp.caller.length - 1]),

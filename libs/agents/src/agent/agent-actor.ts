@@ -173,6 +173,7 @@ export function agentActor(deps: AgentActorDeps): ActorDefinition<AgentState> {
 
   async function exited(s: AgentState, p: { code: number | null; signal: string | null }, ctx: ActorContext): Promise<AgentState> {
     if (!ACTIVE.has(s.status) || deps.host.has(ctx.selfAddress)) return s;
+    await record(s, ctx, 'agent.exited', { code: p.code, signal: p.signal });
     const now = ctx.now();
     const windowMs = deps.restartWindowMs ?? 60000;
     s.restarts = s.restarts.filter((t) => now - t < windowMs);
