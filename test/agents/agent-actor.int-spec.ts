@@ -97,6 +97,18 @@ describe('agent actors with real pi processes', () => {
     expect(await f.events.list({ agent: a, type: 'budget.exceeded' })).toHaveLength(1);
   }, 60000);
 
+  it('stops an agent when its team crosses the team budget, summed over the team', async () => {
+    const first = agentAddress('t7', 'w1');
+    await start(first, { prompt: '[script:costly] one', teamBudget: { tokens: 9000 } });
+    await until(first, (x) => x.status === 'idle'); // 6,000 tokens: under the team's 9,000
+    const second = agentAddress('t7', 'w2');
+    await start(second, { prompt: '[script:costly] two', teamBudget: { tokens: 9000 } });
+    const s = await until(second, (x) => x.status === 'stopped');
+    expect(s.reason).toBe('budget.exceeded');
+    const ev = await f.events.list({ agent: second, type: 'budget.exceeded' });
+    expect(ev[0].data).toMatchObject({ scope: 'team', teamUsage: { total: s.usage.total * 2 } });
+  }, 60000);
+
   it('path guard: reads outside the worktree are refused and recorded as guard.denied events', async () => {
     const a = agentAddress('t6', 'w1');
     await start(a, { prompt: '[script:escape] read the password file' });

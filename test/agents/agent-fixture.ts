@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { AgentProcessHost, agentActor, locatePiBin, type AgentState, type ProviderRef } from '@godel/agents';
-import { EventLog, SessionStore } from '@godel/persistence';
+import { AgentQueries, EventLog, SessionStore } from '@godel/persistence';
 import { createTestEnv, startScriptedModel, type ScriptedModel, type Step, type StepFunction, type StepRequest, type TestEnv } from '@godel/testing';
 import { buildRuntime, type BuiltRuntime } from '../../apps/godel/src/runtime/build-runtime';
 
@@ -72,7 +72,9 @@ export async function createAgentFixture(
     dataSource: env.dataSource,
     keyPrefix: env.keyPrefix,
     runtime: env.config.runtime,
-    definitions: [agentActor({ host, events, sessions, worktreesRoot: join(root, 'worktrees'), heartbeatMs: 2000 })],
+    definitions: [
+      agentActor({ host, events, sessions, worktreesRoot: join(root, 'worktrees'), heartbeatMs: 2000, teamUsage: (t, x) => new AgentQueries(env.dataSource).teamUsage(t, x) }),
+    ],
   });
   ref.system = rt.system;
   await rt.system.start();

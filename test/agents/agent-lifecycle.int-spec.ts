@@ -80,6 +80,31 @@ describe('agents side by side, forks and the session tree', () => {
   }, 90000);
 });
 
+describe('an agent on another coding CLI (command runtime, Claude-style stream-json)', () => {
+  let f: AgentFixture;
+  beforeAll(async () => {
+    f = await createAgentFixture({});
+  }, 60000);
+  afterAll(async () => f?.close());
+
+  it('runs its prompts through the CLI, records tools and cost, and resumes the CLI session on the next prompt', async () => {
+    const fake = join(__dirname, '..', '..', 'libs', 'agents', 'src', 'command', 'fixtures', 'fake-claude.js');
+    const a = agentAddress('cli', 'c1');
+    await f.start(a, { runtime: { kind: 'command', dialect: 'claude-stream-json', command: fake }, prompt: 'write hello' });
+    const first = await f.until(a, (s) => s.status === 'idle');
+    expect(existsSync(join(first.worktree!, 'hello.txt'))).toBe(true);
+    expect(first.usage.costUsd).toBeGreaterThan(0);
+    const resumeId = (await f.sessions.load(a))!.content;
+    expect(resumeId).toMatch(/^[0-9a-f-]{36}$/);
+    await f.rt.system.ask(a, 'agent.prompt', { text: 'again' }, 30000);
+    const second = await f.until(a, (s) => s.status === 'idle' && s.usage.costUsd > first.usage.costUsd);
+    expect((await f.sessions.load(a))!.content).toBe(resumeId); // same CLI conversation
+    expect(second.usage.costUsd).toBeCloseTo(first.usage.costUsd * 2, 6);
+    await f.events.flush();
+    expect((await f.events.list({ agent: a, type: 'agent.tool_started' })).length).toBeGreaterThanOrEqual(2);
+  }, 60000);
+});
+
 describe('agents whose start goes wrong', () => {
   let f: AgentFixture;
   let fakes: string;

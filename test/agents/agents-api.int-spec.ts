@@ -97,6 +97,9 @@ describe('agents over HTTP (real server process, offline scripted model)', () =>
     );
     const listed = await call('GET', '/api/v1/agents?team=web');
     expect(listed.body.items.map((i: { address: string }) => i.address)).toEqual(['agent/web:a1', 'agent/web:a2']);
+    const usage = await call('GET', '/api/v1/teams/web/usage');
+    expect(usage.body).toMatchObject({ team: 'web', agents: 2 });
+    expect(usage.body.total).toBeGreaterThan(0);
     const stopped = await call('POST', '/api/v1/agents/web/a2/stop', {});
     expect(stopped.body.status).toBe('stopped');
   }, 90000);
@@ -107,6 +110,8 @@ describe('agents over HTTP (real server process, offline scripted model)', () =>
       ['POST', '/api/v1/agents', { team: 'Bad Team', name: 'x', repo }],
       ['POST', '/api/v1/agents', { team: 'web', name: 'x', repo, extra: 1 }],
       ['POST', '/api/v1/agents', { team: 'web', name: 'x', repo, budget: { tokens: -1 } }],
+      ['POST', '/api/v1/agents', { team: 'web', name: 'x', repo, teamBudget: { dollars: 5 } }],
+      ['GET', '/api/v1/teams/Bad!/usage', undefined],
       ['POST', '/api/v1/agents/web/a1/dance', {}],
       ['POST', '/api/v1/agents/web/a1/prompt', { text: '' }],
       ['GET', '/api/v1/agents/web/a1/events?limit=0', undefined],

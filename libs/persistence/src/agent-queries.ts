@@ -18,6 +18,16 @@ export class AgentQueries {
     return rows[0]?.status;
   }
 
+  /** Tokens and cost summed over a team's agents (their committed state). */
+  async teamUsage(team: string, exclude?: string): Promise<{ total: number; costUsd: number; agents: number }> {
+    const rows: Array<{ total: string | null; cost: string | null; n: string }> = await this.ds.query(
+      `SELECT sum((state->'usage'->>'total')::float8) AS total, sum((state->'usage'->>'costUsd')::float8) AS cost, count(*) AS n
+       FROM actor_state WHERE kind = 'agent' AND state->>'team' = $1 AND ($2::text IS NULL OR id <> $2)`,
+      [team, exclude ?? null],
+    );
+    return { total: Number(rows[0]?.total ?? 0), costUsd: Number(rows[0]?.cost ?? 0), agents: Number(rows[0]?.n ?? 0) };
+  }
+
   async list(filter: { team?: string; limit?: number } = {}): Promise<Array<{ address: string; state: Record<string, unknown> }>> {
     const rows: Array<{ id: string; state: Record<string, unknown> }> = await this.ds.query(
       `SELECT id, state FROM actor_state WHERE kind = 'agent' AND ($1::text IS NULL OR state->>'team' = $1) ORDER BY id LIMIT $2`,

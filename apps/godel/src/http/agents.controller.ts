@@ -31,6 +31,16 @@ function str(b: Record<string, unknown>, key: string, opts: { required?: boolean
   return v;
 }
 
+function checkBudget(b: Record<string, unknown>, key: string): { tokens?: number; costUsd?: number } | undefined {
+  const v = b[key] as { tokens?: unknown; costUsd?: unknown } | undefined;
+  if (v === undefined) return undefined;
+  const ok = typeof v === 'object' && v !== null && Object.keys(v).every((k) => k === 'tokens' || k === 'costUsd');
+  if (!ok || [v.tokens, v.costUsd].some((x) => x !== undefined && (typeof x !== 'number' || !(x > 0)))) {
+    throw new InvalidAgentRequest(`${key} must be {tokens?: number > 0, costUsd?: number > 0}`);
+  }
+  return v as { tokens?: number; costUsd?: number };
+}
+
 function address(team: string, name: string): string {
   if (!NAME.test(team) || !NAME.test(name)) throw new InvalidAgentRequest('team and name must match [a-z0-9][a-z0-9._-]{0,63}');
   return agentAddress(team, name);
@@ -55,12 +65,10 @@ export class AgentsController {
   @Post('agents')
   @HttpCode(201)
   async start(@Body() body: unknown): Promise<AgentState> {
-    const b = obj(body, ['team', 'name', 'repo', 'prompt', 'baseRef', 'role', 'tier', 'budget', 'forkOf']);
+    const b = obj(body, ['team', 'name', 'repo', 'prompt', 'baseRef', 'role', 'tier', 'budget', 'teamBudget', 'forkOf']);
     const to = address(str(b, 'team', { required: true })!, str(b, 'name', { required: true })!);
-    const budget = b.budget as { tokens?: unknown; costUsd?: unknown } | undefined;
-    if (budget !== undefined && (typeof budget !== 'object' || budget === null || [budget.tokens, budget.costUsd].some((x) => x !== undefined && (typeof x !== 'number' || x <= 0)))) {
-      throw new InvalidAgentRequest('budget must be {tokens?: number > 0, costUsd?: number > 0}');
-    }
+    const budget = checkBudget(b, 'budget');
+    const teamBudget = checkBudget(b, 'teamBudget');
     const tier = b.tier;
     if (tier !== undefined && tier !== 'strong' && tier !== 'cheap') throw new InvalidAgentRequest('tier must be strong or cheap');
     return this.runtime.system.ask<AgentState>(to, 'agent.start', {
@@ -70,6 +78,7 @@ export class AgentsController {
       role: str(b, 'role', { max: 64 }),
       tier,
       budget,
+      teamBudget,
       forkOf: b.forkOf,
       providers: this.models.providers,
     }, ASK_MS);
@@ -115,6 +124,13 @@ export class AgentsController {
     const l = Number(limit ?? 200);
     if (!Number.isInteger(a) || a < 0 || !Number.isInteger(l) || l < 1 || l > 1000) throw new InvalidAgentRequest('after must be an integer ≥ 0, limit in [1, 1000]');
     return { items: await this.events.list({ agent: address(team, name), after: a, limit: l }) };
+  }
+
+  /** Tokens and cost summed over a team's agents. */
+  @Get('teams/:team/usage')
+  async teamUsage(@Param('team') team: string): Promise<{ team: string; total: number; costUsd: number; agents: number }> {
+    if (!NAME.test(team)) throw new InvalidAgentRequest('team must match [a-z0-9][a-z0-9._-]{0,63}');
+    return { team, ...(await this.queries.teamUsage(team)) };
   }
 
   @Get('sessions/:team')

@@ -76,11 +76,11 @@ const LOGGED = new Set([
     { provide: RUNTIME_REF, useValue: {} },
     {
       provide: ACTOR_DEFINITIONS,
-      inject: [GODEL_CONFIG, AgentProcessHost, EventLog, SessionStore],
-      useFactory: (config: GodelConfig, host: AgentProcessHost, events: EventLog, sessions: SessionStore) => [
+      inject: [GODEL_CONFIG, AgentProcessHost, EventLog, SessionStore, AgentQueries],
+      useFactory: (config: GodelConfig, host: AgentProcessHost, events: EventLog, sessions: SessionStore, queries: AgentQueries) => [
         // The counter is the runtime's reference actor (demo, failover tests, benchmark).
         counterActor,
-        agentActor({ host, events, sessions, worktreesRoot: join(config.homeDir, 'worktrees') }),
+        agentActor({ host, events, sessions, worktreesRoot: join(config.homeDir, 'worktrees'), teamUsage: (t, x) => queries.teamUsage(t, x) }),
       ],
     },
     {

@@ -19,6 +19,8 @@ export interface AgentActorDeps {
   restartWindowMs?: number;
   /** Liveness check that also resumes agents whose actor moved to another instance. */
   heartbeatMs?: number;
+  /** Usage of the team's other agents (committed state), for team budgets. */
+  teamUsage?: (team: string, exclude: string) => Promise<{ total: number; costUsd: number }>;
 }
 
 const ACTIVE = new Set(['starting', 'running', 'idle']);
@@ -62,6 +64,7 @@ export function agentActor(deps: AgentActorDeps): ActorDefinition<AgentState> {
     const stored = await deps.sessions.load(ctx.selfAddress);
     await deps.host.spawn(ctx.selfAddress, {
       cwd: s.worktree!,
+      runtime: s.runtime,
       team: s.team,
       providers: s.providers,
       providerIndex: s.providerIndex,
@@ -90,8 +93,10 @@ export function agentActor(deps: AgentActorDeps): ActorDefinition<AgentState> {
     s.status = 'preparing';
     s.repo = p.repo;
     s.role = p.role ?? 'worker';
+    s.runtime = p.runtime ?? { kind: 'pi' };
     s.providers = chainFor(p.providers, p.tier);
     s.budget = p.budget ?? {};
+    s.teamBudget = p.teamBudget;
     s.correlationId = p.correlationId ?? ctx.envelope.correlationId;
     const t0 = Date.now();
     await record(s, ctx, 'agent.preparing', { repo: p.repo, providers: s.providers.map((x) => x.label ?? `${x.provider}/${x.model}`) });
@@ -129,7 +134,7 @@ export function agentActor(deps: AgentActorDeps): ActorDefinition<AgentState> {
   async function prompt(s: AgentState, text: string, ctx: ActorContext): Promise<AgentState> {
     if (!ACTIVE.has(s.status)) throw new Error(`agent is ${s.status}: cannot prompt`);
     if (!deps.host.has(ctx.selfAddress)) await spawn(s, ctx);
-    await deps.host.get(ctx.selfAddress)!.prompt(text);
+    await deps.host.prompt(ctx.selfAddress, text);
     s.status = 'running';
     s.currentPrompt = text;
     await record(s, ctx, 'agent.prompted', { chars: text.length });
@@ -138,21 +143,20 @@ export function agentActor(deps: AgentActorDeps): ActorDefinition<AgentState> {
 
   async function turnEnd(s: AgentState, p: { stopReason: string; errorMessage?: string }, ctx: ActorContext): Promise<AgentState> {
     if (s.status !== 'running') return s;
-    const pi = deps.host.get(ctx.selfAddress);
-    if (pi) {
-      const stats = await pi.getSessionStats();
-      s.usage = { input: stats.tokens.input, output: stats.tokens.output, total: stats.tokens.total, costUsd: stats.cost };
+    const live = deps.host.has(ctx.selfAddress);
+    if (live) {
+      s.usage = await deps.host.stats(ctx.selfAddress);
       await saveSession(s, ctx);
     }
     if (p.stopReason === 'error') {
       const cause = p.errorMessage ?? 'unknown error';
-      if (isProviderFailure(cause) && s.providerIndex + 1 < s.providers.length && pi) {
+      if (isProviderFailure(cause) && s.providerIndex + 1 < s.providers.length && live) {
         const from = s.providers[s.providerIndex];
         s.providerIndex += 1;
         const to = s.providers[s.providerIndex];
-        await pi.setModel(to.provider, to.model);
+        await deps.host.setModel(ctx.selfAddress, to.provider, to.model);
         await record(s, ctx, 'provider.failover', { from: `${from.provider}/${from.model}`, to: `${to.provider}/${to.model}`, cause });
-        await pi.prompt(s.currentPrompt ?? RESUME_PROMPT);
+        await deps.host.prompt(ctx.selfAddress, s.currentPrompt ?? RESUME_PROMPT);
         return s;
       }
       return fail(s, ctx, `model error: ${cause}`, false);
@@ -162,11 +166,18 @@ export function agentActor(deps: AgentActorDeps): ActorDefinition<AgentState> {
     await record(s, ctx, 'agent.turn_completed', { usage: s.usage });
     const overTokens = s.budget.tokens !== undefined && s.usage.total >= s.budget.tokens;
     const overCost = s.budget.costUsd !== undefined && s.usage.costUsd >= s.budget.costUsd;
-    if (overTokens || overCost) {
+    let scope: 'agent' | 'team' | undefined = overTokens || overCost ? 'agent' : undefined;
+    let team: { total: number; costUsd: number } | undefined;
+    if (!scope && s.teamBudget && deps.teamUsage) {
+      const others = await deps.teamUsage(s.team, ctx.selfAddress);
+      team = { total: others.total + s.usage.total, costUsd: others.costUsd + s.usage.costUsd };
+      if ((s.teamBudget.tokens !== undefined && team.total >= s.teamBudget.tokens) || (s.teamBudget.costUsd !== undefined && team.costUsd >= s.teamBudget.costUsd)) scope = 'team';
+    }
+    if (scope) {
       await deps.host.stop(ctx.selfAddress);
       s.status = 'stopped';
       s.reason = 'budget.exceeded';
-      await record(s, ctx, 'budget.exceeded', { usage: s.usage, budget: s.budget });
+      await record(s, ctx, 'budget.exceeded', { scope, usage: s.usage, budget: s.budget, teamUsage: team, teamBudget: s.teamBudget });
     }
     return s;
   }
@@ -187,10 +198,8 @@ export function agentActor(deps: AgentActorDeps): ActorDefinition<AgentState> {
     if (wasRunning) {
       // The conversation resumes from the session; if the process died before it recorded the
       // prompt, the prompt itself is sent again.
-      const pi = deps.host.get(ctx.selfAddress)!;
-      const history = await pi.getMessages();
-      const hasPrompt = history.some((m) => m.role === 'user');
-      await pi.prompt(hasPrompt || !s.currentPrompt ? RESUME_PROMPT : s.currentPrompt);
+      const hasPrompt = await deps.host.hasConversation(ctx.selfAddress);
+      await deps.host.prompt(ctx.selfAddress, hasPrompt || !s.currentPrompt ? RESUME_PROMPT : s.currentPrompt);
     }
     return s;
   }
@@ -214,10 +223,10 @@ export function agentActor(deps: AgentActorDeps): ActorDefinition<AgentState> {
           next = await prompt(s, String(p.text ?? ''), ctx);
           break;
         case 'agent.steer':
-          await deps.host.get(ctx.selfAddress)?.steer(String(p.text ?? ''));
+          if (deps.host.has(ctx.selfAddress)) await deps.host.steer(ctx.selfAddress, String(p.text ?? ''));
           break;
         case 'agent.abort':
-          await deps.host.get(ctx.selfAddress)?.abort();
+          if (deps.host.has(ctx.selfAddress)) await deps.host.abort(ctx.selfAddress);
           break;
         case 'agent.stop':
           await deps.host.stop(ctx.selfAddress);

@@ -1,3 +1,4 @@
+import type { RuntimeSpec } from './process-host';
 import type { ProviderRef } from './provider-chain';
 
 export type AgentStatus = 'new' | 'preparing' | 'starting' | 'running' | 'idle' | 'stopped' | 'failed';
@@ -22,12 +23,16 @@ export interface AgentState {
   baseCommit?: string;
   providers: ProviderRef[];
   providerIndex: number;
+  /** The coding-agent CLI: pi (default) or a command CLI (claude/codex stream-json). */
+  runtime?: RuntimeSpec;
   /** Session file name; its content is in agent_sessions. */
   sessionFile?: string;
   /** The prompt of the turn in progress (re-sent after a provider failover). */
   currentPrompt?: string;
   usage: AgentUsage;
   budget: { tokens?: number; costUsd?: number };
+  /** The team's budget: this agent stops when the team's summed usage crosses it. */
+  teamBudget?: { tokens?: number; costUsd?: number };
   /** Restart times (ms) in the current intensity window. */
   restarts: number[];
   correlationId?: string;
@@ -40,8 +45,10 @@ export interface StartAgent {
   role?: string;
   providers: ProviderRef[];
   tier?: ProviderRef['tier'];
+  runtime?: RuntimeSpec;
   prompt?: string;
   budget?: { tokens?: number; costUsd?: number };
+  teamBudget?: { tokens?: number; costUsd?: number };
   correlationId?: string;
   /** Fork: start from this agent's session, cut at `entry` (default: its latest entry). */
   forkOf?: { agent: string; entry?: string };

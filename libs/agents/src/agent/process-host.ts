@@ -2,7 +2,12 @@ import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { EventLog } from '@godel/persistence';
 import { guardDenialFromEvent, withPathGuard } from '../guard';
+import { CommandRuntime } from '../command/command-runtime';
+import type { CommandDialect } from '../command/command-args';
 import { writeModelsJson, writeSettingsJson } from '../pi/agent-dir';
+import { AgentProcessExitedError } from '../pi/errors';
+import type { AgentRuntime, AgentRuntimeEvent } from '../runtime/agent-runtime';
+import { PiRuntime } from '../runtime/pi-runtime';
 import { PiRpcProcess } from '../pi/pi-rpc-process';
 import type { PiEvent } from '../pi/pi-protocol';
 import type { ProviderRef } from './provider-chain';
@@ -23,14 +28,20 @@ export interface AgentHostDeps {
 }
 
 interface Running {
-  pi: PiRpcProcess;
+  /** Every runtime through one interface; `pi` is kept for what only pi has (session file, history, guard). */
+  runtime: AgentRuntime;
+  pi?: PiRpcProcess;
   stopping: boolean;
   team: string;
   correlationId?: string;
 }
 
+/** Which coding-agent CLI an agent runs: pi (default) or a CLI streaming JSON lines. */
+export type RuntimeSpec = { kind: 'pi' } | { kind: 'command'; dialect: CommandDialect; command?: string; extraArgs?: string[] };
+
 export interface SpawnSpec {
   cwd: string;
+  runtime?: RuntimeSpec;
   team: string;
   providers: ProviderRef[];
   providerIndex: number;
@@ -65,11 +76,47 @@ export class AgentProcessHost {
 
   has(agent: string): boolean {
     const r = this.running.get(agent);
-    return !!r && r.pi.running;
+    return !!r && (r.pi ? r.pi.running : true);
   }
 
+  /** The pi process of a pi agent (its pid, for operators and tests). */
   get(agent: string): PiRpcProcess | undefined {
     return this.running.get(agent)?.pi;
+  }
+
+  private req(agent: string): Running {
+    const r = this.running.get(agent);
+    if (!r) throw new AgentProcessExitedError(`agent ${agent} has no running process on this instance`);
+    return r;
+  }
+
+  prompt(agent: string, text: string): Promise<void> {
+    return this.req(agent).runtime.prompt(text);
+  }
+
+  steer(agent: string, text: string): Promise<void> {
+    return this.req(agent).runtime.steer(text);
+  }
+
+  abort(agent: string): Promise<void> {
+    return this.req(agent).runtime.abort();
+  }
+
+  setModel(agent: string, provider: string, model: string): Promise<void> {
+    return this.req(agent).runtime.setModel(provider, model);
+  }
+
+  /** Tokens and cost of the agent's conversation, from the runtime's own accounting. */
+  async stats(agent: string): Promise<{ input: number; output: number; total: number; costUsd: number }> {
+    const u = await this.req(agent).runtime.getStats({ deadlineMs: this.deps.commandTimeoutMs ?? 10000 });
+    return { input: u.inputTokens, output: u.outputTokens, total: u.totalTokens, costUsd: u.costUsd ?? 0 };
+  }
+
+  /** Whether the conversation already holds a user prompt (a resumed session does). */
+  async hasConversation(agent: string): Promise<boolean> {
+    const r = this.req(agent);
+    if (r.pi) return (await r.pi.getMessages()).some((m) => m.role === 'user');
+    return !!(await r.runtime.getState()).sessionId;
   }
 
   dirs(agent: string): { agentDir: string; sessionDir: string } {
@@ -78,9 +125,9 @@ export class AgentProcessHost {
   }
 
   /** Starts the agent's process (idempotent: a live one is kept). Resolves once it answers get_state. */
-  async spawn(agent: string, spec: SpawnSpec): Promise<PiRpcProcess> {
-    const live = this.running.get(agent);
-    if (live && live.pi.running) return live.pi;
+  async spawn(agent: string, spec: SpawnSpec): Promise<void> {
+    if (this.has(agent)) return;
+    if (spec.runtime?.kind === 'command') return this.spawnCommand(agent, spec, spec.runtime);
     const { agentDir, sessionDir } = this.dirs(agent);
     await mkdir(sessionDir, { recursive: true });
     for (const p of spec.providers) {
@@ -129,7 +176,7 @@ export class AgentProcessHost {
       requestTimeoutMs: this.deps.commandTimeoutMs ?? 10000,
       readyTimeoutMs: this.deps.readyTimeoutMs,
     });
-    const entry: Running = { pi, stopping: false, team: spec.team, correlationId: spec.correlationId };
+    const entry: Running = { runtime: new PiRuntime(pi), pi, stopping: false, team: spec.team, correlationId: spec.correlationId };
     this.running.set(agent, entry);
     pi.onEvent((e) => this.onEvent(agent, entry, e));
     void pi.exited.then((exit) => {
@@ -137,7 +184,30 @@ export class AgentProcessHost {
       if (entry.stopping) return;
       void this.deps.tell(agent, 'agent.exited', { pid: pi.pid, code: exit.code, signal: exit.signal }).catch(() => undefined);
     });
-    return pi;
+  }
+
+  /**
+   * A CLI that runs one process per prompt (Claude Code, Codex...): its conversation continues
+   * through the CLI's own resume id, which is what the agent stores as its "session". The path
+   * guard is pi's; other CLIs bring their own sandboxing.
+   */
+  private async spawnCommand(agent: string, spec: SpawnSpec, rt: Extract<RuntimeSpec, { kind: 'command' }>): Promise<void> {
+    const provider = spec.providers[spec.providerIndex];
+    const runtime = new CommandRuntime({
+      dialect: rt.dialect,
+      command: rt.command,
+      extraArgs: rt.extraArgs,
+      cwd: spec.cwd,
+      baseEnv: this.deps.baseEnv,
+      resume: true,
+      sessionId: spec.session?.content || undefined,
+      provider: provider?.provider,
+      model: provider?.model,
+    });
+    await runtime.start();
+    const entry: Running = { runtime, stopping: false, team: spec.team, correlationId: spec.correlationId };
+    this.running.set(agent, entry);
+    runtime.onEvent((e) => this.onRuntimeEvent(agent, entry, e));
   }
 
   async stop(agent: string): Promise<void> {
@@ -145,7 +215,8 @@ export class AgentProcessHost {
     if (!r) return;
     r.stopping = true;
     this.running.delete(agent);
-    await r.pi.stop({ graceMs: 1000 });
+    if (r.pi) await r.pi.stop({ graceMs: 1000 });
+    else await r.runtime.stop({ graceMs: 1000 });
   }
 
   async stopAll(): Promise<void> {
@@ -154,11 +225,25 @@ export class AgentProcessHost {
 
   /** The process's session file (name and content), for durable storage. */
   async snapshotSession(agent: string): Promise<{ fileName: string; content: string } | undefined> {
-    const pi = this.get(agent);
-    if (!pi) return undefined;
+    const r = this.running.get(agent);
+    if (!r) return undefined;
+    if (!r.pi) {
+      const id = (await r.runtime.getState()).sessionId;
+      return id ? { fileName: 'resume-id', content: id } : undefined;
+    }
+    const pi = r.pi;
     const state = await pi.getState({ timeoutMs: this.deps.commandTimeoutMs ?? 10000 });
     if (!state.sessionFile) return undefined;
     return { fileName: basename(state.sessionFile), content: await readFile(state.sessionFile, 'utf8') };
+  }
+
+  private onRuntimeEvent(agent: string, r: Running, e: AgentRuntimeEvent): void {
+    const type = RUNTIME_RECORDED[e.kind];
+    if (type) void this.deps.events.append({ type, agent, team: r.team, correlationId: r.correlationId, data: summarizeRuntime(e) }).catch(() => undefined);
+    if (e.kind === 'agent.end') {
+      const payload = { stopReason: e.data.ok ? 'stop' : 'error', errorMessage: e.data.ok ? undefined : `${e.data.reason}: ${e.data.detail ?? ''}` };
+      void this.deps.tell(agent, 'agent.turn_end', payload).catch(() => undefined);
+    }
   }
 
   private onEvent(agent: string, r: Running, e: PiEvent): void {
@@ -174,6 +259,34 @@ export class AgentProcessHost {
       const payload = { stopReason: last?.stopReason ?? 'stop', errorMessage: last?.errorMessage };
       void this.deps.tell(agent, 'agent.turn_end', payload).catch(() => undefined);
     }
+  }
+}
+
+/** Command runtimes: normalized events into the log, the run's end back to the actor. */
+const RUNTIME_RECORDED: Partial<Record<AgentRuntimeEvent['kind'], string>> = {
+  'turn.start': 'agent.step_started',
+  'turn.end': 'agent.step_ended',
+  'tool.start': 'agent.tool_started',
+  'tool.end': 'agent.tool_ended',
+  message: 'agent.message',
+  error: 'agent.error',
+  protocol_error: 'agent.protocol_error',
+};
+
+function summarizeRuntime(e: AgentRuntimeEvent): Record<string, unknown> {
+  switch (e.kind) {
+    case 'tool.start':
+      return { tool: e.data.name, args: e.data.args };
+    case 'tool.end':
+      return { tool: e.data.name, isError: e.data.isError };
+    case 'message':
+      return { role: e.data.role, text: e.data.text.slice(0, 2000) };
+    case 'error':
+      return { error: e.data.message };
+    case 'protocol_error':
+      return { line: e.data.line.slice(0, 500) };
+    default:
+      return {};
   }
 }
 
