@@ -1,19 +1,7 @@
-/** One configured model: a pi built-in provider or any OpenAI/Anthropic-compatible base URL. */
-export interface ProviderRef {
-  /** Provider name as pi knows it (a built-in such as `anthropic`, or a custom one defined here). */
-  provider: string;
-  model: string;
-  /** For a custom provider: its base URL and API flavour (written to the agent's models.json). */
-  baseUrl?: string;
-  api?: 'openai-completions' | 'openai-responses' | 'anthropic-messages' | 'google-generative-ai';
-  /** Name of an environment variable holding the key (kept off disk), or a literal. */
-  apiKey?: string;
-  tier?: 'strong' | 'cheap';
-  /** Dollars per million tokens, used for cost-aware choice and the cost ledger. */
-  cost?: { input: number; output: number };
-  /** Shown to users, e.g. "scripted model (offline)". */
-  label?: string;
-}
+import type { ProviderConfig } from '@godel/config';
+
+/** One configured model (defined with the configuration that lists them: GODEL_PROVIDERS). */
+export type ProviderRef = ProviderConfig;
 
 /**
  * The chain a role uses, in order. A role may ask for a tier: the cheapest configured model of that
