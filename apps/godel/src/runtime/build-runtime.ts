@@ -35,8 +35,10 @@ export function newInstanceId(): string {
 export function buildRuntime(o: BuildRuntimeOptions): BuiltRuntime {
   const keys = new RedisKeys(o.keyPrefix);
   // maxRetriesPerRequest: null — commands wait for a reconnect instead of failing after 20 tries;
-  // the runtime's own retries decide when to give up (BullMQ requires it too).
-  const redis = new Redis(o.redisUrl, { maxRetriesPerRequest: null, enableAutoPipelining: true, lazyConnect: false });
+  // the runtime's own retries decide when to give up (BullMQ requires it too). No auto-pipelining:
+  // measured at 2,000 msg/s it added a tick per command (p99 11–60 ms vs 6–9 ms without) and no
+  // throughput, since the runtime already batches reads, commits and acks itself.
+  const redis = new Redis(o.redisUrl, { maxRetriesPerRequest: null, enableAutoPipelining: false, lazyConnect: false });
   redis.on('error', () => undefined);
   const scripted = withScripts(redis);
   const mailbox = new RedisMailbox(scripted, keys, { limit: o.runtime.mailboxLimit });
