@@ -4,6 +4,7 @@ import type { GodelConfig } from '@godel/config';
 import { ConfigModule } from './config.module';
 import { ActorsController } from './http/actors.controller';
 import { AgentsController } from './http/agents.controller';
+import { EventsController } from './http/events.controller';
 import { HealthController } from './http/health.controller';
 import { ProblemFilter } from './http/problem.filter';
 import { RuntimeModule } from './runtime/runtime.module';
@@ -14,7 +15,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [ConfigModule.forRoot(config), RuntimeModule],
-      controllers: [HealthController, ActorsController, AgentsController],
+      controllers: [HealthController, ActorsController, AgentsController, EventsController],
       providers: [{ provide: APP_FILTER, useClass: ProblemFilter }],
     };
   }

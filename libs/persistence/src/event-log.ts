@@ -18,9 +18,17 @@ export interface StoredEvent extends Required<Omit<EventRecord, 'at'>> {
 /** Appends to the event log in batches (one INSERT per batch); returns each event's sequence number. */
 export class EventLog {
   private readonly batcher: Batcher<EventRecord, number>;
+  private readonly listeners: Array<(lastSeq: number) => void> = [];
 
   constructor(private readonly ds: DataSource) {
-    this.batcher = new Batcher((events) => this.insert(events), { maxBatch: 1000, maxConcurrent: 2 });
+    // One insert at a time per process: sequence numbers then commit in order, so a reader that
+    // follows `seq` never skips an event committed late by this process.
+    this.batcher = new Batcher((events) => this.insert(events), { maxBatch: 1000, maxConcurrent: 1 });
+  }
+
+  /** Called after each committed batch with its highest sequence number (live fan-out hooks in here). */
+  onAppended(listener: (lastSeq: number) => void): void {
+    this.listeners.push(listener);
   }
 
   append(e: EventRecord): Promise<number> {
@@ -65,6 +73,9 @@ export class EventLog {
         events.map((e) => JSON.stringify(e.data ?? {})),
       ],
     );
-    return rows.map((r) => Number(r.seq));
+    const seqs = rows.map((r) => Number(r.seq));
+    const last = Math.max(...seqs);
+    for (const l of this.listeners) l(last);
+    return seqs;
   }
 }

@@ -6,6 +6,7 @@ import { AgentProcessHost, WorktreeJanitor, agentActor, locatePiBin } from '@god
 import { inheritedEnv } from '@godel/config';
 import { AgentQueries, EventLog, SessionStore, openDatabase } from '@godel/persistence';
 import { ModelProviders } from '../agents/model-providers';
+import { EventStream } from '../events/event-stream';
 import { counterActor } from '@godel/testing';
 import type { DataSource } from 'typeorm';
 import { buildRuntime, newInstanceId, type BuiltRuntime } from './build-runtime';
@@ -39,6 +40,11 @@ const LOGGED = new Set([
     },
     { provide: EventLog, inject: [DATA_SOURCE], useFactory: (ds: DataSource) => new EventLog(ds) },
     { provide: AgentQueries, inject: [DATA_SOURCE], useFactory: (ds: DataSource) => new AgentQueries(ds) },
+    {
+      provide: EventStream,
+      inject: [EventLog, RUNTIME],
+      useFactory: (events: EventLog, rt: BuiltRuntime) => new EventStream(events, rt.redis, `${rt.keys.prefix}:events`),
+    },
     { provide: ModelProviders, inject: [GODEL_CONFIG], useFactory: (config: GodelConfig) => ModelProviders.resolve(config) },
     {
       provide: WorktreeJanitor,
@@ -103,7 +109,7 @@ const LOGGED = new Set([
       },
     },
   ],
-  exports: [RUNTIME, DATA_SOURCE, EventLog, SessionStore, AgentProcessHost, AgentQueries, ModelProviders],
+  exports: [RUNTIME, DATA_SOURCE, EventLog, SessionStore, AgentProcessHost, AgentQueries, ModelProviders, EventStream],
 })
 export class RuntimeModule implements OnApplicationBootstrap, OnApplicationShutdown {
   constructor(
@@ -113,11 +119,13 @@ export class RuntimeModule implements OnApplicationBootstrap, OnApplicationShutd
     private readonly events: EventLog,
     private readonly janitor: WorktreeJanitor,
     private readonly models: ModelProviders,
+    private readonly stream: EventStream,
     @Inject(GODEL_CONFIG) private readonly config: GodelConfig,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     await this.runtime.system.start();
+    await this.stream.start();
     if (this.config.roles.includes('runtime')) await this.janitor.start();
     if (this.models.offline) new Logger('models').log(JSON.stringify({ event: 'models.offline', message: 'no GODEL_PROVIDERS: agents use the scripted model (offline)' }));
   }
@@ -128,6 +136,7 @@ export class RuntimeModule implements OnApplicationBootstrap, OnApplicationShutd
     await this.janitor.close();
     await this.models.close();
     await this.events.flush();
+    await this.stream.close();
     if (this.ds.isInitialized) await this.ds.destroy();
   }
 }

@@ -1,0 +1,61 @@
+import { Controller, Get, Headers, Query, Req, Res } from '@nestjs/common';
+import { GodelError } from '@godel/actors';
+import { EventLog, type StoredEvent } from '@godel/persistence';
+import { EventStream, type StreamFilter } from '../events/event-stream';
+
+class InvalidEventQuery extends GodelError {
+  readonly code = 'request.invalid';
+  readonly retryable = false;
+}
+
+interface SseResponse {
+  writeHead(status: number, headers: Record<string, string>): void;
+  write(chunk: string): boolean;
+  end(): void;
+}
+interface ClosableRequest {
+  on(event: 'close', fn: () => void): void;
+}
+
+function parseQuery(q: Record<string, string | undefined>, lastEventId?: string): { filter: StreamFilter; after: number; limit: number } {
+  const after = Number(lastEventId ?? q.after ?? 0);
+  const limit = Number(q.limit ?? 200);
+  if (!Number.isInteger(after) || after < 0) throw new InvalidEventQuery('after / Last-Event-ID must be an integer ≥ 0');
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new InvalidEventQuery('limit must be an integer in [1, 1000]');
+  for (const k of ['agent', 'team', 'type'] as const) {
+    const v = q[k];
+    if (v !== undefined && (v.length === 0 || v.length > 200)) throw new InvalidEventQuery(`${k} must be 1-200 chars`);
+  }
+  return { filter: { agent: q.agent, team: q.team, type: q.type }, after, limit };
+}
+
+/** The event log: a page at a time, or live over SSE from any sequence (resumes with Last-Event-ID). */
+@Controller('api/v1/events')
+export class EventsController {
+  constructor(
+    private readonly log: EventLog,
+    private readonly live: EventStream,
+  ) {}
+
+  @Get()
+  async list(@Query() q: Record<string, string | undefined>): Promise<{ items: StoredEvent[] }> {
+    const { filter, after, limit } = parseQuery(q);
+    return { items: await this.log.list({ ...filter, after, limit }) };
+  }
+
+  @Get('stream')
+  stream(@Query() q: Record<string, string | undefined>, @Headers('last-event-id') lastEventId: string | undefined, @Req() req: ClosableRequest, @Res() res: SseResponse): void {
+    const { filter, after } = parseQuery(q, lastEventId);
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+    res.write(': godel event stream\n\n');
+    const unsubscribe = this.live.subscribe(filter, after, (events) => {
+      res.write(events.map((e) => `id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`).join(''));
+    });
+    const ping = setInterval(() => res.write(': ping\n\n'), 15000);
+    req.on('close', () => {
+      clearInterval(ping);
+      unsubscribe();
+      res.end();
+    });
+  }
+}
