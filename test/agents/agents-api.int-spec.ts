@@ -104,6 +104,13 @@ describe('agents over HTTP (real server process, offline scripted model)', () =>
     expect(stopped.body.status).toBe('stopped');
   }, 90000);
 
+  it('exposes Prometheus metrics: runtime gauges, runtime events, process defaults', async () => {
+    const text = await (await fetch(`${server.url}/metrics`)).text();
+    expect(text).toMatch(/^godel_owned_shards 4$/m);
+    expect(text).toMatch(/^godel_runtime_events_total\{type="shard.acquired"\} 4$/m);
+    expect(text).toMatch(/^godel_process_cpu_user_seconds_total /m);
+  });
+
   it('answers bad requests with problem+json and a stable code', async () => {
     for (const [method, path, body] of [
       ['POST', '/api/v1/agents', { team: 'web', name: 'x' }],

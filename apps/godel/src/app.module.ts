@@ -5,6 +5,7 @@ import { ConfigModule } from './config.module';
 import { ActorsController } from './http/actors.controller';
 import { AgentsController } from './http/agents.controller';
 import { EventsController } from './http/events.controller';
+import { MetricsController } from './http/metrics.controller';
 import { HealthController } from './http/health.controller';
 import { ProblemFilter } from './http/problem.filter';
 import { RuntimeModule } from './runtime/runtime.module';
@@ -15,7 +16,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [ConfigModule.forRoot(config), RuntimeModule],
-      controllers: [HealthController, ActorsController, AgentsController, EventsController],
+      controllers: [HealthController, MetricsController, ActorsController, AgentsController, EventsController],
       providers: [{ provide: APP_FILTER, useClass: ProblemFilter }],
     };
   }

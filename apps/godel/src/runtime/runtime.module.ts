@@ -7,6 +7,7 @@ import { inheritedEnv } from '@godel/config';
 import { AgentQueries, EventLog, SessionStore, openDatabase } from '@godel/persistence';
 import { ModelProviders } from '../agents/model-providers';
 import { EventStream } from '../events/event-stream';
+import { RuntimeMetrics } from '../metrics/runtime-metrics';
 import { counterActor } from '@godel/testing';
 import type { DataSource } from 'typeorm';
 import { buildRuntime, newInstanceId, type BuiltRuntime } from './build-runtime';
@@ -89,10 +90,11 @@ const LOGGED = new Set([
         agentActor({ host, events, sessions, worktreesRoot: join(config.homeDir, 'worktrees'), teamUsage: (t, x) => queries.teamUsage(t, x) }),
       ],
     },
+    { provide: RuntimeMetrics, useValue: new RuntimeMetrics() },
     {
       provide: RUNTIME,
-      inject: [GODEL_CONFIG, DATA_SOURCE, ACTOR_DEFINITIONS, RUNTIME_REF],
-      useFactory: (config: GodelConfig, ds: DataSource, defs: ActorDefinition[], ref: { current?: BuiltRuntime }) => {
+      inject: [GODEL_CONFIG, DATA_SOURCE, ACTOR_DEFINITIONS, RUNTIME_REF, RuntimeMetrics],
+      useFactory: (config: GodelConfig, ds: DataSource, defs: ActorDefinition[], ref: { current?: BuiltRuntime }, metrics: RuntimeMetrics) => {
         const log = new Logger('runtime');
         return (ref.current = buildRuntime({
           redisUrl: config.redisUrl!,
@@ -103,13 +105,14 @@ const LOGGED = new Set([
           instanceId: config.instanceId ?? newInstanceId(),
           hostShards: config.roles.includes('runtime'),
           onEvent: (type, data) => {
+            metrics.count(type);
             if (LOGGED.has(type)) log.log(JSON.stringify({ event: type, ...data, at: Date.now() }));
           },
         }));
       },
     },
   ],
-  exports: [RUNTIME, DATA_SOURCE, EventLog, SessionStore, AgentProcessHost, AgentQueries, ModelProviders, EventStream],
+  exports: [RUNTIME, DATA_SOURCE, EventLog, SessionStore, AgentProcessHost, AgentQueries, ModelProviders, EventStream, RuntimeMetrics],
 })
 export class RuntimeModule implements OnApplicationBootstrap, OnApplicationShutdown {
   constructor(
@@ -120,10 +123,12 @@ export class RuntimeModule implements OnApplicationBootstrap, OnApplicationShutd
     private readonly janitor: WorktreeJanitor,
     private readonly models: ModelProviders,
     private readonly stream: EventStream,
+    private readonly metrics: RuntimeMetrics,
     @Inject(GODEL_CONFIG) private readonly config: GodelConfig,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
+    this.metrics.bind(() => this.runtime.system.stats());
     await this.runtime.system.start();
     await this.stream.start();
     if (this.config.roles.includes('runtime')) await this.janitor.start();
