@@ -6,14 +6,13 @@
  * instance, and the control plane's CPU per agent while agents wait on the model. Prints a table,
  * progress to stderr, and writes bench/results/agents.json.
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { AgentProcessHost, agentActor, agentAddress, locatePiBin, type AgentState, type ProviderRef } from '@godel/agents';
 import { EventLog, SessionStore } from '@godel/persistence';
-import { createTestEnv, startScriptedModel, type ScriptedModel, type StepRequest, type Step, type TestEnv } from '@godel/testing';
+import { createSampleRepo, createTestEnv, startScriptedModel, type ScriptedModel, type StepRequest, type Step, type TestEnv } from '@godel/testing';
 import { buildRuntime, type BuiltRuntime } from '../apps/godel/src/runtime/build-runtime';
 
 const SPAWN_AGENTS = 20;
@@ -41,9 +40,6 @@ function pct(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 const round = (n: number, digits = 0) => (Number.isFinite(n) ? Number(n.toFixed(digits)) : null);
-
-const git = (cwd: string, ...args: string[]) =>
-  execFileSync('git', ['-c', 'user.name=Godel Bench', '-c', 'user.email=bench@godel.invalid', ...args], { cwd, encoding: 'utf8' }).trim();
 
 /** /proc facts about the pi processes (Linux); undefined where unavailable. */
 function memAvailableMb(): number | undefined {
@@ -108,12 +104,7 @@ async function setup(): Promise<Ctx> {
   const env = await createTestEnv({ shardCount: 64 });
   const model = await startScriptedModel({ models: ['scripted'], script });
   const root = await mkdtemp(join(tmpdir(), 'godel-bench-agents-'));
-  const repo = join(root, 'repo');
-  await mkdir(repo);
-  git(repo, 'init', '-q', '-b', 'main');
-  await writeFile(join(repo, 'README.md'), '# bench\n');
-  git(repo, 'add', '.');
-  git(repo, 'commit', '-qm', 'init');
+  const repo = await createSampleRepo(root, { 'README.md': '# bench\n' });
   const home = join(root, 'home');
   await mkdir(home);
   const providers: ProviderRef[] = [{ provider: 'bench', model: 'scripted', baseUrl: model.url, label: 'scripted model (offline)' }];

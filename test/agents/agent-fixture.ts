@@ -1,14 +1,12 @@
-import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { AgentProcessHost, agentActor, locatePiBin, type AgentState, type ProviderRef } from '@godel/agents';
 import { AgentQueries, EventLog, SessionStore } from '@godel/persistence';
-import { createTestEnv, startScriptedModel, type ScriptedModel, type Step, type StepFunction, type StepRequest, type TestEnv } from '@godel/testing';
+import { createSampleRepo, createTestEnv, startScriptedModel, type ScriptedModel, type Step, type StepFunction, type StepRequest, type TestEnv } from '@godel/testing';
 import { buildRuntime, type BuiltRuntime } from '../../apps/godel/src/runtime/build-runtime';
 
-export const git = (cwd: string, ...args: string[]) =>
-  execFileSync('git', ['-c', 'user.name=Godel Test', '-c', 'user.email=test@godel.invalid', ...args], { cwd, encoding: 'utf8' }).trim();
+export { git } from '@godel/testing';
 
 export interface AgentFixture {
   env: TestEnv;
@@ -43,12 +41,7 @@ export async function createAgentFixture(
   };
   const model = await startScriptedModel({ models: ['scripted', 'scripted-b'], script: play });
   const root = await mkdtemp(join(tmpdir(), 'godel-agents-'));
-  const repo = join(root, 'repo');
-  await mkdir(repo);
-  git(repo, 'init', '-q', '-b', 'main');
-  await writeFile(join(repo, 'README.md'), '# sample\n');
-  git(repo, 'add', '.');
-  git(repo, 'commit', '-qm', 'init');
+  const repo = await createSampleRepo(root);
   const providers: ProviderRef[] = [
     { provider: 'primary', model: 'scripted', baseUrl: model.url, label: 'scripted model (offline)' },
     { provider: 'backup', model: 'scripted-b', baseUrl: model.url, label: 'scripted model (offline, backup)' },

@@ -7,8 +7,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTestEnv, GodelCluster, type ClusterMember, type TestEnv } from '@godel/testing';
-import { git } from './agent-fixture';
+import { createSampleRepo, createTestEnv, GodelCluster, type ClusterMember, type TestEnv } from '@godel/testing';
 
 describe('agents over HTTP (real server process, offline scripted model)', () => {
   let env: TestEnv;
@@ -25,12 +24,7 @@ describe('agents over HTTP (real server process, offline scripted model)', () =>
   beforeAll(async () => {
     env = await createTestEnv();
     root = await mkdtemp(join(tmpdir(), 'godel-api-'));
-    repo = join(root, 'repo');
-    await mkdir(repo);
-    git(repo, 'init', '-q', '-b', 'main');
-    await writeFile(join(repo, 'README.md'), '# sample\n');
-    git(repo, 'add', '.');
-    git(repo, 'commit', '-qm', 'init');
+    repo = await createSampleRepo(root);
     const scripts = join(root, 'scripts');
     await mkdir(scripts);
     await writeFile(

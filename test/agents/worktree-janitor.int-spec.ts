@@ -3,14 +3,13 @@
  * in PostgreSQL. The agents' statuses come from a map (the janitor asks a function for them).
  */
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WorktreeJanitor, agentAddress } from '@godel/agents';
 import { EventLog } from '@godel/persistence';
 import { WorktreeManager } from '@godel/workspace';
-import { createTestEnv, type TestEnv } from '@godel/testing';
-import { git } from './agent-fixture';
+import { createSampleRepo, createTestEnv, type TestEnv } from '@godel/testing';
 
 describe('worktree janitor (BullMQ repeatable job)', () => {
   let env: TestEnv;
@@ -25,12 +24,7 @@ describe('worktree janitor (BullMQ repeatable job)', () => {
   });
 
   it('removes expired worktrees on schedule, never a live one, keeps failed ones, and is idempotent', async () => {
-    const repo = join(root, 'repo');
-    await mkdir(repo);
-    git(repo, 'init', '-q', '-b', 'main');
-    await writeFile(join(repo, 'a.txt'), 'a\n');
-    git(repo, 'add', '.');
-    git(repo, 'commit', '-qm', 'init');
+    const repo = await createSampleRepo(root, { 'a.txt': 'a\n' });
     const worktreesRoot = join(root, 'worktrees');
     const wm = new WorktreeManager({ repoPath: repo, worktreesRoot });
     const live = await wm.create({ team: 'j', agent: 'live', baseRef: 'main' });

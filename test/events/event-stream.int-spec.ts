@@ -3,11 +3,10 @@
  * subscribers of the other through Redis, in sequence order; a reconnect with Last-Event-ID misses
  * nothing. Real: two compiled servers, Redis, PostgreSQL, pi with the server's offline scripted model.
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTestEnv, GodelCluster, type TestEnv } from '@godel/testing';
-import { git } from '../agents/agent-fixture';
+import { createSampleRepo, createTestEnv, GodelCluster, type TestEnv } from '@godel/testing';
 
 interface SseEvent {
   id: number;
@@ -65,12 +64,7 @@ describe('event stream (SSE) across instances', () => {
   });
 
   it('20 subscribers on one instance get every event appended by the other, in order; Last-Event-ID resumes', async () => {
-    const repo = join(root, 'repo');
-    await mkdir(repo);
-    git(repo, 'init', '-q', '-b', 'main');
-    await writeFile(join(repo, 'README.md'), '# x\n');
-    git(repo, 'add', '.');
-    git(repo, 'commit', '-qm', 'init');
+    const repo = await createSampleRepo(root);
     const a = cluster.members.get('a')!;
     const b = cluster.members.get('b')!;
     const url = `${b.url}/api/v1/events/stream?team=sse`;

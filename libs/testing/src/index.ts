@@ -24,3 +24,4 @@ export type {
 export { GodelCluster } from './godel-cluster';
 export type { ClusterMember, GodelClusterOptions } from './godel-cluster';
 export { TcpProxy } from './tcp-proxy';
+export { createSampleRepo, git } from './sample-repo';
