@@ -130,6 +130,18 @@ async function failover(env: TestEnv, kills = 20): Promise<{ p50: number; p99: n
   const ds = await openDatabase({ url: env.databaseUrl, schema: `${env.schema}f` });
   const sender = buildRuntime({ redisUrl: env.redisUrl, dataSource: ds, keyPrefix: fenv.keyPrefix, runtime: { ...env.config.runtime, shardCount: SHARDS }, definitions: [counterActor], hostShards: false });
   await sender.system.start();
+  try {
+    return await killLoop(cluster, sender, kills);
+  } finally {
+    // Also on a failed run: no member process may outlive the bench.
+    await cluster.stopAll();
+    await sender.close();
+    await ds.query(`DROP SCHEMA IF EXISTS ${env.schema}f CASCADE`);
+    await ds.destroy();
+  }
+}
+
+async function killLoop(cluster: GodelCluster, sender: BuiltRuntime, kills: number): Promise<{ p50: number; p99: number; max: number; kills: number; lost: number; duplicated: number; accepted: number }> {
   await Promise.all([cluster.start('a'), cluster.start('b'), cluster.start('c')]);
   const counters = Array.from({ length: 64 }, (_, i) => `counter/fo-${i}`);
   const accepted = new Map(counters.map((c) => [c, 0]));
@@ -184,10 +196,6 @@ async function failover(env: TestEnv, kills = 20): Promise<{ p50: number; p99: n
     if (diff < 0) lost += -diff;
     else duplicated += diff;
   });
-  await cluster.stopAll();
-  await sender.close();
-  await ds.query(`DROP SCHEMA IF EXISTS ${env.schema}f CASCADE`);
-  await ds.destroy();
   times.sort((a, b) => a - b);
   return { p50: pct(times, 50), p99: pct(times, 99), max: times[times.length - 1], kills: times.length, lost, duplicated, accepted: total };
 }
