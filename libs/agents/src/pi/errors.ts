@@ -1,26 +1,10 @@
+import { GodelError } from '@godel/actors';
+
 /**
- * Errors of a coding-agent runtime process. Callers match on the stable `code` (errors cross
- * process boundaries), `retryable` says whether restarting / retrying the same thing may work.
- *
- * `AgentError` mirrors `GodelError` in libs/actors; it is defined here because `@godel/actors` does
- * not export its base yet. Once it does, these classes should extend it instead.
+ * Errors of a coding-agent runtime process: Godel's domain errors (stable `code`, `retryable`,
+ * `toJSON`), matched by code because they cross process boundaries.
  */
-export abstract class AgentError extends Error {
-  abstract readonly code: string;
-  abstract readonly retryable: boolean;
-
-  constructor(
-    message: string,
-    readonly details: Record<string, unknown> = {},
-  ) {
-    super(message);
-    this.name = new.target.name;
-  }
-
-  toJSON(): { code: string; message: string; retryable: boolean; details: Record<string, unknown> } {
-    return { code: this.code, message: this.message, retryable: this.retryable, details: this.details };
-  }
-}
+export abstract class AgentError extends GodelError {}
 
 /** The runtime binary (or the `node` its shebang needs) is not there: installing it is the fix. */
 export class AgentRuntimeMissingError extends AgentError {
