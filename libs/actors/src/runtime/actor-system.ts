@@ -305,7 +305,12 @@ export class ActorSystem implements ActivationHost {
   private async releaseShard(s: OwnedShard, reason: string): Promise<void> {
     if (this.owned.get(s.shard) !== s) return;
     s.status = 'closing';
-    await Promise.all([...s.activations.values()].map((a) => a.whenDrained()));
+    await s.reading;
+    // Everything read is handled before the lease goes: the next owner redelivers nothing.
+    for (let i = 0; s.inFlight > 0 && i < 1000; i++) {
+      await Promise.all([...s.activations.values()].map((a) => a.whenDrained()));
+      if (s.inFlight > 0) await new Promise((r) => setTimeout(r, 5));
+    }
     await this.commits.drain();
     await s.acks.drain();
     for (const a of s.activations.values()) await this.passivate(a);
@@ -345,16 +350,22 @@ export class ActorSystem implements ActivationHost {
   }
 
   private async readShard(s: OwnedShard, count: number): Promise<void> {
-    try {
-      const entries = await this.opts.mailbox.readNew(s.shard, this.opts.instanceId, s.lease.epoch, count);
-      s.backlog = entries.length >= count;
-      if (entries.length > 0) s.lastId = entries[entries.length - 1].streamId;
-      if (s.status !== 'active') return;
-      for (const e of entries) this.dispatch(s, e);
-    } catch (err) {
-      if (hasErrorCode(err, 'lease.stale_epoch')) this.loseShard(s, 'fenced on read');
-      else throw err;
-    }
+    const read = (async () => {
+      try {
+        const entries = await this.opts.mailbox.readNew(s.shard, this.opts.instanceId, s.lease.epoch, count);
+        s.backlog = entries.length >= count;
+        if (entries.length > 0) s.lastId = entries[entries.length - 1].streamId;
+        // Still ours (also while being released): handle what was read, or the next owner would
+        // get it as a redelivery. A lost shard's entries are left to the new owner.
+        if (this.owned.get(s.shard) !== s) return;
+        for (const e of entries) this.dispatch(s, e);
+      } catch (err) {
+        if (hasErrorCode(err, 'lease.stale_epoch')) this.loseShard(s, 'fenced on read');
+        else throw err;
+      }
+    })();
+    s.reading = read.catch(() => undefined);
+    await read;
   }
 
   private dispatch(s: OwnedShard, entry: MailboxEntry): void {

@@ -17,4 +17,6 @@ export interface OwnedShard {
   inFlight: number;
   readonly activations: Map<string, Activation>;
   readonly acks: Batcher<AckItem, void>;
+  /** The read in progress, if any: a release waits for it so nothing read is left unhandled. */
+  reading?: Promise<void>;
 }
