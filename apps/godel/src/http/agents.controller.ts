@@ -1,48 +1,15 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
-import { GodelError } from '@godel/actors';
 import { agentAddress, type AgentState } from '@godel/agents';
 import { AgentQueries, EventLog, SessionStore, type StoredEvent } from '@godel/persistence';
 import { ModelProviders } from '../agents/model-providers';
 import type { BuiltRuntime } from '../runtime/build-runtime';
 import { RUNTIME } from '../runtime/runtime.tokens';
+import { InvalidRequest, NAME, checkBudget, obj, str } from './validate';
 
-class InvalidAgentRequest extends GodelError {
-  readonly code = 'request.invalid';
-  readonly retryable = false;
-}
-
-const NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 const ASK_MS = 120_000;
 
-function obj(body: unknown, allowed: string[]): Record<string, unknown> {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new InvalidAgentRequest('body must be a JSON object');
-  for (const k of Object.keys(body)) if (!allowed.includes(k)) throw new InvalidAgentRequest(`unknown field "${k}"`);
-  return body as Record<string, unknown>;
-}
-
-function str(b: Record<string, unknown>, key: string, opts: { required?: boolean; max?: number; pattern?: RegExp } = {}): string | undefined {
-  const v = b[key];
-  if (v === undefined) {
-    if (opts.required) throw new InvalidAgentRequest(`${key} is required`);
-    return undefined;
-  }
-  if (typeof v !== 'string' || v.length === 0 || v.length > (opts.max ?? 10000)) throw new InvalidAgentRequest(`${key} must be a string of 1-${opts.max ?? 10000} chars`);
-  if (opts.pattern && !opts.pattern.test(v)) throw new InvalidAgentRequest(`${key} must match ${opts.pattern}`);
-  return v;
-}
-
-function checkBudget(b: Record<string, unknown>, key: string): { tokens?: number; costUsd?: number } | undefined {
-  const v = b[key] as { tokens?: unknown; costUsd?: unknown } | undefined;
-  if (v === undefined) return undefined;
-  const ok = typeof v === 'object' && v !== null && Object.keys(v).every((k) => k === 'tokens' || k === 'costUsd');
-  if (!ok || [v.tokens, v.costUsd].some((x) => x !== undefined && (typeof x !== 'number' || !(x > 0)))) {
-    throw new InvalidAgentRequest(`${key} must be {tokens?: number > 0, costUsd?: number > 0}`);
-  }
-  return v as { tokens?: number; costUsd?: number };
-}
-
 function address(team: string, name: string): string {
-  if (!NAME.test(team) || !NAME.test(name)) throw new InvalidAgentRequest('team and name must match [a-z0-9][a-z0-9._-]{0,63}');
+  if (!NAME.test(team) || !NAME.test(name)) throw new InvalidRequest('team and name must match [a-z0-9][a-z0-9._-]{0,63}');
   return agentAddress(team, name);
 }
 
@@ -70,7 +37,7 @@ export class AgentsController {
     const budget = checkBudget(b, 'budget');
     const teamBudget = checkBudget(b, 'teamBudget');
     const tier = b.tier;
-    if (tier !== undefined && tier !== 'strong' && tier !== 'cheap') throw new InvalidAgentRequest('tier must be strong or cheap');
+    if (tier !== undefined && tier !== 'strong' && tier !== 'cheap') throw new InvalidRequest('tier must be strong or cheap');
     return this.runtime.system.ask<AgentState>(to, 'agent.start', {
       repo: str(b, 'repo', { required: true, max: 4096 }),
       prompt: str(b, 'prompt', { max: 100_000 }),
@@ -86,7 +53,7 @@ export class AgentsController {
 
   @Get('agents')
   async list(@Query('team') team?: string): Promise<{ items: Array<{ address: string; state: Record<string, unknown> }> }> {
-    if (team !== undefined && !NAME.test(team)) throw new InvalidAgentRequest('team must match [a-z0-9][a-z0-9._-]{0,63}');
+    if (team !== undefined && !NAME.test(team)) throw new InvalidRequest('team must match [a-z0-9][a-z0-9._-]{0,63}');
     return { items: await this.queries.list({ team }) };
   }
 
@@ -110,11 +77,11 @@ export class AgentsController {
       case 'fork': {
         const child = address(team, str(b, 'name', { required: true, pattern: NAME })!);
         const parent = await this.runtime.system.ask<AgentState>(to, 'get', {}, ASK_MS);
-        if (!parent.repo) throw new InvalidAgentRequest(`${to} has not started; nothing to fork`);
+        if (!parent.repo) throw new InvalidRequest(`${to} has not started; nothing to fork`);
         return this.runtime.system.ask<AgentState>(child, 'agent.start', { repo: parent.repo, providers: parent.providers, forkOf: { agent: to, entry: str(b, 'entry', { max: 200 }) } }, ASK_MS);
       }
       default:
-        throw new InvalidAgentRequest(`unknown action "${action}" (prompt, steer, abort, stop, fork)`);
+        throw new InvalidRequest(`unknown action "${action}" (prompt, steer, abort, stop, fork)`);
     }
   }
 
@@ -122,20 +89,20 @@ export class AgentsController {
   async agentEvents(@Param('team') team: string, @Param('name') name: string, @Query('after') after?: string, @Query('limit') limit?: string): Promise<{ items: StoredEvent[] }> {
     const a = Number(after ?? 0);
     const l = Number(limit ?? 200);
-    if (!Number.isInteger(a) || a < 0 || !Number.isInteger(l) || l < 1 || l > 1000) throw new InvalidAgentRequest('after must be an integer ≥ 0, limit in [1, 1000]');
+    if (!Number.isInteger(a) || a < 0 || !Number.isInteger(l) || l < 1 || l > 1000) throw new InvalidRequest('after must be an integer ≥ 0, limit in [1, 1000]');
     return { items: await this.events.list({ agent: address(team, name), after: a, limit: l }) };
   }
 
   /** Tokens and cost summed over a team's agents. */
   @Get('teams/:team/usage')
   async teamUsage(@Param('team') team: string): Promise<{ team: string; total: number; costUsd: number; agents: number }> {
-    if (!NAME.test(team)) throw new InvalidAgentRequest('team must match [a-z0-9][a-z0-9._-]{0,63}');
+    if (!NAME.test(team)) throw new InvalidRequest('team must match [a-z0-9][a-z0-9._-]{0,63}');
     return { team, ...(await this.queries.teamUsage(team)) };
   }
 
   @Get('sessions/:team')
   async tree(@Param('team') team: string): Promise<{ items: Array<{ agent: string; parent: string | null; forkedFromEntry: string | null; entries: number; updatedAt: string }> }> {
-    if (!NAME.test(team)) throw new InvalidAgentRequest('team must match [a-z0-9][a-z0-9._-]{0,63}');
+    if (!NAME.test(team)) throw new InvalidRequest('team must match [a-z0-9][a-z0-9._-]{0,63}');
     const rows = await this.sessions.tree(team);
     return {
       items: rows.map((r) => ({ agent: r.agent, parent: r.parentAgent, forkedFromEntry: r.forkedFromEntry, entries: r.content.split('\n').filter(Boolean).length, updatedAt: r.updatedAt })),
