@@ -1,4 +1,5 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import type { ActorDefinition } from '@godel/actors';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { AgentProcessHost, agentActor, locatePiBin, type AgentState, type ProviderRef } from '@godel/agents';
@@ -28,10 +29,20 @@ export interface AgentFixture {
  * One instance hosting agent actors over the real Redis and PostgreSQL, a temp git repository with
  * one commit, and the scripted model serving `scripts` (chosen by a [script:NAME] marker).
  */
-export async function createAgentFixture(
-  scripts: Record<string, Step[] | ((r: StepRequest) => Step)>,
-  o: { piBin?: string; startTimeoutMs?: number } = {},
-): Promise<AgentFixture> {
+export interface AgentFixtureOptions {
+  piBin?: string;
+  startTimeoutMs?: number;
+  /** Plays every request (instead of `scripts` chosen by marker). */
+  play?: StepFunction;
+  /** Files of the sample repository's first commit. */
+  repoFiles?: Record<string, string>;
+  /** Agent actor options (restart intensity, heartbeat). */
+  agent?: { maxRestarts?: number; restartWindowMs?: number; heartbeatMs?: number };
+  /** More actor kinds on the same runtime (e.g. the team actor). */
+  definitions?: (f: { events: EventLog; tell(to: string, type: string, payload: unknown): Promise<void>; env: TestEnv }) => ActorDefinition[];
+}
+
+export async function createAgentFixture(scripts: Record<string, Step[] | ((r: StepRequest) => Step)>, o: AgentFixtureOptions = {}): Promise<AgentFixture> {
   const env = await createTestEnv({ shardCount: 4, leaseTtlMs: 2000 });
   const play: StepFunction = (r) => {
     const script = scripts[r.scriptName ?? ''];
@@ -39,9 +50,9 @@ export async function createAgentFixture(
     if (typeof script === 'function') return script(r);
     return script[r.index] ?? { error: { status: 400, message: `script ${r.scriptName} exhausted` } };
   };
-  const model = await startScriptedModel({ models: ['scripted', 'scripted-b'], script: play });
+  const model = await startScriptedModel({ models: ['scripted', 'scripted-b'], script: o.play ?? play });
   const root = await mkdtemp(join(tmpdir(), 'godel-agents-'));
-  const repo = await createSampleRepo(root);
+  const repo = await createSampleRepo(root, o.repoFiles);
   const providers: ProviderRef[] = [
     { provider: 'primary', model: 'scripted', baseUrl: model.url, label: 'scripted model (offline)' },
     { provider: 'backup', model: 'scripted-b', baseUrl: model.url, label: 'scripted model (offline, backup)' },
@@ -66,7 +77,8 @@ export async function createAgentFixture(
     keyPrefix: env.keyPrefix,
     runtime: env.config.runtime,
     definitions: [
-      agentActor({ host, events, sessions, worktreesRoot: join(root, 'worktrees'), heartbeatMs: 2000, teamUsage: (t, x) => new AgentQueries(env.dataSource).teamUsage(t, x) }),
+      agentActor({ host, events, sessions, worktreesRoot: join(root, 'worktrees'), heartbeatMs: 2000, ...o.agent, teamUsage: (t, x) => new AgentQueries(env.dataSource).teamUsage(t, x) }),
+      ...(o.definitions?.({ events, env, tell: (to, type, payload) => ref.system!.tell(to, type, payload) }) ?? []),
     ],
   });
   ref.system = rt.system;

@@ -30,7 +30,7 @@ export type { AgentActorDeps } from './agent/agent-actor';
 export { AgentProcessHost } from './agent/process-host';
 export type { AgentHostDeps, SpawnSpec } from './agent/process-host';
 export { initialAgentState } from './agent/agent-state';
-export type { AgentState, AgentStatus, AgentUsage, StartAgent } from './agent/agent-state';
+export type { AgentState, AgentStatus, AgentUpdate, AgentUsage, StartAgent } from './agent/agent-state';
 export { chainFor, isProviderFailure } from './agent/provider-chain';
 export type { ProviderRef } from './agent/provider-chain';
 export { cutSession } from './agent/session-cut';

@@ -1,3 +1,16 @@
 export { parseWorkflow, findCycle, WorkflowValidationError } from './workflow-template';
 export type { WorkflowTemplate, WorkflowTask, WorkflowIssue } from './workflow-template';
 export { builtinWorkflows, builtinWorkflowDir } from './builtin-workflows';
+export { teamActor, teamAddress } from './team/team-actor';
+export type { TeamActorDeps } from './team/team-actor';
+export * from './team/team-state';
+export { validatePlan, parseReview, extractJson, PlanInvalidError, PLAN_SCHEMA_TEXT } from './team/plan';
+export type { PlannedTask, ReviewVerdict } from './team/plan';
+export { parseHeader, header } from './team/prompts';
+export type { PromptKind } from './team/prompts';
+export { Refinery } from './refinery/refinery';
+export type { MergeJob, MergeResult, RefineryOptions } from './refinery/refinery';
+export { mergeToTarget, runCommand, commitAll, revParse, isAncestor } from './refinery/git-ops';
+export type { MergeOutcome, MergeRequest, CommandResult } from './refinery/git-ops';
+export { prepareIntent, resolveWorkflow, IntentInvalidError, MAX_INTENT_CHARS } from './intent-service';
+export type { IntentRequest, PreparedIntent } from './intent-service';

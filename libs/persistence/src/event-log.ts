@@ -57,6 +57,13 @@ export class EventLog {
     }));
   }
 
+  /** Time (ms) of each agent's latest event: the monitor's measure of progress. */
+  async lastActivity(agents: string[]): Promise<Map<string, number>> {
+    if (agents.length === 0) return new Map();
+    const rows: Array<{ agent: string; at: Date }> = await this.ds.query(`SELECT DISTINCT ON (agent) agent, at FROM events WHERE agent = ANY($1::text[]) ORDER BY agent, seq DESC`, [agents]);
+    return new Map(rows.map((r) => [r.agent, new Date(r.at).getTime()]));
+  }
+
   private async insert(events: EventRecord[]): Promise<number[]> {
     const rows: Array<{ seq: string }> = await this.ds.query(
       `INSERT INTO events (at, type, agent, team, correlation_id, data)

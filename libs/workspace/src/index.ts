@@ -17,6 +17,7 @@ export type { PathGuardOptions } from './guard/path-guard';
 export type { PathCheck } from './guard/path-check';
 export type { BashCheckResult, BashFinding } from './guard/bash-path-check';
 export { WorkspaceError, isWorkspaceError } from './errors/workspace-error';
+export { linkSharedDirs } from './worktree-files';
 export type { WorkspaceErrorCode } from './errors/workspace-error';
 export { createGitRunner } from './git/git-runner';
 export type { GitRunner, GitRunnerOptions } from './git/git-runner';

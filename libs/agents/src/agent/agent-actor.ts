@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ActorContext, ActorDefinition, Message } from '@godel/actors';
+import { GodelError, type ActorContext, type ActorDefinition, type Message } from '@godel/actors';
 import type { EventLog, SessionStore } from '@godel/persistence';
 import { WorktreeManager } from '@godel/workspace';
-import { initialAgentState, type AgentState, type StartAgent } from './agent-state';
+import { initialAgentState, type AgentState, type AgentUpdate, type StartAgent } from './agent-state';
 import type { AgentProcessHost } from './process-host';
 import { chainFor, isProviderFailure } from './provider-chain';
 import { cutSession } from './session-cut';
@@ -21,6 +21,12 @@ export interface AgentActorDeps {
   heartbeatMs?: number;
   /** Usage of the team's other agents (committed state), for team budgets. */
   teamUsage?: (team: string, exclude: string) => Promise<{ total: number; costUsd: number }>;
+}
+
+/** `agent.restart` of an agent that is not running (stopped, failed, never started). */
+export class AgentNotRestartable extends GodelError {
+  readonly code = 'agent.not_restartable';
+  readonly retryable = false;
 }
 
 const ACTIVE = new Set(['starting', 'running', 'idle']);
@@ -42,6 +48,14 @@ export function agentActor(deps: AgentActorDeps): ActorDefinition<AgentState> {
 
   async function record(s: AgentState, ctx: ActorContext, type: string, data: Record<string, unknown> = {}): Promise<void> {
     await deps.events.append({ type, agent: ctx.selfAddress, team: s.team, correlationId: s.correlationId, data: { status: s.status, ...data } });
+  }
+
+  /** Tells the owner (a team) what happened; sent after the turn commits, like every tell. */
+  function notify(s: AgentState, ctx: ActorContext, event: AgentUpdate['event'], extra: Partial<AgentUpdate> = {}): void {
+    if (!s.owner) return;
+    s.updates = (s.updates ?? 0) + 1;
+    const update: AgentUpdate = { name: s.name, event, status: s.status, reason: s.reason, worktree: s.worktree, branch: s.branch, usage: s.usage, restarts: s.restarts.length, seq: s.updates, ...extra };
+    ctx.tell(s.owner, 'team.agent_update', update);
   }
 
   async function saveSession(s: AgentState, ctx: ActorContext): Promise<void> {
@@ -85,6 +99,7 @@ export function agentActor(deps: AgentActorDeps): ActorDefinition<AgentState> {
     s.status = 'failed';
     s.reason = reason;
     await record(s, ctx, 'agent.failed', { reason });
+    notify(s, ctx, 'failed');
     return s;
   }
 
@@ -98,6 +113,7 @@ export function agentActor(deps: AgentActorDeps): ActorDefinition<AgentState> {
     s.budget = p.budget ?? {};
     s.teamBudget = p.teamBudget;
     s.correlationId = p.correlationId ?? ctx.envelope.correlationId;
+    s.owner = p.owner;
     const t0 = Date.now();
     await record(s, ctx, 'agent.preparing', { repo: p.repo, providers: s.providers.map((x) => x.label ?? `${x.provider}/${x.model}`) });
     let created = false;
@@ -128,6 +144,7 @@ export function agentActor(deps: AgentActorDeps): ActorDefinition<AgentState> {
     }
     ctx.scheduleReminder('heartbeat', heartbeatMs);
     if (p.prompt) return prompt(s, p.prompt, ctx);
+    notify(s, ctx, 'started');
     return s;
   }
 
@@ -141,7 +158,7 @@ export function agentActor(deps: AgentActorDeps): ActorDefinition<AgentState> {
     return s;
   }
 
-  async function turnEnd(s: AgentState, p: { stopReason: string; errorMessage?: string }, ctx: ActorContext): Promise<AgentState> {
+  async function turnEnd(s: AgentState, p: { stopReason: string; errorMessage?: string; text?: string }, ctx: ActorContext): Promise<AgentState> {
     if (s.status !== 'running') return s;
     const live = deps.host.has(ctx.selfAddress);
     if (live) {
@@ -178,7 +195,10 @@ export function agentActor(deps: AgentActorDeps): ActorDefinition<AgentState> {
       s.status = 'stopped';
       s.reason = 'budget.exceeded';
       await record(s, ctx, 'budget.exceeded', { scope, usage: s.usage, budget: s.budget, teamUsage: team, teamBudget: s.teamBudget });
+      notify(s, ctx, 'stopped', { text: p.text, reason: `budget.exceeded (${scope})` });
+      return s;
     }
+    notify(s, ctx, 'turn_completed', { text: p.text });
     return s;
   }
 
@@ -195,6 +215,7 @@ export function agentActor(deps: AgentActorDeps): ActorDefinition<AgentState> {
     const wasRunning = s.status === 'running';
     await spawn(s, ctx);
     await record(s, ctx, 'agent.restarted', { exit: p.signal ?? p.code, resumedSession: s.sessionFile ?? null, attempt: s.restarts.length });
+    notify(s, ctx, 'restarted', { reason: `exit ${p.signal ?? p.code}` });
     if (wasRunning) {
       // The conversation resumes from the session; if the process died before it recorded the
       // prompt, the prompt itself is sent again.
@@ -228,17 +249,25 @@ export function agentActor(deps: AgentActorDeps): ActorDefinition<AgentState> {
         case 'agent.abort':
           if (deps.host.has(ctx.selfAddress)) await deps.host.abort(ctx.selfAddress);
           break;
+        case 'agent.restart':
+          // Monitor (stuck) or operator: the process goes, the session stays; counts toward the
+          // restart intensity like a crash.
+          if (!ACTIVE.has(s.status)) throw new AgentNotRestartable(`agent is ${s.status}: only a starting, idle or running agent can be restarted`);
+          await deps.host.stop(ctx.selfAddress);
+          next = await exited(s, { code: null, signal: String(p.reason ?? 'restart requested') }, ctx);
+          break;
         case 'agent.stop':
           await deps.host.stop(ctx.selfAddress);
           if (ACTIVE.has(s.status)) {
             s.status = 'stopped';
             s.reason = String(p.reason ?? 'stopped by request');
             await record(s, ctx, 'agent.stopped', { reason: s.reason });
+            if (!p.quiet) notify(s, ctx, 'stopped');
           }
           ctx.cancelReminder('heartbeat');
           break;
         case 'agent.turn_end':
-          next = await turnEnd(s, p as { stopReason: string; errorMessage?: string }, ctx);
+          next = await turnEnd(s, p as { stopReason: string; errorMessage?: string; text?: string }, ctx);
           break;
         case 'agent.exited':
           next = await exited(s, p as { code: number | null; signal: string | null }, ctx);

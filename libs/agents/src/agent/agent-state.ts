@@ -35,8 +35,28 @@ export interface AgentState {
   teamBudget?: { tokens?: number; costUsd?: number };
   /** Restart times (ms) in the current intensity window. */
   restarts: number[];
+  /** Updates sent to the owner so far. */
+  updates?: number;
   correlationId?: string;
   parent?: { agent: string; entry?: string };
+  /** The actor told about this agent's life (`team.agent_update`): its team, when a team started it. */
+  owner?: string;
+}
+
+/** What an agent tells its owner: started, each finished turn (with the final answer), restarts, the end. */
+export interface AgentUpdate {
+  name: string;
+  event: 'started' | 'turn_completed' | 'restarted' | 'failed' | 'stopped';
+  status: AgentStatus;
+  /** The final assistant text of the turn (turn_completed). */
+  text?: string;
+  reason?: string;
+  worktree?: string;
+  branch?: string;
+  usage: AgentUsage;
+  restarts?: number;
+  /** Sequence of this agent's updates, so the owner can drop a redelivered one. */
+  seq: number;
 }
 
 export interface StartAgent {
@@ -52,6 +72,8 @@ export interface StartAgent {
   correlationId?: string;
   /** Fork: start from this agent's session, cut at `entry` (default: its latest entry). */
   forkOf?: { agent: string; entry?: string };
+  /** Actor address told about this agent's life (see AgentUpdate). */
+  owner?: string;
 }
 
 export function initialAgentState(team: string, name: string): AgentState {

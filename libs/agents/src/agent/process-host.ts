@@ -8,6 +8,7 @@ import { writeModelsJson, writeSettingsJson } from '../pi/agent-dir';
 import { AgentProcessExitedError } from '../pi/errors';
 import type { AgentRuntime, AgentRuntimeEvent } from '../runtime/agent-runtime';
 import { PiRuntime } from '../runtime/pi-runtime';
+import { cut, textOf } from '../runtime/text';
 import { PiRpcProcess } from '../pi/pi-rpc-process';
 import type { PiEvent } from '../pi/pi-protocol';
 import type { ProviderRef } from './provider-chain';
@@ -241,7 +242,7 @@ export class AgentProcessHost {
     const type = RUNTIME_RECORDED[e.kind];
     if (type) void this.deps.events.append({ type, agent, team: r.team, correlationId: r.correlationId, data: summarizeRuntime(e) }).catch(() => undefined);
     if (e.kind === 'agent.end') {
-      const payload = { stopReason: e.data.ok ? 'stop' : 'error', errorMessage: e.data.ok ? undefined : `${e.data.reason}: ${e.data.detail ?? ''}` };
+      const payload = { stopReason: e.data.ok ? 'stop' : 'error', errorMessage: e.data.ok ? undefined : `${e.data.reason}: ${e.data.detail ?? ''}`, text: e.data.text };
       void this.deps.tell(agent, 'agent.turn_end', payload).catch(() => undefined);
     }
   }
@@ -256,7 +257,7 @@ export class AgentProcessHost {
     if (type) void this.deps.events.append({ type, agent, team: r.team, correlationId: r.correlationId, data: summarize(e) }).catch(() => undefined);
     if (e.type === 'agent_end') {
       const last = [...e.messages].reverse().find((m) => m.role === 'assistant');
-      const payload = { stopReason: last?.stopReason ?? 'stop', errorMessage: last?.errorMessage };
+      const payload = { stopReason: last?.stopReason ?? 'stop', errorMessage: last?.errorMessage, text: last ? cut(textOf(last.content), 64 * 1024) : undefined };
       void this.deps.tell(agent, 'agent.turn_end', payload).catch(() => undefined);
     }
   }

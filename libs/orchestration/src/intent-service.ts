@@ -1,0 +1,111 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { GodelError } from '@godel/actors';
+import type { ProviderRef } from '@godel/agents';
+import { builtinWorkflows } from './builtin-workflows';
+import { isGitRepo, revParse } from './refinery/git-ops';
+import { DEFAULT_SETTINGS, type StartTeam, type TeamSettings } from './team/team-state';
+import { parseWorkflow, type WorkflowTemplate } from './workflow-template';
+
+/** An intent request that cannot start; nothing was started or left behind. */
+export class IntentInvalidError extends GodelError {
+  readonly code = 'intent.invalid';
+  readonly retryable = false;
+}
+
+export interface IntentRequest {
+  intent: string;
+  repo: string;
+  target?: string;
+  verify?: string;
+  /** A built-in workflow name, or a path to a workflow YAML file. */
+  workflow?: string;
+  /** A workflow's YAML text (the API takes it inline). */
+  workflowYaml?: string;
+  budget?: { tokens?: number; costUsd?: number };
+  concurrency?: number;
+  settings?: Partial<TeamSettings>;
+}
+
+export interface PreparedIntent {
+  team: string;
+  start: StartTeam;
+  /** What will run: the team and, with a workflow, the tasks. */
+  plan: { team: string; repo: string; target: string; verify: string | null; members: string[]; tasks: Array<{ id: string; title: string; dependsOn: string[]; role: string }> | 'decided by the coordinator' };
+}
+
+export const MAX_INTENT_CHARS = 20_000;
+
+function slug(text: string): string {
+  return (
+    text
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 24)
+      .replace(/-+$/, '') || 'intent'
+  );
+}
+
+/** Resolves a workflow by built-in name, file path or inline YAML; errors carry line and field. */
+export function resolveWorkflow(ref: { workflow?: string; workflowYaml?: string }): WorkflowTemplate | undefined {
+  if (ref.workflowYaml !== undefined) return parseWorkflow(ref.workflowYaml, '<request>');
+  if (!ref.workflow) return undefined;
+  const builtin = builtinWorkflows().find((w) => w.name === ref.workflow);
+  if (builtin) return builtin;
+  if (!existsSync(ref.workflow)) throw new IntentInvalidError(`unknown workflow "${ref.workflow}": not a built-in (${builtinWorkflows().map((w) => w.name).join(', ')}) and not a file`);
+  return parseWorkflow(readFileSync(ref.workflow, 'utf8'), ref.workflow);
+}
+
+/**
+ * Checks an intent request before anything starts — empty intent, a path that is not a git
+ * repository, a missing target branch, an invalid workflow, a zero budget — and prepares the
+ * team's start message. Pure preparation: it creates nothing.
+ */
+export async function prepareIntent(req: IntentRequest, providers: ProviderRef[]): Promise<PreparedIntent> {
+  const intent = typeof req.intent === 'string' ? req.intent.trim() : '';
+  if (!intent) throw new IntentInvalidError('the intent is empty: say what the team should do, e.g. godel do "add a /health endpoint" --repo .');
+  if (intent.length > MAX_INTENT_CHARS) throw new IntentInvalidError(`the intent is longer than ${MAX_INTENT_CHARS} characters`);
+  if (typeof req.repo !== 'string' || req.repo === '') throw new IntentInvalidError('repo is required: the path of a git repository');
+  const repo = isAbsolute(req.repo) ? req.repo : resolve(req.repo);
+  if (!existsSync(repo) || !statSync(repo).isDirectory()) throw new IntentInvalidError(`${repo} is not a directory`);
+  if (!(await isGitRepo(repo))) throw new IntentInvalidError(`${repo} is not a git repository (run \`git init\` there, or pass --repo with a repository)`);
+  const target = req.target ?? 'main';
+  if (!(await revParse(repo, `refs/heads/${target}`))) throw new IntentInvalidError(`${repo} has no branch "${target}" (pass --target with an existing branch)`);
+  const budget = req.budget;
+  if (budget && [budget.tokens, budget.costUsd].some((v) => v !== undefined && !(typeof v === 'number' && v > 0))) {
+    throw new IntentInvalidError('the budget must be more than zero (tokens > 0, costUsd > 0), or left out');
+  }
+  const concurrency = req.concurrency ?? DEFAULT_SETTINGS.concurrency;
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 16) throw new IntentInvalidError('concurrency must be a whole number from 1 to 16');
+  if (req.verify !== undefined && (typeof req.verify !== 'string' || req.verify.trim() === '' || req.verify.length > 2000)) throw new IntentInvalidError('verify must be a shell command of 1-2000 characters');
+  const workflow = resolveWorkflow(req);
+  if (providers.length === 0) throw new IntentInvalidError('no model providers are configured (set GODEL_PROVIDERS, or run without it for the offline scripted model)');
+  const team = `${slug(intent)}-${randomBytes(3).toString('hex')}`;
+  const verify = req.verify ?? workflow?.verify;
+  const start: StartTeam = {
+    intent,
+    intentId: `intent-${team}`,
+    repo,
+    target,
+    verify,
+    workflow: workflow ? { name: workflow.name, tasks: workflow.tasks } : undefined,
+    budget,
+    providers,
+    settings: { ...req.settings, concurrency },
+  };
+  const workers = workflow ? Math.min(concurrency, Math.max(1, workflow.tasks.filter((t) => t.role === 'worker').length)) : concurrency;
+  return {
+    team,
+    start,
+    plan: {
+      team,
+      repo,
+      target,
+      verify: verify ?? null,
+      members: [...(workflow ? [] : ['coordinator']), 'reviewer-1', ...Array.from({ length: workers }, (_, i) => `worker-${i + 1}`)],
+      tasks: workflow ? workflow.tasks.map((t) => ({ id: t.id, title: t.title.replaceAll('{{intent}}', intent), dependsOn: t.dependsOn, role: t.role })) : 'decided by the coordinator',
+    },
+  };
+}

@@ -1,0 +1,182 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createGitRunner, linkSharedDirs } from '@godel/workspace';
+
+const runner = createGitRunner({ timeoutMs: 120_000 });
+/** Commits made by Godel itself (the remainder of a worker's changes, rebases) carry this identity. */
+const IDENTITY = ['-c', 'user.name=Godel', '-c', 'user.email=godel@localhost', '-c', 'commit.gpgsign=false'];
+
+export async function git(cwd: string, ...args: string[]): Promise<string> {
+  return (await runner([...IDENTITY, ...args], { cwd })).stdout.trim();
+}
+
+async function gitOk(cwd: string, ...args: string[]): Promise<boolean> {
+  try {
+    await runner([...IDENTITY, ...args], { cwd });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function isGitRepo(path: string): Promise<boolean> {
+  return gitOk(path, 'rev-parse', '--git-dir');
+}
+
+export async function revParse(cwd: string, ref: string): Promise<string | undefined> {
+  try {
+    return await git(cwd, 'rev-parse', '--verify', '--quiet', `${ref}^{commit}`);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Commits whatever the agent left uncommitted in its worktree; returns HEAD afterwards. */
+export async function commitAll(worktree: string, message: string): Promise<string> {
+  await git(worktree, 'add', '-A');
+  if (!(await gitOk(worktree, 'diff', '--cached', '--quiet'))) await git(worktree, 'commit', '-q', '--no-verify', '-m', message);
+  return git(worktree, 'rev-parse', 'HEAD');
+}
+
+/** Puts a worktree (and its branch) at `commit`, dropping local changes; ignored files (shared folders) stay. */
+export async function resetWorktree(worktree: string, commit: string): Promise<void> {
+  await git(worktree, 'reset', '-q', '--hard', commit);
+  await git(worktree, 'clean', '-q', '-fd');
+}
+
+/** `git diff base..head`, cut to `maxChars`. */
+export async function diffBetween(cwd: string, base: string, head: string, maxChars = 48_000): Promise<{ diff: string; truncated: boolean; files: string[] }> {
+  const diff = await git(cwd, 'diff', '--no-color', `${base}..${head}`);
+  const files = (await git(cwd, 'diff', '--name-only', `${base}..${head}`)).split('\n').filter(Boolean);
+  return { diff: diff.slice(0, maxChars), truncated: diff.length > maxChars, files };
+}
+
+/** Keeps a commit reachable under `ref` (e.g. refs/godel/attempts/...), so no attempt is lost. */
+export async function keepRef(repo: string, ref: string, commit: string): Promise<void> {
+  await git(repo, 'update-ref', ref, commit);
+}
+
+export async function isAncestor(repo: string, commit: string, of: string): Promise<boolean> {
+  return gitOk(repo, 'merge-base', '--is-ancestor', commit, of);
+}
+
+/** The worktree that has `branch` checked out, if any (a user's main checkout usually has the target). */
+export async function checkedOutAt(repo: string, branch: string): Promise<string | undefined> {
+  const out = await git(repo, 'worktree', 'list', '--porcelain');
+  let path: string | undefined;
+  for (const line of out.split('\n')) {
+    if (line.startsWith('worktree ')) path = line.slice('worktree '.length);
+    if (line === `branch refs/heads/${branch}`) return path;
+  }
+  return undefined;
+}
+
+export interface CommandResult {
+  ok: boolean;
+  code: number | null;
+  timedOut: boolean;
+  /** The last part of stdout+stderr, interleaved as written. */
+  output: string;
+  ms: number;
+}
+
+/** Runs a shell command (the repository's verification) in `cwd`; the whole process group dies on timeout. */
+export function runCommand(command: string, cwd: string, timeoutMs: number, keepChars = 8000): Promise<CommandResult> {
+  const t0 = Date.now();
+  return new Promise((resolve) => {
+    const child = spawn('sh', ['-c', command], { cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    const add = (b: Buffer) => {
+      out += b.toString('utf8');
+      if (out.length > keepChars * 2) out = out.slice(-keepChars);
+    };
+    child.stdout.on('data', add);
+    child.stderr.on('data', add);
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }, timeoutMs);
+    const done = (code: number | null) => {
+      clearTimeout(timer);
+      resolve({ ok: code === 0 && !timedOut, code, timedOut, output: out.slice(-keepChars), ms: Date.now() - t0 });
+    };
+    child.on('error', (err) => {
+      out += String(err);
+      done(null);
+    });
+    child.on('close', (code) => done(code));
+  });
+}
+
+export interface MergeRequest {
+  repo: string;
+  target: string;
+  /** The approved commit (the tip of the worker's branch). */
+  commit: string;
+  verify?: string;
+  verifyTimeoutMs: number;
+  sharedDirs?: string[];
+  onStage?: (stage: 'rebased' | 'verify_started' | 'verify_finished', data: Record<string, unknown>) => void;
+}
+
+export type MergeOutcome =
+  | { kind: 'merged'; merged: string; previousTip: string; verifyMs: number; alreadyMerged: boolean }
+  | { kind: 'conflict'; files: string[]; detail: string; tip: string }
+  | { kind: 'red'; output: string; code: number | null; timedOut: boolean; verifyMs: number; tip: string }
+  | { kind: 'blocked'; detail: string };
+
+/**
+ * One merge: rebase the approved commit onto the target's tip in a scratch worktree, run the
+ * verification there, then fast-forward the target. The fast-forward is a compare-and-swap (the
+ * target must still be at the tip the rebase used), so even two refineries racing cannot lose a
+ * commit: the loser reports `blocked` and is retried.
+ */
+export async function mergeToTarget(req: MergeRequest): Promise<MergeOutcome> {
+  const tip = await revParse(req.repo, `refs/heads/${req.target}`);
+  if (!tip) return { kind: 'blocked', detail: `target branch ${req.target} does not exist in ${req.repo}` };
+  if (await isAncestor(req.repo, req.commit, tip)) return { kind: 'merged', merged: tip, previousTip: tip, verifyMs: 0, alreadyMerged: true };
+  const scratch = await mkdtemp(join(tmpdir(), 'godel-refinery-'));
+  const wt = join(scratch, 'wt');
+  try {
+    await git(req.repo, 'worktree', 'add', '-q', '--detach', wt, req.commit);
+    try {
+      await git(wt, 'rebase', '-q', tip);
+    } catch (err) {
+      const files = (await git(wt, 'diff', '--name-only', '--diff-filter=U').catch(() => '')).split('\n').filter(Boolean);
+      await gitOk(wt, 'rebase', '--abort');
+      return { kind: 'conflict', files, detail: String((err as { details?: { stderr?: string } }).details?.stderr ?? (err as Error).message).slice(-4000), tip };
+    }
+    const rebased = await git(wt, 'rev-parse', 'HEAD');
+    req.onStage?.('rebased', { rebased, tip });
+    let verifyMs = 0;
+    if (req.verify) {
+      await linkSharedDirs(req.repo, wt, req.sharedDirs ?? ['node_modules', '.venv', 'vendor'], new Set());
+      req.onStage?.('verify_started', { command: req.verify });
+      const r = await runCommand(req.verify, wt, req.verifyTimeoutMs);
+      verifyMs = r.ms;
+      req.onStage?.('verify_finished', { ok: r.ok, code: r.code, ms: r.ms });
+      if (!r.ok) return { kind: 'red', output: r.output, code: r.code, timedOut: r.timedOut, verifyMs, tip };
+    }
+    const home = await checkedOutAt(req.repo, req.target);
+    if (home) {
+      // The user's checkout follows, as after a pull; local edits there are never overwritten.
+      if (!(await gitOk(home, 'diff', '--quiet', 'HEAD'))) return { kind: 'blocked', detail: `${req.target} is checked out at ${home} with uncommitted changes; commit or stash them` };
+      if ((await revParse(home, 'HEAD')) !== tip) return { kind: 'blocked', detail: `${req.target} moved during the merge` };
+      if (!(await gitOk(home, 'merge', '-q', '--ff-only', rebased))) return { kind: 'blocked', detail: `fast-forward of ${req.target} at ${home} refused (untracked files in the way?)` };
+    } else if (!(await gitOk(req.repo, 'update-ref', `refs/heads/${req.target}`, rebased, tip))) {
+      return { kind: 'blocked', detail: `${req.target} moved during the merge` };
+    }
+    return { kind: 'merged', merged: rebased, previousTip: tip, verifyMs, alreadyMerged: false };
+  } finally {
+    await gitOk(req.repo, 'worktree', 'remove', '--force', wt);
+    await rm(scratch, { recursive: true, force: true });
+    await gitOk(req.repo, 'worktree', 'prune');
+  }
+}

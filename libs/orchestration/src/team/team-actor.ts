@@ -1,0 +1,465 @@
+import type { ActorContext, ActorDefinition, Message } from '@godel/actors';
+import { agentAddress, type AgentUpdate } from '@godel/agents';
+import type { EventLog } from '@godel/persistence';
+import type { MergeJob, MergeResult } from '../refinery/refinery';
+import { commitAll, diffBetween, keepRef, resetWorktree, revParse } from '../refinery/git-ops';
+import { extractJson, parseReview, validatePlan, PlanInvalidError } from './plan';
+import * as P from './prompts';
+import { DEFAULT_SETTINGS, TERMINAL, initialTeamState, type MemberState, type Role, type StartTeam, type TaskState, type TaskStatus, type TeamState } from './team-state';
+
+export interface TeamActorDeps {
+  events: EventLog;
+  /** Queues an approved commit with the refinery (merge queue). */
+  enqueueMerge(job: MergeJob): Promise<unknown>;
+  /** Latest event time (ms) per agent address, for stuck detection. */
+  lastActivity(agents: string[]): Promise<Map<string, number>>;
+  /** Tokens and cost summed over the team's agents. */
+  teamUsage(team: string): Promise<{ total: number; costUsd: number }>;
+}
+
+export function teamAddress(team: string): string {
+  return `team/${team}`;
+}
+
+const BUSY_ROLES: ReadonlySet<string> = new Set(['running', 'starting', 'preparing']);
+
+/**
+ * The team actor (`team/<team>`): owns an intent's task DAG and its members. It starts the agents
+ * (coordinator, reviewer, a pool of workers), hands ready tasks to idle workers, sends finished
+ * work to review and approved commits to the refinery, and supervises its agents as the monitor:
+ * an agent that crashes is restarted on its session by its own actor (restart intensity); a busy
+ * agent with no progress for `stuckMs` is restarted; a worker lost past its intensity hands its
+ * task to a fresh worker; a task past `maxAssignments` fails visibly. Every decision is an event
+ * with the intent's correlation id. All of a team's actors share its affinity key, so the team,
+ * its agents and their worktrees live on one instance; git work here is local and idempotent.
+ */
+export function teamActor(deps: TeamActorDeps): ActorDefinition<TeamState> {
+  async function event(s: TeamState, type: string, data: Record<string, unknown> = {}, agent?: string): Promise<void> {
+    await deps.events.append({ type, team: s.team, agent, correlationId: s.intentId, data });
+  }
+
+  function agentOf(s: TeamState, name: string): string {
+    return agentAddress(s.team, name);
+  }
+
+  async function setTask(s: TeamState, t: TaskState, status: TaskStatus, data: Record<string, unknown> = {}): Promise<void> {
+    const from = t.status;
+    t.status = status;
+    if (status === 'running' && !t.startedAt) t.startedAt = Date.now();
+    if (TERMINAL.has(status)) t.finishedAt = Date.now();
+    if (data.reason !== undefined) t.reason = String(data.reason);
+    await event(s, `task.${status}`, { task: t.id, title: t.title, from, worker: t.worker, round: t.round, ...data });
+  }
+
+  function addMember(s: TeamState, ctx: ActorContext, role: Role, name: string, prompt?: string): void {
+    s.members[name] = { name, role, status: 'preparing', lastSeq: 0, restarts: 0, busySince: prompt ? Date.now() : undefined };
+    ctx.tell(agentOf(s, name), 'agent.start', {
+      repo: s.repo,
+      baseRef: s.startCommit ?? s.target,
+      role,
+      providers: s.providers,
+      tier: role === 'worker' ? 'cheap' : 'strong',
+      teamBudget: s.budget,
+      correlationId: s.intentId,
+      owner: ctx.selfAddress,
+      prompt,
+    });
+  }
+
+  function prompt(s: TeamState, ctx: ActorContext, m: MemberState, text: string): void {
+    m.busySince = Date.now();
+    m.status = 'running';
+    ctx.tell(agentOf(s, m.name), 'agent.prompt', { text });
+  }
+
+  function liveWorkers(s: TeamState): MemberState[] {
+    return Object.values(s.members).filter((m) => m.role === 'worker' && !m.retired);
+  }
+
+  function reviewer(s: TeamState): MemberState | undefined {
+    return Object.values(s.members).find((m) => m.role === 'reviewer' && !m.retired);
+  }
+
+  async function tip(s: TeamState): Promise<string> {
+    const sha = await revParse(s.repo, `refs/heads/${s.target}`);
+    if (!sha) throw new Error(`target branch ${s.target} is gone from ${s.repo}`);
+    return sha;
+  }
+
+  async function start(s: TeamState, p: StartTeam, ctx: ActorContext): Promise<TeamState> {
+    if (s.status !== 'new') return s;
+    Object.assign(s, {
+      intent: p.intent,
+      intentId: p.intentId,
+      repo: p.repo,
+      target: p.target,
+      verify: p.verify,
+      workflow: p.workflow?.name,
+      budget: p.budget,
+      providers: p.providers,
+      settings: { ...DEFAULT_SETTINGS, ...p.settings },
+      createdAt: Date.now(),
+    });
+    s.startCommit = await tip(s);
+    const workerTasks = p.workflow ? p.workflow.tasks.filter((t) => t.role === 'worker').length : s.settings.concurrency;
+    await event(s, 'team.started', { intent: s.intent, repo: s.repo, target: s.target, verify: s.verify ?? null, workflow: s.workflow ?? null, startCommit: s.startCommit, settings: s.settings });
+    if (p.workflow) {
+      acceptPlan(s, p.workflow.tasks.map((t) => ({ ...t, prompt: t.prompt.replaceAll('{{intent}}', s.intent), title: t.title.replaceAll('{{intent}}', s.intent) })));
+      s.status = 'running';
+      await event(s, 'team.planned', { source: `workflow ${p.workflow.name}`, tasks: s.order.map((id) => ({ id, title: s.tasks[id].title, dependsOn: s.tasks[id].dependsOn, role: s.tasks[id].role })) });
+    } else {
+      s.status = 'planning';
+      addMember(s, ctx, 'coordinator', 'coordinator', P.coordinatorPrompt(s.team, s.intent, s.settings.maxTasks));
+    }
+    addMember(s, ctx, 'reviewer', `reviewer-${++s.reviewerSeq}`);
+    for (let i = 0; i < Math.min(s.settings.concurrency, Math.max(1, workerTasks)); i++) addMember(s, ctx, 'worker', `worker-${++s.workerSeq}`);
+    ctx.scheduleReminder('monitor', s.settings.monitorMs);
+    return s;
+  }
+
+  function acceptPlan(s: TeamState, tasks: ReturnType<typeof validatePlan>): void {
+    for (const t of tasks) {
+      s.tasks[t.id] = { ...t, status: 'pending', assignments: 0, round: 0, reviews: 0, reviewReasks: 0, mergeAttempt: 0, conflicts: 0, verifyFailures: 0 };
+      s.order.push(t.id);
+    }
+  }
+
+  async function onPlan(s: TeamState, text: string, ctx: ActorContext): Promise<void> {
+    if (s.status !== 'planning') return;
+    s.planAttempts += 1;
+    try {
+      const tasks = validatePlan(extractJson(text));
+      if (tasks.length > s.settings.maxTasks) throw new PlanInvalidError([`at most ${s.settings.maxTasks} tasks`]);
+      acceptPlan(s, tasks);
+      s.status = 'running';
+      await event(s, 'team.planned', { source: 'coordinator', attempts: s.planAttempts, tasks: tasks.map((t) => ({ id: t.id, title: t.title, dependsOn: t.dependsOn, role: t.role })) });
+      ctx.tell(agentOf(s, 'coordinator'), 'agent.stop', { reason: 'plan accepted', quiet: true });
+      s.members.coordinator.retired = true;
+    } catch (err) {
+      const problems = err instanceof PlanInvalidError ? err.problems : [(err as Error).message];
+      await event(s, 'plan.rejected', { attempt: s.planAttempts, problems });
+      if (s.planAttempts >= 2) return finish(s, ctx, 'failed', `plan.invalid: the coordinator's plan was invalid twice (${problems.join('; ')})`);
+      prompt(s, ctx, s.members.coordinator, P.replanPrompt(s.team, problems));
+    }
+  }
+
+  /** Moves the DAG forward: readiness, assignments, reviews, the end. */
+  async function schedule(s: TeamState, ctx: ActorContext): Promise<void> {
+    if (s.status !== 'running') return;
+    for (const id of s.order) {
+      const t = s.tasks[id];
+      if (t.status !== 'pending') continue;
+      const deps = t.dependsOn.map((d) => s.tasks[d]);
+      const broken = deps.find((d) => d.status === 'failed' || d.status === 'cancelled');
+      if (broken) await setTask(s, t, 'cancelled', { reason: `dependency ${broken.id} ${broken.status}` });
+      else if (deps.every((d) => d.status === 'done')) {
+        if (t.role === 'reviewer') {
+          await setTask(s, t, 'in_review');
+          s.reviewQueue.push(t.id);
+        } else await setTask(s, t, 'ready');
+      }
+    }
+    for (const id of s.order) {
+      const t = s.tasks[id];
+      if (t.status !== 'ready') continue;
+      const free = liveWorkers(s).find((m) => !m.task && m.status === 'idle');
+      if (!free) {
+        const wanted = s.order.filter((x) => ['ready', 'running', 'in_review', 'merging'].includes(s.tasks[x].status)).length;
+        if (liveWorkers(s).length < Math.min(s.settings.concurrency, wanted)) addMember(s, ctx, 'worker', `worker-${++s.workerSeq}`);
+        break;
+      }
+      const base = await tip(s);
+      await resetWorktree(free.worktree!, base);
+      t.base = base;
+      t.worker = free.name;
+      t.assignments += 1;
+      t.round = 1;
+      free.task = t.id;
+      await setTask(s, t, 'running', { base, assignment: t.assignments });
+      prompt(s, ctx, free, P.workerTaskPrompt(s.team, t, s.intent));
+    }
+    await nextReview(s, ctx);
+    if (s.order.length > 0 && s.order.every((id) => TERMINAL.has(s.tasks[id].status))) {
+      const failed = s.order.filter((id) => s.tasks[id].status !== 'done');
+      await finish(s, ctx, failed.length === 0 ? 'succeeded' : 'failed', failed.length ? `tasks not done: ${failed.map((id) => `${id} (${s.tasks[id].status}: ${s.tasks[id].reason ?? ''})`).join(', ')}` : undefined);
+    }
+  }
+
+  async function nextReview(s: TeamState, ctx: ActorContext): Promise<void> {
+    const r = reviewer(s);
+    if (s.reviewing || !r || r.status !== 'idle' || !r.worktree) return;
+    const id = s.reviewQueue.shift();
+    if (!id) return;
+    const t = s.tasks[id];
+    t.reviews += 1;
+    s.reviewing = id;
+    r.task = id;
+    if (t.role === 'reviewer') {
+      // A review task of the workflow: the whole intent's change so far.
+      const head = await tip(s);
+      await resetWorktree(r.worktree, head);
+      const d = await diffBetween(s.repo, s.startCommit!, head);
+      await event(s, 'review.started', { task: id, round: t.reviews, files: d.files, scope: 'intent' });
+      prompt(s, ctx, r, P.reviewPrompt(s.team, t, t.reviews, d.diff || '(no changes yet)', d.truncated));
+      return;
+    }
+    await resetWorktree(r.worktree, t.commit!);
+    const d = await diffBetween(s.repo, t.base!, t.commit!);
+    await event(s, 'review.started', { task: id, round: t.reviews, files: d.files, commit: t.commit });
+    prompt(s, ctx, r, P.reviewPrompt(s.team, t, t.reviews, d.diff, d.truncated));
+  }
+
+  async function onWorkerDone(s: TeamState, m: MemberState): Promise<void> {
+    const t = m.task ? s.tasks[m.task] : undefined;
+    if (!t || t.status !== 'running' || t.worker !== m.name) return;
+    const commit = await commitAll(m.worktree!, `${t.title}\n\nGodel-Task: ${s.team}/${t.id} (round ${t.round})`);
+    t.commit = commit;
+    if (commit === t.base) {
+      t.noChanges = true;
+      m.task = undefined;
+      await setTask(s, t, 'done', { noChanges: true });
+      return;
+    }
+    await setTask(s, t, 'in_review', { commit });
+    s.reviewQueue.push(t.id);
+  }
+
+  async function onReview(s: TeamState, r: MemberState, text: string, ctx: ActorContext): Promise<void> {
+    const id = s.reviewing;
+    if (!id || r.task !== id) return;
+    const t = s.tasks[id];
+    const v = parseReview(text);
+    if (!v) {
+      await event(s, 'review.unreadable', { task: id, attempt: t.reviewReasks + 1, text: text.slice(0, 500) });
+      if (t.reviewReasks < 1) {
+        t.reviewReasks += 1;
+        prompt(s, ctx, r, P.reviewReaskPrompt(s.team, id, t.reviews));
+        return;
+      }
+      s.reviewing = undefined;
+      r.task = undefined;
+      return releaseAndFail(s, t, 'review.unreadable: the reviewer answered twice without a verdict');
+    }
+    s.reviewing = undefined;
+    r.task = undefined;
+    t.reviewReasks = 0;
+    if (v.verdict === 'approve') {
+      await event(s, 'review.approved', { task: id, round: t.reviews, comments: v.comments || undefined });
+      if (t.role === 'reviewer') return setTask(s, t, 'done', { verdict: 'approve' });
+      t.mergeAttempt += 1;
+      await setTask(s, t, 'merging', { commit: t.commit, mergeAttempt: t.mergeAttempt });
+      await deps.enqueueMerge({ team: s.team, teamAddress: ctx.selfAddress, task: t.id, attempt: t.mergeAttempt, repo: s.repo, target: s.target, commit: t.commit!, verify: s.verify, verifyTimeoutMs: s.settings.verifyTimeoutMs, correlationId: s.intentId });
+      return;
+    }
+    await event(s, 'review.changes_requested', { task: id, round: t.reviews, comments: v.comments });
+    if (t.role === 'reviewer') {
+      // The workflow's review asks for more work: a fix task, then this review again.
+      const fixId = `${t.id}-fix${t.reviews}`;
+      s.tasks[fixId] = { id: fixId, title: `Address review of ${t.title}`, prompt: `${s.intent}\n\nThe reviewer asked for these changes:\n${v.comments}`, dependsOn: [], role: 'worker', status: 'pending', assignments: 0, round: 0, reviews: 0, reviewReasks: 0, mergeAttempt: 0, conflicts: 0, verifyFailures: 0 };
+      s.order.splice(s.order.indexOf(t.id), 0, fixId);
+      t.dependsOn = [...t.dependsOn, fixId];
+      return setTask(s, t, 'pending', { waitingFor: fixId });
+    }
+    if (t.reviews >= s.settings.maxReviewRounds) return releaseAndFail(s, t, `review.rounds_exhausted: changes still requested after ${t.reviews} reviews`);
+    return backToWorker(s, t, ctx, (round) => P.changesRequestedPrompt(s.team, t.id, round, v.comments), { reason: 'changes requested' });
+  }
+
+  /** Sends a task back to its worker (or, if that worker is gone, makes it ready for a fresh one). */
+  async function backToWorker(s: TeamState, t: TaskState, ctx: ActorContext, text: (round: number) => string, data: Record<string, unknown>, resetTo?: string): Promise<void> {
+    const m = t.worker ? s.members[t.worker] : undefined;
+    if (!m || m.retired) {
+      t.worker = undefined;
+      return setTask(s, t, 'ready', { ...data, reassign: true });
+    }
+    if (resetTo) {
+      await resetWorktree(m.worktree!, resetTo);
+      t.base = resetTo;
+    }
+    t.round += 1;
+    await setTask(s, t, 'running', data);
+    prompt(s, ctx, m, text(t.round));
+  }
+
+  async function releaseAndFail(s: TeamState, t: TaskState, reason: string): Promise<void> {
+    const m = t.worker ? s.members[t.worker] : undefined;
+    if (m?.task === t.id) m.task = undefined;
+    await setTask(s, t, 'failed', { reason });
+  }
+
+  async function onMergeResult(s: TeamState, r: MergeResult, ctx: ActorContext): Promise<void> {
+    const t = s.tasks[r.task];
+    if (!t || t.status !== 'merging' || r.attempt !== t.mergeAttempt) return;
+    const at = Date.now();
+    switch (r.kind) {
+      case 'merged': {
+        t.merged = r.merged;
+        s.ledger.push({ task: t.id, commit: r.commit, outcome: 'merged', merged: r.merged, at });
+        const m = t.worker ? s.members[t.worker] : undefined;
+        if (m?.task === t.id) m.task = undefined;
+        return setTask(s, t, 'done', { merged: r.merged, verifyMs: r.verifyMs, alreadyMerged: r.alreadyMerged });
+      }
+      case 'conflict': {
+        t.conflicts += 1;
+        await keepRef(s.repo, `refs/godel/attempts/${s.team}/${t.id}/${t.mergeAttempt}`, r.commit);
+        s.ledger.push({ task: t.id, commit: r.commit, outcome: 'conflict', reason: `conflict in ${r.files.join(', ')}; kept as refs/godel/attempts/${s.team}/${t.id}/${t.mergeAttempt}`, at });
+        if (t.conflicts > s.settings.maxConflicts) return releaseAndFail(s, t, `merge.conflicts_exhausted: ${t.conflicts} conflicts`);
+        return backToWorker(s, t, ctx, (round) => P.conflictPrompt(s.team, t.id, round, r.files, r.commit), { reason: 'merge conflict', files: r.files }, await tip(s));
+      }
+      case 'red': {
+        t.verifyFailures += 1;
+        await keepRef(s.repo, `refs/godel/attempts/${s.team}/${t.id}/${t.mergeAttempt}`, r.commit);
+        s.ledger.push({ task: t.id, commit: r.commit, outcome: 'red', reason: `verification failed (exit ${r.code}${r.timedOut ? ', timed out' : ''})`, at });
+        if (t.verifyFailures > s.settings.maxVerifyFailures) return releaseAndFail(s, t, `merge.verification_exhausted: red ${t.verifyFailures} times`);
+        return backToWorker(s, t, ctx, (round) => P.verificationFailedPrompt(s.team, t.id, round, s.verify ?? '', r.output), { reason: 'verification failed', exit: r.code });
+      }
+      default: {
+        const detail = r.kind === 'failed' ? r.detail : (r as { detail?: string }).detail ?? r.kind;
+        await keepRef(s.repo, `refs/godel/attempts/${s.team}/${t.id}/${t.mergeAttempt}`, r.commit);
+        s.ledger.push({ task: t.id, commit: r.commit, outcome: 'failed', reason: detail, at });
+        return releaseAndFail(s, t, `merge.failed: ${detail}`);
+      }
+    }
+  }
+
+  /** Monitor: a member is gone for good (past its restart intensity, over budget, stopped). */
+  async function onMemberLost(s: TeamState, m: MemberState, u: AgentUpdate, ctx: ActorContext): Promise<void> {
+    if (m.retired) return;
+    m.retired = true;
+    const reason = u.reason ?? u.status;
+    if (/budget\.exceeded \(team\)/.test(reason)) return finish(s, ctx, 'failed', `budget.exceeded: the team's budget is spent (${reason})`);
+    if (m.role === 'coordinator') {
+      if (s.status === 'planning') return finish(s, ctx, 'failed', `coordinator lost: ${reason}`);
+      return;
+    }
+    if (m.role === 'reviewer') {
+      if (s.reviewing) {
+        s.reviewQueue.unshift(s.reviewing);
+        s.tasks[s.reviewing].reviews -= 1;
+        s.reviewing = undefined;
+      }
+      if (s.reviewerSeq >= 2) return finish(s, ctx, 'failed', `reviewer lost twice: ${reason}`);
+      await event(s, 'monitor.replaced', { agent: m.name, role: m.role, reason }, agentOf(s, m.name));
+      addMember(s, ctx, 'reviewer', `reviewer-${++s.reviewerSeq}`);
+      return;
+    }
+    const t = m.task ? s.tasks[m.task] : undefined;
+    m.task = undefined;
+    if (!t || TERMINAL.has(t.status)) return;
+    if (t.status === 'merging' || t.status === 'in_review') {
+      // The commit is safe in git; a fresh worker is found if the task comes back.
+      t.worker = undefined;
+      return;
+    }
+    if (t.assignments >= s.settings.maxAssignments) {
+      await event(s, 'monitor.escalated', { agent: m.name, task: t.id, assignments: t.assignments, reason }, agentOf(s, m.name));
+      return setTask(s, t, 'failed', { reason: `escalated: ${t.assignments} workers lost on this task (last: ${reason})` });
+    }
+    if (t.commit && t.commit !== t.base) await keepRef(s.repo, `refs/godel/attempts/${s.team}/${t.id}/lost-${m.name}`, t.commit);
+    t.worker = undefined;
+    await event(s, 'monitor.reassigned', { agent: m.name, task: t.id, assignment: t.assignments + 1, reason }, agentOf(s, m.name));
+    await setTask(s, t, 'ready', { reason: `worker ${m.name} lost: ${reason}` });
+  }
+
+  async function onAgentUpdate(s: TeamState, u: AgentUpdate, ctx: ActorContext): Promise<void> {
+    const m = s.members[u.name];
+    if (!m || u.seq <= m.lastSeq) return;
+    m.lastSeq = u.seq;
+    m.status = u.status;
+    if (u.worktree) m.worktree = u.worktree;
+    if (TERMINAL_TEAM.has(s.status)) return;
+    switch (u.event) {
+      case 'started':
+        break;
+      case 'turn_completed':
+        m.busySince = undefined;
+        if (m.role === 'coordinator') await onPlan(s, u.text ?? '', ctx);
+        else if (m.role === 'reviewer') await onReview(s, m, u.text ?? '', ctx);
+        else await onWorkerDone(s, m);
+        break;
+      case 'restarted':
+        m.restarts = u.restarts ?? m.restarts + 1;
+        m.busySince = Date.now();
+        await event(s, 'monitor.restarted', { agent: m.name, role: m.role, task: m.task, restarts: m.restarts, reason: u.reason }, agentOf(s, m.name));
+        break;
+      case 'failed':
+      case 'stopped':
+        await onMemberLost(s, m, u, ctx);
+        break;
+    }
+  }
+
+  async function monitorTick(s: TeamState, ctx: ActorContext): Promise<void> {
+    if (TERMINAL_TEAM.has(s.status)) return;
+    const busy = Object.values(s.members).filter((m) => !m.retired && m.busySince !== undefined && BUSY_ROLES.has(m.status));
+    if (busy.length > 0) {
+      const last = await deps.lastActivity(busy.map((m) => agentOf(s, m.name)));
+      const now = Date.now();
+      for (const m of busy) {
+        const progress = Math.max(m.busySince!, last.get(agentOf(s, m.name)) ?? 0);
+        if (now - progress < s.settings.stuckMs) continue;
+        m.busySince = now;
+        await event(s, 'monitor.stuck', { agent: m.name, role: m.role, task: m.task, idleMs: now - progress, action: 'restart' }, agentOf(s, m.name));
+        ctx.tell(agentOf(s, m.name), 'agent.restart', { reason: `stuck: no progress for ${Math.round((now - progress) / 1000)} s` });
+      }
+    }
+    ctx.scheduleReminder('monitor', s.settings.monitorMs);
+  }
+
+  async function finish(s: TeamState, ctx: ActorContext, status: 'succeeded' | 'failed' | 'cancelled', reason?: string): Promise<void> {
+    if (TERMINAL_TEAM.has(s.status)) return;
+    for (const id of s.order) {
+      const t = s.tasks[id];
+      if (!TERMINAL.has(t.status)) await setTask(s, t, 'cancelled', { reason: `team ${status}` });
+    }
+    s.status = status;
+    s.reason = reason;
+    s.finishedAt = Date.now();
+    for (const m of Object.values(s.members)) if (!m.retired) ctx.tell(agentOf(s, m.name), 'agent.stop', { reason: `team ${status}`, quiet: true });
+    ctx.cancelReminder('monitor');
+    s.usage = await deps.teamUsage(s.team);
+    await event(s, `team.${status}`, {
+      reason: reason ?? null,
+      merged: s.ledger.filter((l) => l.outcome === 'merged').map((l) => ({ task: l.task, commit: l.commit, merged: l.merged })),
+      notMerged: s.ledger.filter((l) => l.outcome !== 'merged').map((l) => ({ task: l.task, commit: l.commit, outcome: l.outcome, reason: l.reason })),
+      tasks: Object.fromEntries(s.order.map((id) => [id, s.tasks[id].status])),
+      usage: s.usage,
+      durationMs: s.finishedAt - (s.createdAt ?? s.finishedAt),
+    });
+  }
+
+  return {
+    kind: 'team',
+    initialState: (id) => initialTeamState(id.key),
+    maxAttempts: 3,
+    idleTimeoutMs: 3_600_000,
+    async receive(s: TeamState, msg: Message, ctx: ActorContext): Promise<TeamState> {
+      const p = (msg.payload ?? {}) as Record<string, unknown>;
+      switch (msg.type) {
+        case 'team.start':
+          await start(s, p as unknown as StartTeam, ctx);
+          break;
+        case 'team.agent_update':
+          await onAgentUpdate(s, p as unknown as AgentUpdate, ctx);
+          break;
+        case 'team.merge_result':
+          if (!TERMINAL_TEAM.has(s.status)) await onMergeResult(s, p as unknown as MergeResult, ctx);
+          break;
+        case 'team.cancel':
+          await finish(s, ctx, 'cancelled', String(p.reason ?? 'cancelled by request'));
+          break;
+        case 'reminder':
+          await monitorTick(s, ctx);
+          break;
+        case 'get':
+          break;
+        default:
+          throw new Error(`team: unknown message ${msg.type}`);
+      }
+      await schedule(s, ctx);
+      ctx.reply(s);
+      return s;
+    },
+  };
+}
+
+const TERMINAL_TEAM: ReadonlySet<string> = new Set(['succeeded', 'failed', 'cancelled']);

@@ -1,0 +1,150 @@
+import type { ProviderRef } from '@godel/agents';
+import type { WorkflowTask } from '../workflow-template';
+
+export type TaskStatus = 'pending' | 'ready' | 'running' | 'in_review' | 'merging' | 'done' | 'failed' | 'cancelled';
+export const TERMINAL: ReadonlySet<TaskStatus> = new Set(['done', 'failed', 'cancelled']);
+
+export interface TaskState extends WorkflowTask {
+  status: TaskStatus;
+  reason?: string;
+  /** The worker (agent name) holding the task. */
+  worker?: string;
+  /** Workers that took this task (a reassignment after a worker is lost adds one). */
+  assignments: number;
+  /** Worker rounds: 1 for the task, +1 per requested change, conflict or red check. */
+  round: number;
+  /** Review rounds so far. */
+  reviews: number;
+  reviewReasks: number;
+  mergeAttempt: number;
+  conflicts: number;
+  verifyFailures: number;
+  /** Target tip the worker started from, its latest commit, and the merged commit. */
+  base?: string;
+  commit?: string;
+  merged?: string;
+  noChanges?: boolean;
+  startedAt?: number;
+  finishedAt?: number;
+}
+
+export type Role = 'coordinator' | 'worker' | 'reviewer';
+
+export interface MemberState {
+  name: string;
+  role: Role;
+  /** The agent's last reported status. */
+  status: string;
+  task?: string;
+  worktree?: string;
+  /** Highest AgentUpdate.seq handled (redelivered updates are dropped). */
+  lastSeq: number;
+  /** When it was last given work (prompt), for stuck detection. */
+  busySince?: number;
+  restarts: number;
+  /** Lost (failed / stopped): never given work again. */
+  retired?: boolean;
+}
+
+/** What happened to an approved commit: merged, or the reason it was not. No commit goes unreported. */
+export interface LedgerEntry {
+  task: string;
+  commit: string;
+  outcome: 'merged' | 'conflict' | 'red' | 'failed';
+  merged?: string;
+  reason?: string;
+  at: number;
+}
+
+export interface TeamSettings {
+  /** Workers running at once. */
+  concurrency: number;
+  maxReviewRounds: number;
+  /** Workers a task may go through (a lost worker hands its task to a fresh one). */
+  maxAssignments: number;
+  maxConflicts: number;
+  maxVerifyFailures: number;
+  /** A busy agent with no event for this long is restarted on its session. */
+  stuckMs: number;
+  monitorMs: number;
+  verifyTimeoutMs: number;
+  maxTasks: number;
+}
+
+export const DEFAULT_SETTINGS: TeamSettings = {
+  concurrency: 3,
+  maxReviewRounds: 3,
+  maxAssignments: 2,
+  maxConflicts: 3,
+  maxVerifyFailures: 3,
+  stuckMs: 180_000,
+  monitorMs: 5_000,
+  verifyTimeoutMs: 600_000,
+  maxTasks: 20,
+};
+
+export type TeamStatus = 'new' | 'planning' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+export interface TeamState {
+  status: TeamStatus;
+  reason?: string;
+  team: string;
+  intent: string;
+  /** Correlation id of every event of this intent. */
+  intentId: string;
+  repo: string;
+  target: string;
+  verify?: string;
+  workflow?: string;
+  budget?: { tokens?: number; costUsd?: number };
+  providers: ProviderRef[];
+  settings: TeamSettings;
+  /** Target tip when the team started (the whole intent's diff starts here). */
+  startCommit?: string;
+  tasks: Record<string, TaskState>;
+  order: string[];
+  members: Record<string, MemberState>;
+  planAttempts: number;
+  reviewQueue: string[];
+  reviewing?: string;
+  workerSeq: number;
+  reviewerSeq: number;
+  ledger: LedgerEntry[];
+  usage?: { total: number; costUsd: number };
+  createdAt?: number;
+  finishedAt?: number;
+}
+
+/** `team.start`: everything a team needs; validated by the intent service before it is sent. */
+export interface StartTeam {
+  intent: string;
+  intentId: string;
+  repo: string;
+  target: string;
+  verify?: string;
+  workflow?: { name: string; tasks: WorkflowTask[] };
+  budget?: { tokens?: number; costUsd?: number };
+  providers: ProviderRef[];
+  settings?: Partial<TeamSettings>;
+}
+
+export function initialTeamState(team: string): TeamState {
+  return {
+    status: 'new',
+    team,
+    intent: '',
+    intentId: '',
+    repo: '',
+    target: '',
+    providers: [],
+    settings: DEFAULT_SETTINGS,
+    tasks: {},
+    order: [],
+    members: {},
+    planAttempts: 0,
+    reviewQueue: [],
+    workerSeq: 0,
+    reviewerSeq: 0,
+    ledger: [],
+  };
+}

@@ -1,0 +1,81 @@
+import { readFile } from 'node:fs/promises';
+import { parse as parseYaml } from 'yaml';
+import { parseHeader } from '@godel/orchestration';
+import { messageText } from './script-player';
+import type { Step, StepFunction, StepRequest } from './script';
+
+/** What a worker does for one prompt: write these files (one tool call each), then say `text`. */
+export interface WorkerMove {
+  files?: Record<string, string>;
+  text?: string;
+}
+
+/**
+ * A team's part for the scripted model: the coordinator's plan, each worker's moves per prompt
+ * kind (task, changes, conflict, red; `changes` and later kinds may be lists by round), and the
+ * reviewer's verdicts per task by review round (default: approve). Godel's role prompts carry a
+ * `[godel role=… kind=… task=… round=…]` header; the playbook answers from it.
+ */
+export interface TeamPlaybook {
+  /** The coordinator's answer: a plan object (sent as JSON), or raw text (e.g. to test bad plans), per attempt. */
+  plan?: unknown;
+  plans?: Array<string | Record<string, unknown>>;
+  workers?: Record<string, Partial<Record<'task' | 'changes' | 'conflict' | 'red', WorkerMove | WorkerMove[]>>>;
+  /** Per task: verdicts in review order, e.g. ["request_changes: add a test", "approve"]. */
+  reviews?: Record<string, string[]>;
+  /** Model latency per answer (ms), to make timings realistic. */
+  delayMs?: number;
+  /** Tokens reported per answer. */
+  usage?: { promptTokens: number; completionTokens: number };
+}
+
+function lastUserIndex(r: StepRequest): number {
+  const ms = r.body.messages;
+  for (let i = ms.length - 1; i >= 0; i--) if (ms[i].role === 'user') return i;
+  return -1;
+}
+
+function pick<T>(v: T | T[] | undefined, round: number): T | undefined {
+  if (Array.isArray(v)) return v[Math.min(round, v.length) - 1] ?? v[v.length - 1];
+  return v;
+}
+
+/** The step function playing `book`; requests without a Godel header get `fallback` (or an error). */
+export function teamPlaybook(book: TeamPlaybook, fallback?: StepFunction): StepFunction {
+  return (r) => {
+    const i = lastUserIndex(r);
+    const prompt = messageText(r.body.messages[i]);
+    const h = parseHeader(prompt);
+    if (!h) return fallback ? fallback(r) : { error: { status: 400, message: 'team playbook: no [godel …] header in the last user message' } };
+    // Steps answered since this prompt: 0 → act, 1+ → wrap up.
+    const answered = r.body.messages.slice(i + 1).filter((m) => m.role === 'assistant').length;
+    const timing = { ...(book.delayMs ? { delayMs: book.delayMs } : {}), ...(book.usage ? { usage: book.usage } : {}) };
+    const text = (t: string): Step => ({ text: t, ...timing });
+    if (h.role === 'coordinator') {
+      const attempt = r.body.messages.filter((m) => m.role === 'user').length;
+      const plan = book.plans ? book.plans[Math.min(attempt, book.plans.length) - 1] : book.plan;
+      return text(typeof plan === 'string' ? plan : JSON.stringify(plan ?? { tasks: [] }));
+    }
+    if (h.role === 'reviewer') {
+      const v = book.reviews?.[h.task ?? '']?.[(h.round ?? 1) - 1] ?? 'approve';
+      const [verdict, ...rest] = v.split(':');
+      return text(JSON.stringify(verdict.trim() === 'approve' ? { verdict: 'approve' } : { verdict: 'request_changes', comments: rest.join(':').trim() || 'please improve' }));
+    }
+    const moves = book.workers?.[h.task ?? ''] ?? {};
+    const kind = h.kind === 'changes' || h.kind === 'conflict' || h.kind === 'red' ? h.kind : 'task';
+    const move = pick(moves[kind], kind === 'task' ? 1 : Math.max(1, (h.round ?? 2) - 1)) ?? (kind === 'task' ? undefined : pick(moves.task, 1));
+    const files = Object.entries(move?.files ?? {});
+    if (answered === 0 && files.length > 0) {
+      return { toolCalls: files.map(([path, content]) => ({ name: 'write', arguments: { path, content } })), text: `Working on ${h.task}.`, ...timing };
+    }
+    return text(move?.text ?? `Done with ${h.task} (${kind}).`);
+  };
+}
+
+/** Reads a playbook from YAML or JSON. */
+export async function loadPlaybook(path: string): Promise<TeamPlaybook> {
+  const raw = await readFile(path, 'utf8');
+  const v = (path.endsWith('.json') ? JSON.parse(raw) : parseYaml(raw)) as TeamPlaybook;
+  if (typeof v !== 'object' || v === null) throw new Error(`${path}: a playbook is a mapping with plan, workers, reviews`);
+  return v;
+}

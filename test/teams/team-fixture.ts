@@ -1,0 +1,100 @@
+import { Redis } from 'ioredis';
+import { agentAddress, type AgentState } from '@godel/agents';
+import { Refinery, prepareIntent, teamActor, teamAddress, type IntentRequest, type TeamState } from '@godel/orchestration';
+import { AgentQueries, type StoredEvent } from '@godel/persistence';
+import { teamPlaybook, type TeamPlaybook } from '@godel/testing';
+import { createAgentFixture, type AgentFixture, type AgentFixtureOptions } from '../agents/agent-fixture';
+
+export { git } from '@godel/testing';
+
+/** A sample repository whose verification (`node check.js`) runs every checks/*.js. */
+export const CHECKED_REPO: Record<string, string> = {
+  'README.md': '# calc\n',
+  'check.js': [
+    "const fs = require('fs'); const path = require('path');",
+    "const dir = path.join(__dirname, 'checks');",
+    "const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.js')) : [];",
+    "for (const f of files) { require(path.join(dir, f)); console.log('ok', f); }",
+    "console.log(files.length + ' checks passed');",
+    '',
+  ].join('\n'),
+};
+
+export interface TeamFixture {
+  agents: AgentFixture;
+  refinery: Refinery;
+  repo: string;
+  /** Prepares and starts an intent; returns the team name. */
+  run(req: Omit<IntentRequest, 'repo'> & { repo?: string }): Promise<string>;
+  team(team: string): Promise<TeamState>;
+  untilDone(team: string, timeoutMs?: number): Promise<TeamState>;
+  events(team: string): Promise<StoredEvent[]>;
+  agent(team: string, name: string): Promise<AgentState>;
+  close(): Promise<void>;
+}
+
+/**
+ * One Godel instance in-process — agent actors (real `pi`), the team actor and the refinery (BullMQ
+ * + redlock) over the real Redis and PostgreSQL — a sample git repository, and the scripted model
+ * playing `book`.
+ */
+export async function createTeamFixture(book: TeamPlaybook, o: AgentFixtureOptions = {}): Promise<TeamFixture> {
+  let refinery!: Refinery;
+  let lockClient!: Redis;
+  const agents = await createAgentFixture(
+    {},
+    {
+      repoFiles: CHECKED_REPO,
+      play: teamPlaybook(book),
+      ...o,
+      definitions: (f) => {
+        lockClient = new Redis(f.env.redisUrl, { maxRetriesPerRequest: null });
+        refinery = new Refinery({ connection: lockClient, lockClient, prefix: `${f.env.keyPrefix}:bull`, tell: f.tell, events: f.events, backoffMs: 200 });
+        const queries = new AgentQueries(f.env.dataSource);
+        return [
+          teamActor({
+            events: f.events,
+            enqueueMerge: (job) => refinery.enqueue(job),
+            lastActivity: (a) => f.events.lastActivity(a),
+            teamUsage: (t) => queries.teamUsage(t),
+          }),
+          ...(o.definitions?.(f) ?? []),
+        ];
+      },
+    },
+  );
+  refinery.start();
+  const get = (team: string) => agents.rt.system.ask<TeamState>(teamAddress(team), 'get', {}, 15000);
+  return {
+    agents,
+    refinery,
+    repo: agents.repo,
+    async run(req) {
+      const prepared = await prepareIntent({ repo: agents.repo, ...req }, agents.providers);
+      await agents.rt.system.ask(teamAddress(prepared.team), 'team.start', prepared.start, 30000);
+      return prepared.team;
+    },
+    team: get,
+    async untilDone(team, timeoutMs = 120_000) {
+      const end = Date.now() + timeoutMs;
+      let s = await get(team);
+      while (!['succeeded', 'failed', 'cancelled'].includes(s.status)) {
+        if (Date.now() > end) throw new Error(`team ${team} still ${s.status}: ${JSON.stringify(Object.fromEntries(s.order.map((id) => [id, s.tasks[id].status])))}`);
+        await new Promise((r) => setTimeout(r, 250));
+        s = await get(team);
+      }
+      await agents.events.flush();
+      return s;
+    },
+    async events(team) {
+      await agents.events.flush();
+      return agents.events.list({ team, limit: 10_000 });
+    },
+    agent: (team, name) => agents.get(agentAddress(team, name)),
+    async close() {
+      await refinery.close();
+      await agents.close();
+      lockClient.disconnect();
+    },
+  };
+}
