@@ -121,6 +121,8 @@ export class Refinery {
   private async report(job: Job<MergeJob>, outcome: MergeOutcome | { kind: 'failed'; detail: string }): Promise<void> {
     const d = job.data;
     const result: MergeResult = { ...outcome, task: d.task, attempt: d.attempt, commit: d.commit, queuedMs: Date.now() - job.timestamp };
+    const { output, ...brief } = result as MergeResult & { output?: string };
+    await this.event(d, `merge.${outcome.kind}`, { ...brief, output: output?.slice(-2000) });
     await this.o.tell(d.teamAddress, 'team.merge_result', result);
   }
 

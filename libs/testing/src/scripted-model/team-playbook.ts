@@ -29,9 +29,10 @@ export interface TeamPlaybook {
   usage?: { promptTokens: number; completionTokens: number };
 }
 
-function lastUserIndex(r: StepRequest): number {
+/** The last user message that carries a Godel header (a resume prompt after a crash has none). */
+function lastPromptIndex(r: StepRequest): number {
   const ms = r.body.messages;
-  for (let i = ms.length - 1; i >= 0; i--) if (ms[i].role === 'user') return i;
+  for (let i = ms.length - 1; i >= 0; i--) if (ms[i].role === 'user' && parseHeader(messageText(ms[i]))) return i;
   return -1;
 }
 
@@ -43,7 +44,7 @@ function pick<T>(v: T | T[] | undefined, round: number): T | undefined {
 /** The step function playing `book`; requests without a Godel header get `fallback` (or an error). */
 export function teamPlaybook(book: TeamPlaybook, fallback?: StepFunction): StepFunction {
   return (r) => {
-    const i = lastUserIndex(r);
+    const i = lastPromptIndex(r);
     const prompt = messageText(r.body.messages[i]);
     const h = parseHeader(prompt);
     if (!h) return fallback ? fallback(r) : { error: { status: 400, message: 'team playbook: no [godel …] header in the last user message' } };
@@ -52,7 +53,7 @@ export function teamPlaybook(book: TeamPlaybook, fallback?: StepFunction): StepF
     const timing = { ...(book.delayMs ? { delayMs: book.delayMs } : {}), ...(book.usage ? { usage: book.usage } : {}) };
     const text = (t: string): Step => ({ text: t, ...timing });
     if (h.role === 'coordinator') {
-      const attempt = r.body.messages.filter((m) => m.role === 'user').length;
+      const attempt = r.body.messages.filter((m) => m.role === 'user' && parseHeader(messageText(m))).length;
       const plan = book.plans ? book.plans[Math.min(attempt, book.plans.length) - 1] : book.plan;
       return text(typeof plan === 'string' ? plan : JSON.stringify(plan ?? { tasks: [] }));
     }

@@ -1,0 +1,152 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { agentAddress } from '@godel/agents';
+import { IntentInvalidError, WorkflowValidationError, prepareIntent } from '@godel/orchestration';
+import { createTeamFixture, git, type TeamFixture } from './team-fixture';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+describe('teams under failure (real pi, scripted model, real git)', () => {
+  let f: TeamFixture | undefined;
+  afterEach(async () => {
+    await f?.close();
+    f = undefined;
+  });
+
+  it('two workers change the same lines: the refinery finds the conflict, the task is reworked on the new target and merged; no commit is lost', async () => {
+    const both = 'alpha\nbeta\n';
+    f = await createTeamFixture({
+      plan: {
+        tasks: [
+          { id: 'alpha', title: 'Alpha', prompt: 'Write shared.txt with alpha.', dependsOn: [] },
+          { id: 'beta', title: 'Beta', prompt: 'Write shared.txt with beta.', dependsOn: [] },
+        ],
+      },
+      workers: {
+        alpha: { task: { files: { 'shared.txt': 'alpha\n' } }, conflict: { files: { 'shared.txt': both } } },
+        beta: { task: { files: { 'shared.txt': 'beta\n' } }, conflict: { files: { 'shared.txt': both } } },
+      },
+      delayMs: 200,
+    });
+    const team = await f.run({ intent: 'write shared.txt', concurrency: 2 });
+    const s = await f.untilDone(team);
+    expect(s.status).toBe('succeeded');
+    const conflicts = s.ledger.filter((l) => l.outcome === 'conflict');
+    expect(conflicts).toHaveLength(1);
+    expect(readFileSync(join(f.repo, 'shared.txt'), 'utf8')).toBe(both);
+    // No commit lost: merged ones are reachable from main, the conflicted one is kept under a ref and reported.
+    const tip = git(f.repo, 'rev-parse', 'main');
+    for (const l of s.ledger) {
+      if (l.outcome === 'merged') expect(() => git(f!.repo, 'merge-base', '--is-ancestor', l.merged!, tip)).not.toThrow();
+      else expect(git(f.repo, 'for-each-ref', '--format=%(objectname)', 'refs/godel/attempts/')).toContain(l.commit);
+    }
+    const events = await f.events(team);
+    const conflicted = conflicts[0].task;
+    expect(events.find((e) => e.type === 'merge.conflict')?.data).toMatchObject({ task: conflicted, files: ['shared.txt'] });
+    expect(events.find((e) => e.type === 'task.running' && e.data.reason === 'merge conflict')?.data).toMatchObject({ task: conflicted, files: ['shared.txt'] });
+    expect(s.tasks[conflicted].conflicts).toBe(1);
+  }, 180_000);
+
+  it('verification red during the merge: the task goes back to its worker with the output, is fixed and merged', async () => {
+    f = await createTeamFixture({
+      plan: { tasks: [{ id: 'answer', title: 'The answer', prompt: 'src/answer.js returns 42, with a check.', dependsOn: [] }] },
+      workers: {
+        answer: {
+          task: {
+            files: {
+              'src/answer.js': 'module.exports = () => 41;\n',
+              'checks/answer.check.js': "const assert = require('assert');\nassert.strictEqual(require('../src/answer')(), 42, 'the answer must be 42');\n",
+            },
+          },
+          red: { files: { 'src/answer.js': 'module.exports = () => 42;\n' } },
+        },
+      },
+    });
+    const team = await f.run({ intent: 'answer', verify: 'node check.js', concurrency: 1 });
+    const s = await f.untilDone(team);
+    expect(s.status).toBe('succeeded');
+    expect(s.ledger.map((l) => l.outcome)).toEqual(['red', 'merged']);
+    expect(s.tasks.answer.verifyFailures).toBe(1);
+    // The worker was told why, with the verification output.
+    const redPrompt = f.agents.model.requests.map((r) => JSON.stringify(r.body)).find((b) => b.includes('kind=red'));
+    expect(redPrompt).toContain('the answer must be 42');
+    expect(execFileSync('node', ['check.js'], { cwd: f.repo, encoding: 'utf8' })).toContain('1 checks passed');
+    const events = await f.events(team);
+    expect(events.filter((e) => e.type === 'merge.verify_finished').map((e) => e.data.ok)).toEqual([false, true]);
+  }, 180_000);
+
+  it("a worker's pi is SIGKILLed mid-task: restarted on its session; killed again past the restart intensity: the task goes to a fresh worker and is finished", async () => {
+    f = await createTeamFixture(
+      {
+        plan: { tasks: [{ id: 'slow', title: 'Slow work', prompt: 'Write slow.txt.', dependsOn: [] }] },
+        workers: { slow: { task: { files: { 'slow.txt': 'done\n' } } } },
+        delayMs: 1500,
+      },
+      { agent: { maxRestarts: 1, restartWindowMs: 60_000 } },
+    );
+    const team = await f.run({ intent: 'slow work', concurrency: 1 });
+    const first = agentAddress(team, 'worker-1');
+    const running = await until('the task to run', async () => ((await f!.team(team)).tasks.slow?.status === 'running' ? true : undefined));
+    expect(running).toBe(true);
+    await sleep(400);
+    const pid1 = f.agents.host.get(first)!.pid;
+    process.kill(pid1, 'SIGKILL');
+    // Restarted on its session (same worker), noticed by the team's monitor as an event.
+    await until('a restart', async () => ((await f!.events(team)).some((e) => e.type === 'monitor.restarted') ? true : undefined));
+    const pid2 = await until('the new process', async () => {
+      const p = f!.agents.host.get(first)?.pid;
+      return p && p !== pid1 ? p : undefined;
+    });
+    await sleep(300);
+    process.kill(pid2, 'SIGKILL');
+    const s = await f.untilDone(team);
+    expect(s.status).toBe('succeeded');
+    expect(s.tasks.slow.worker).toBe('worker-2');
+    expect(s.tasks.slow.assignments).toBe(2);
+    const types = (await f.events(team)).map((e) => e.type);
+    expect(types).toEqual(expect.arrayContaining(['monitor.restarted', 'monitor.reassigned', 'task.done']));
+    expect((await f.agent(team, 'worker-1')).status).toBe('failed');
+    expect(readFileSync(join(f.repo, 'slow.txt'), 'utf8')).toBe('done\n');
+  }, 180_000);
+
+  it('bad input is refused before anything starts: not a repository, empty intent, invalid workflow, zero budget, unknown branch', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'godel-bad-'));
+    try {
+      const providers = [{ provider: 'p', model: 'm' }];
+      const repo = join(dir, 'repo');
+      execFileSync('git', ['init', '-q', '-b', 'main', repo]);
+      execFileSync('git', ['-C', repo, '-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-q', '--allow-empty', '-m', 'init']);
+      await expect(prepareIntent({ intent: 'x', repo: dir }, providers)).rejects.toThrow(/is not a git repository/);
+      await expect(prepareIntent({ intent: 'x', repo: join(dir, 'missing') }, providers)).rejects.toThrow(/is not a directory/);
+      await expect(prepareIntent({ intent: '   ', repo }, providers)).rejects.toBeInstanceOf(IntentInvalidError);
+      await expect(prepareIntent({ intent: 'x', repo, budget: { costUsd: 0 } }, providers)).rejects.toThrow(/budget must be more than zero/);
+      await expect(prepareIntent({ intent: 'x', repo, target: 'nope' }, providers)).rejects.toThrow(/has no branch "nope"/);
+      await expect(prepareIntent({ intent: 'x', repo, concurrency: 0 }, providers)).rejects.toThrow(/concurrency/);
+      const wf = join(dir, 'bad.yaml');
+      await writeFile(wf, 'name: bad\ndescription: d\ntasks:\n  - id: a\n    title: A\n    prompt: p\n    dependsOn: [ghost]\n');
+      const err = await prepareIntent({ intent: 'x', repo, workflow: wf }, providers).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(WorkflowValidationError);
+      expect((err as WorkflowValidationError).issues[0]).toMatchObject({ file: wf, line: 7, field: 'tasks[0].dependsOn' });
+      await expect(prepareIntent({ intent: 'x', repo, workflow: 'no-such-workflow' }, providers)).rejects.toThrow(/unknown workflow/);
+      // Nothing was created: no worktrees, no branches beyond main.
+      expect(git(repo, 'worktree', 'list').split('\n')).toHaveLength(1);
+      expect(git(repo, 'branch', '--format=%(refname:short)')).toBe('main');
+      expect(await readdir(dir)).toEqual(['bad.yaml', 'repo']);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
