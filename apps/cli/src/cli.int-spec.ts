@@ -3,8 +3,9 @@
  * the machine's Redis and PostgreSQL (REDIS_URL / DATABASE_URL, defaulting to the CI services).
  * Mocked: nothing. Every child is bounded in time and killed by PID if it overruns.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { inheritedEnv, loadConfig } from '@godel/config';
@@ -257,12 +258,67 @@ describe('godel up', () => {
   }, 60_000);
 });
 
+describe('godel do and godel workflow (real server process, real pi, scripted model, real git)', () => {
+  it('godel do --sample --json: a team takes the sample intent to merged, verified commits; progress as JSON lines, a summary, exit 0', async () => {
+    const tag = `cli${Date.now().toString(36)}`;
+    const r = await run(['do', '--sample', '--json'], { REDIS_URL, DATABASE_URL, GODEL_KEY_PREFIX: tag, GODEL_DB_SCHEMA: tag }, 150_000);
+    if (r.code !== 0) console.log(`godel do failed (${r.code ?? r.signal}):\n${r.stderr}\n${r.stdout}`);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const summary = lines.at(-1)!;
+    expect(summary).toMatchObject({ event: 'summary', ok: true, status: 'succeeded' });
+    const merged = summary.merged as Array<{ task: string; commit: string }>;
+    expect(merged.map((m) => m.task).sort()).toEqual(['add', 'index', 'multiply']);
+    // The commits are really on main of the sample repository, and its verification passes there.
+    const repo = String(summary.repo);
+    for (const m of merged) expect(() => execFileSync('git', ['-C', repo, 'merge-base', '--is-ancestor', m.commit, 'main'])).not.toThrow();
+    expect(execFileSync('node', ['check.js'], { cwd: repo, encoding: 'utf8' })).toContain('3 checks passed');
+    expect(lines.map((l) => l.event)).toEqual(expect.arrayContaining(['team.started', 'team.planned', 'review.changes_requested', 'merge.verify_finished', 'team.succeeded']));
+    expect(r.stderr).toContain('Stopping the local Godel server');
+    const pg = new Client({ connectionString: DATABASE_URL });
+    await pg.connect();
+    await pg.query(`DROP SCHEMA IF EXISTS "${tag}" CASCADE`);
+    await pg.end();
+  }, 180_000);
+
+  it('bad input: not a repository, an empty intent, an invalid workflow file → clear errors, exit 2, nothing started; --dry-run prints the plan', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'godel-cli-do-'));
+    try {
+      const notRepo = await run(['do', 'add a thing', '--repo', dir, '--dry-run'], {}, 20_000);
+      expect(notRepo.code).toBe(2);
+      expect(notRepo.stderr).toContain('is not a git repository');
+      const empty = await run(['do', '  ', '--repo', ROOT, '--dry-run'], {}, 20_000);
+      expect(empty.code).toBe(2);
+      expect(empty.stderr).toContain('the intent is empty');
+      const zero = await run(['do', 'x', '--repo', ROOT, '--budget-usd', '0'], {}, 20_000);
+      expect(zero.code).toBe(2);
+      expect(zero.stderr).toContain('a budget must be more than zero');
+      const bad = join(dir, 'bad.yaml');
+      writeFileSync(bad, 'name: bad\ndescription: d\ntasks:\n  - id: a\n    title: A\n    prompt: p\n    colour: red\n');
+      const invalid = await run(['workflow', 'validate', bad], {}, 20_000);
+      expect(invalid.code).toBe(1);
+      expect(invalid.stdout).toContain(`${bad}:7: tasks[0].colour`);
+      const badRun = await run(['do', 'x', '--repo', ROOT, '--workflow', bad, '--dry-run'], {}, 20_000);
+      expect(badRun.code).toBe(2);
+      const plan = await run(['do', 'add a login page', '--repo', ROOT, '--workflow', 'feature', '--dry-run', '--json'], {}, 20_000);
+      expect(plan.code).toBe(0);
+      const doc = JSON.parse(plan.stdout) as { plan: { tasks: Array<{ id: string }>; members: string[] } };
+      expect(doc.plan.tasks.map((t) => t.id)).toEqual(['plan', 'core', 'interface', 'integrate', 'review']);
+      expect(readdirSync(dir)).toEqual(['bad.yaml']);
+      const list = await run(['workflow', 'list', '--json'], {}, 20_000);
+      expect((JSON.parse(list.stdout) as { items: Array<{ name: string }> }).items.map((w) => w.name)).toEqual(['bugfix', 'feature', 'refactor', 'review-only']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
+
 describe('godel --help and bin/godel', () => {
   it('lists only the commands that work, and bin/godel runs the compiled CLI', async () => {
     const r = await run(['--help'], {}, 15_000, undefined, BIN);
     expect(r.code).toBe(0);
     const commands = [...r.stdout.split('Commands:')[1].matchAll(/^ {2}(\w+)/gm)].map((m) => m[1]);
-    expect(commands).toEqual(['demo', 'up', 'help']);
+    expect(commands).toEqual(['demo', 'up', 'do', 'workflow', 'help']);
     const unknown = await run(['frobnicate'], {}, 15_000, undefined, BIN);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain("unknown command 'frobnicate'");

@@ -6,6 +6,8 @@ import { EXIT, toCliError } from './cli-error';
 import { runDemo } from './commands/demo';
 import { renderDemoReport } from './commands/demo-report';
 import { runUp } from './commands/up';
+import { runDo, type DoOptions } from './commands/do';
+import { workflowList, workflowShow, workflowValidate } from './commands/workflow';
 import { Lifecycle } from './lifecycle';
 import { createOutput, type Output } from './output';
 
@@ -128,6 +130,81 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
         life.dispose();
       }
     });
+
+  /** Runs a command's body with output, lifecycle and error reporting; the body resolves with the exit code. */
+  const act =
+    <F extends { json?: boolean }>(name: string, body: (flags: F, out: Output, life: Lifecycle, args: string[]) => Promise<number>) =>
+    async (...a: unknown[]) => {
+      const cmd = a[a.length - 1] as Command;
+      const flags = cmd.opts<F>();
+      const out = createOutput(!!flags.json);
+      const life = new Lifecycle(out);
+      try {
+        const code = await body(flags, out, life, cmd.args);
+        await life.close();
+        setExitCode(code);
+      } catch (err) {
+        await life.close();
+        setExitCode(life.interrupted ? EXIT.interrupted : fail(out, name, err));
+      } finally {
+        life.dispose();
+      }
+    };
+
+  const money = (raw: string): number => {
+    const n = Number(raw);
+    if (!(n > 0) || !Number.isFinite(n)) throw new InvalidArgumentError(`expected a positive number, got "${raw}" (a budget must be more than zero).`);
+    return n;
+  };
+  const withDoOptions = (c: Command) =>
+    c
+      .option('--repo <path>', 'the git repository to work on')
+      .option('--target <branch>', 'the branch to merge into (default main)')
+      .option('--verify <command>', "the repository's verification command, run on every merge (e.g. \"npm test\")")
+      .addOption(new Option('--concurrency <n>', 'workers at once').argParser(intArg(1, 16)))
+      .addOption(new Option('--budget-usd <n>', "the team's budget in USD (stops the team when spent)").argParser(money))
+      .addOption(new Option('--budget-tokens <n>', "the team's budget in tokens").argParser(intArg(1, Number.MAX_SAFE_INTEGER)))
+      .option('--dry-run', 'print the plan (team, tasks) and start nothing')
+      .option('--url <url>', 'a running Godel server (default: start a local one for this command)')
+      .option('--playbook <file>', 'offline scripted-model playbook for the local server (no LLM provider configured)')
+      .addOption(new Option('--timeout <s>', 'cancel the team after this many seconds').argParser(intArg(1, 7 * 86400)))
+      .option('--json', 'JSON lines on stdout (events, then a summary); progress goes to stderr');
+  type DoFlags = Omit<DoOptions, 'intent' | 'timeoutS'> & { timeout?: number; json?: boolean };
+
+  withDoOptions(
+    program
+      .command('do')
+      .argument('[intent]', 'what the team should do (quoted)')
+      .description('form a team for an intent: plan, work in parallel, review, merge verified commits; live progress, then a summary')
+      .option('--workflow <name|file>', 'take the task DAG from a workflow template instead of the coordinator')
+      .option('--sample', 'run on a fresh copy of the bundled sample repository with its scripted playbook (offline)'),
+  ).action(act<DoFlags>('do', (f, out, life, args) => runDo({ ...f, intent: args[0], timeoutS: f.timeout }, loadConfig(), out, life)));
+
+  const workflow = program.command('workflow').description('workflow templates: list, show, validate, run');
+  workflow
+    .command('list')
+    .description('list the built-in workflow templates')
+    .option('--json', 'one JSON document on stdout')
+    .action(act<{ json?: boolean }>('workflow list', async (_f, out) => workflowList(out)));
+  workflow
+    .command('show')
+    .argument('<name|file>', 'a built-in name or a YAML file')
+    .description('show a workflow template (tasks and dependencies)')
+    .option('--json', 'one JSON document on stdout')
+    .action(act<{ json?: boolean }>('workflow show', async (_f, out, _l, args) => workflowShow(args[0], out)));
+  workflow
+    .command('validate')
+    .argument('<file>', 'a workflow YAML file')
+    .description('validate a workflow file; every problem is reported with its line and field')
+    .option('--json', 'one JSON document on stdout')
+    .action(act<{ json?: boolean }>('workflow validate', async (_f, out, _l, args) => workflowValidate(args[0], out)));
+  withDoOptions(
+    workflow
+      .command('run')
+      .argument('<name|file>', 'a built-in name or a YAML file')
+      .argument('<intent>', 'what the team should do (quoted)')
+      .description('run an intent with a workflow template (same as godel do --workflow)'),
+  ).action(act<DoFlags>('workflow run', (f, out, life, args) => runDo({ ...f, workflow: args[0], intent: args[1], timeoutS: f.timeout }, loadConfig(), out, life)));
 
   return program;
 }

@@ -9,6 +9,7 @@ import { MetricsController } from './http/metrics.controller';
 import { HealthController } from './http/health.controller';
 import { ProblemFilter } from './http/problem.filter';
 import { RuntimeModule } from './runtime/runtime.module';
+import { TeamsController } from './http/teams.controller';
 
 @Module({})
 export class AppModule {
@@ -16,7 +17,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [ConfigModule.forRoot(config), RuntimeModule],
-      controllers: [HealthController, MetricsController, ActorsController, AgentsController, EventsController],
+      controllers: [HealthController, MetricsController, ActorsController, AgentsController, EventsController, TeamsController],
       providers: [{ provide: APP_FILTER, useClass: ProblemFilter }],
     };
   }

@@ -33,6 +33,8 @@ export interface GodelConfig {
   providers: ProviderConfig[];
   /** Folder of extra scripts (*.yaml / *.json) for the offline scripted model (GODEL_SCRIPTS_DIR). */
   scriptsDir?: string;
+  /** A team playbook (YAML/JSON) the offline scripted model plays for Godel's role prompts (GODEL_PLAYBOOK). */
+  playbook?: string;
   /** Worktree cleanup: every N ms, TTL of finished worktrees (GODEL_CLEANUP_EVERY_MS, GODEL_WORKTREE_TTL_MS). */
   cleanup: { everyMs: number; ttlMs: number; keepFailed: boolean };
   /** Folder for local state (embedded PostgreSQL data, private Redis). */
@@ -136,6 +138,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<GodelConfi
     logLevel: level as GodelConfig['logLevel'],
     providers: providers(env),
     scriptsDir: env.GODEL_SCRIPTS_DIR || undefined,
+    playbook: env.GODEL_PLAYBOOK || undefined,
     cleanup: {
       everyMs: int(env, 'GODEL_CLEANUP_EVERY_MS', 10 * 60_000, 1000, 86_400_000),
       ttlMs: int(env, 'GODEL_WORKTREE_TTL_MS', 7 * 86_400_000, 0, 365 * 86_400_000),

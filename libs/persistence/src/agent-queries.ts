@@ -28,6 +28,22 @@ export class AgentQueries {
     return { total: Number(rows[0]?.total ?? 0), costUsd: Number(rows[0]?.cost ?? 0), agents: Number(rows[0]?.n ?? 0) };
   }
 
+  /** An actor's committed state (undefined when it never ran). */
+  async state<T = Record<string, unknown>>(address: string): Promise<T | undefined> {
+    const rows: Array<{ state: T }> = await this.ds.query(`SELECT state FROM actor_state WHERE id = $1`, [address]);
+    return rows[0]?.state;
+  }
+
+  /** Teams (their committed state), newest first. */
+  async teams(filter: { status?: string; limit?: number } = {}): Promise<Array<Record<string, unknown>>> {
+    const rows: Array<{ state: Record<string, unknown> }> = await this.ds.query(
+      `SELECT state FROM actor_state WHERE kind = 'team' AND state->>'status' <> 'new' AND ($1::text IS NULL OR state->>'status' = $1)
+       ORDER BY (state->>'createdAt')::float8 DESC NULLS LAST LIMIT $2`,
+      [filter.status ?? null, filter.limit ?? 100],
+    );
+    return rows.map((r) => r.state);
+  }
+
   async list(filter: { team?: string; limit?: number } = {}): Promise<Array<{ address: string; state: Record<string, unknown> }>> {
     const rows: Array<{ id: string; state: Record<string, unknown> }> = await this.ds.query(
       `SELECT id, state FROM actor_state WHERE kind = 'agent' AND ($1::text IS NULL OR state->>'team' = $1) ORDER BY id LIMIT $2`,

@@ -2,13 +2,14 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ProviderRef } from '@godel/agents';
 import type { GodelConfig } from '@godel/config';
-import { SCRIPTED_MODEL_IDENTITY, loadScript, startScriptedModel, type ScriptedModel, type Step, type StepFunction } from '@godel/testing';
+import { SCRIPTED_MODEL_IDENTITY, loadPlaybook, loadScript, startScriptedModel, teamPlaybook, type ScriptedModel, type Step, type StepFunction } from '@godel/testing';
 
 /**
  * The model providers agents use. With GODEL_PROVIDERS set, those; without, Godel runs offline on
  * the scripted model (an OpenAI-compatible server on loopback playing scripts) and says so everywhere
- * ("scripted model (offline)"). Scripts from GODEL_SCRIPTS_DIR are chosen by a [script:NAME] marker;
- * any other prompt gets an answer that explains how to configure a real model.
+ * ("scripted model (offline)"). A team playbook (GODEL_PLAYBOOK) plays Godel's role prompts; scripts
+ * from GODEL_SCRIPTS_DIR are chosen by a [script:NAME] marker; any other prompt gets an answer that
+ * explains how to configure a real model.
  */
 export class ModelProviders {
   private constructor(
@@ -26,13 +27,15 @@ export class ModelProviders {
         for (const [name, script] of Object.entries(book.scripts)) scripts.set(name, script);
       }
     }
-    const play: StepFunction = (r) => {
+    const scripted: StepFunction = (r) => {
       const script = r.scriptName ? scripts.get(r.scriptName) : undefined;
       if (script) return script[r.index] ?? { text: `${SCRIPTED_MODEL_IDENTITY}: script "${r.scriptName}" has no more steps.` };
       return {
         text: `${SCRIPTED_MODEL_IDENTITY}: no model provider is configured, so nothing was done. Set GODEL_PROVIDERS (a JSON list of {provider, model, baseUrl?, api?, apiKey?}) to use a real model.`,
       };
     };
+    // A team playbook answers Godel's role prompts (coordinator, workers, reviewer); the rest as above.
+    const play = config.playbook ? teamPlaybook(await loadPlaybook(config.playbook), scripted) : scripted;
     const server = await startScriptedModel({ models: ['scripted'], script: play });
     return new ModelProviders([{ provider: 'scripted', model: 'scripted', baseUrl: server.url, label: SCRIPTED_MODEL_IDENTITY }], true, server);
   }

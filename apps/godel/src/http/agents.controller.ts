@@ -73,6 +73,7 @@ export class AgentsController {
         return this.runtime.system.ask<AgentState>(to, `agent.${action}`, { text: str(b, 'text', { required: true, max: 100_000 }) }, ASK_MS);
       case 'abort':
       case 'stop':
+      case 'restart':
         return this.runtime.system.ask<AgentState>(to, `agent.${action}`, { reason: str(b, 'reason', { max: 500 }) }, ASK_MS);
       case 'fork': {
         const child = address(team, str(b, 'name', { required: true, pattern: NAME })!);
@@ -81,7 +82,7 @@ export class AgentsController {
         return this.runtime.system.ask<AgentState>(child, 'agent.start', { repo: parent.repo, providers: parent.providers, forkOf: { agent: to, entry: str(b, 'entry', { max: 200 }) } }, ASK_MS);
       }
       default:
-        throw new InvalidRequest(`unknown action "${action}" (prompt, steer, abort, stop, fork)`);
+        throw new InvalidRequest(`unknown action "${action}" (prompt, steer, abort, stop, restart, fork)`);
     }
   }
 

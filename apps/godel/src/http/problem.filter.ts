@@ -15,6 +15,11 @@ const STATUS: Record<string, number> = {
   'storage.unavailable': 503,
   'request.invalid': 422,
   'actor.handler_failed': 500,
+  'resource.not_found': 404,
+  'intent.invalid': 422,
+  'workflow.invalid': 422,
+  'plan.invalid': 422,
+  'agent.not_restartable': 409,
 };
 
 /** Maps domain errors (stable codes) to problem+json; the only place that knows HTTP statuses. */

@@ -5,11 +5,13 @@ import { join } from 'node:path';
 import { AgentProcessHost, WorktreeJanitor, agentActor, locatePiBin } from '@godel/agents';
 import { inheritedEnv } from '@godel/config';
 import { AgentQueries, EventLog, SessionStore, openDatabase } from '@godel/persistence';
+import { Refinery, teamActor } from '@godel/orchestration';
 import { ModelProviders } from '../agents/model-providers';
 import { EventStream } from '../events/event-stream';
 import { RuntimeMetrics } from '../metrics/runtime-metrics';
 import { counterActor } from '@godel/testing';
 import type { DataSource } from 'typeorm';
+import { Redis } from 'ioredis';
 import { buildRuntime, newInstanceId, type BuiltRuntime } from './build-runtime';
 import { ACTOR_DEFINITIONS, DATA_SOURCE, GODEL_CONFIG, RUNTIME, RUNTIME_REF } from './runtime.tokens';
 
@@ -82,12 +84,23 @@ const LOGGED = new Set([
     },
     { provide: RUNTIME_REF, useValue: {} },
     {
+      // The merge queue: one BullMQ queue per deployment, serialized per repository + branch by redlock.
+      provide: Refinery,
+      inject: [GODEL_CONFIG, EventLog, RUNTIME_REF],
+      useFactory: (config: GodelConfig, events: EventLog, ref: { current?: BuiltRuntime }) => {
+        const connection = new Redis(config.redisUrl!, { maxRetriesPerRequest: null, enableAutoPipelining: false });
+        connection.on('error', () => undefined);
+        return new Refinery({ connection, lockClient: connection, prefix: `${config.keyPrefix}:bull`, tell: (to, type, payload) => ref.current!.system.tell(to, type, payload), events, closeConnection: true });
+      },
+    },
+    {
       provide: ACTOR_DEFINITIONS,
-      inject: [GODEL_CONFIG, AgentProcessHost, EventLog, SessionStore, AgentQueries],
-      useFactory: (config: GodelConfig, host: AgentProcessHost, events: EventLog, sessions: SessionStore, queries: AgentQueries) => [
+      inject: [GODEL_CONFIG, AgentProcessHost, EventLog, SessionStore, AgentQueries, Refinery],
+      useFactory: (config: GodelConfig, host: AgentProcessHost, events: EventLog, sessions: SessionStore, queries: AgentQueries, refinery: Refinery) => [
         // The counter is the runtime's reference actor (demo, failover tests, benchmark).
         counterActor,
         agentActor({ host, events, sessions, worktreesRoot: join(config.homeDir, 'worktrees'), teamUsage: (t, x) => queries.teamUsage(t, x) }),
+        teamActor({ events, enqueueMerge: (job) => refinery.enqueue(job), lastActivity: (a) => events.lastActivity(a), teamUsage: (t) => queries.teamUsage(t) }),
       ],
     },
     { provide: RuntimeMetrics, useValue: new RuntimeMetrics() },
@@ -112,7 +125,7 @@ const LOGGED = new Set([
       },
     },
   ],
-  exports: [RUNTIME, DATA_SOURCE, EventLog, SessionStore, AgentProcessHost, AgentQueries, ModelProviders, EventStream, RuntimeMetrics],
+  exports: [RUNTIME, DATA_SOURCE, EventLog, SessionStore, AgentProcessHost, AgentQueries, ModelProviders, EventStream, RuntimeMetrics, Refinery],
 })
 export class RuntimeModule implements OnApplicationBootstrap, OnApplicationShutdown {
   constructor(
@@ -124,6 +137,7 @@ export class RuntimeModule implements OnApplicationBootstrap, OnApplicationShutd
     private readonly models: ModelProviders,
     private readonly stream: EventStream,
     private readonly metrics: RuntimeMetrics,
+    private readonly refinery: Refinery,
     @Inject(GODEL_CONFIG) private readonly config: GodelConfig,
   ) {}
 
@@ -131,11 +145,15 @@ export class RuntimeModule implements OnApplicationBootstrap, OnApplicationShutd
     this.metrics.bind(() => this.runtime.system.stats());
     await this.runtime.system.start();
     await this.stream.start();
-    if (this.config.roles.includes('runtime')) await this.janitor.start();
+    if (this.config.roles.includes('runtime')) {
+      await this.janitor.start();
+      this.refinery.start();
+    }
     if (this.models.offline) new Logger('models').log(JSON.stringify({ event: 'models.offline', message: 'no GODEL_PROVIDERS: agents use the scripted model (offline)' }));
   }
 
   async onApplicationShutdown(): Promise<void> {
+    await this.refinery.close();
     await this.runtime.close();
     await this.agents.stopAll();
     await this.janitor.close();

@@ -36,6 +36,8 @@ export interface RefineryOptions {
   /** Tries of a merge that fails for a reason other than a conflict or a red check. */
   attempts?: number;
   backoffMs?: number;
+  /** Disconnect `lockClient` on close (a client made for the refinery). */
+  closeConnection?: boolean;
 }
 
 const QUEUE = 'refinery';
@@ -133,5 +135,6 @@ export class Refinery {
   async close(): Promise<void> {
     await this.worker?.close();
     await this.queue.close();
+    if (this.o.closeConnection) this.o.lockClient.disconnect();
   }
 }

@@ -17,6 +17,9 @@ export interface WorkerMove {
  * `[godel role=… kind=… task=… round=…]` header; the playbook answers from it.
  */
 export interface TeamPlaybook {
+  /** The intent this playbook was written for, and the repository's verification (for demos). */
+  intent?: string;
+  verify?: string;
   /** The coordinator's answer: a plan object (sent as JSON), or raw text (e.g. to test bad plans), per attempt. */
   plan?: unknown;
   plans?: Array<string | Record<string, unknown>>;

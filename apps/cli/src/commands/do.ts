@@ -1,0 +1,285 @@
+import { spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+import { inheritedEnv, type GodelConfig } from '@godel/config';
+import { prepareIntent } from '@godel/orchestration';
+import { parse as parseYaml } from 'yaml';
+import { CliError, EXIT } from '../cli-error';
+import type { Lifecycle } from '../lifecycle';
+import { table, type Output } from '../output';
+import { resolveServices } from '../services';
+import { serverEntry } from './up';
+
+export interface DoOptions {
+  intent?: string;
+  repo?: string;
+  target?: string;
+  verify?: string;
+  workflow?: string;
+  concurrency?: number;
+  budgetUsd?: number;
+  budgetTokens?: number;
+  dryRun?: boolean;
+  /** A running Godel server; without it a local one is started for this command. */
+  url?: string;
+  /** Run on a fresh copy of the bundled sample repository with its scripted playbook. */
+  sample?: boolean;
+  /** Offline scripted model playbook for the local server. */
+  playbook?: string;
+  timeoutS?: number;
+}
+
+interface TeamView {
+  team: string;
+  status: string;
+  reason: string | null;
+  taskList: Array<{ id: string; title: string; status: string; worker?: string; round: number; merged?: string; reason?: string }>;
+  ledger: Array<{ task: string; commit: string; outcome: string; merged?: string; reason?: string }>;
+  members: Array<{ name: string; role: string; status: string; task: string | null }>;
+  usage: { total: number; costUsd: number } | null;
+  createdAt: number | null;
+  finishedAt: number | null;
+}
+
+interface EventView {
+  seq: number;
+  type: string;
+  agent: string;
+  data: Record<string, unknown>;
+}
+
+/** Where the bundled sample lives (source tree or next to dist). */
+function examplesDir(): string {
+  const candidates = [join(__dirname, '..', '..', '..', '..', 'examples'), join(__dirname, '..', '..', '..', '..', '..', 'examples')];
+  const found = candidates.find((d) => existsSync(join(d, 'calc')));
+  if (!found) throw new CliError('do.sample_missing', `the bundled sample (examples/calc) is missing; looked in ${candidates.join(', ')}`, EXIT.usage);
+  return found;
+}
+
+/** A fresh git repository with the sample's files, under the Godel home. */
+function sampleRepo(config: GodelConfig): { repo: string; playbook: string; intent: string; verify?: string } {
+  const ex = examplesDir();
+  const repo = join(config.homeDir, 'samples', `calc-${Date.now().toString(36)}`);
+  mkdirSync(repo, { recursive: true });
+  cpSync(join(ex, 'calc'), repo, { recursive: true });
+  const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=Godel sample', '-c', 'user.email=sample@godel.invalid', ...args], { cwd: repo, stdio: 'pipe' });
+  git('init', '-q', '-b', 'main');
+  git('add', '.');
+  git('commit', '-qm', 'calc: the sample repository');
+  const playbook = join(ex, 'calc.playbook.yaml');
+  const book = parseYaml(readFileSync(playbook, 'utf8')) as { intent?: string; verify?: string };
+  return { repo, playbook, intent: book.intent ?? 'add a calculator library', verify: book.verify };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const srv = createServer();
+    srv.once('error', rej);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => res(port));
+    });
+  });
+}
+
+/** A Godel server for this command only: local services, the compiled server on a free port. */
+async function startLocalServer(config: GodelConfig, out: Output, life: Lifecycle, playbook?: string): Promise<string> {
+  const services = await resolveServices(config, out, life);
+  const port = await freePort();
+  out.progress(`Starting a local Godel server on port ${port}${playbook ? ' (offline scripted model playing the sample playbook)' : ''}…`);
+  const env: Record<string, string | undefined> = { ...inheritedEnv(), REDIS_URL: services.redis.url, DATABASE_URL: services.postgres.url, GODEL_PORT: String(port) };
+  if (playbook) env.GODEL_PLAYBOOK = playbook;
+  const child = spawn(process.execPath, [serverEntry()], { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let running = true;
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  void exited.then(() => (running = false));
+  life.trackPids(() => (running && child.pid ? [child.pid] : []));
+  life.defer('stop the local Godel server', async () => {
+    if (!running) return;
+    out.progress('Stopping the local Godel server…');
+    child.kill('SIGTERM');
+    const guard = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    await exited;
+    clearTimeout(guard);
+  }, 20_000);
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+  child.stdout.resume();
+  const url = `http://127.0.0.1:${port}`;
+  const end = Date.now() + 60_000;
+  while (Date.now() < end) {
+    if (!running) throw new CliError('do.server_exited', `the local Godel server exited while starting: ${stderr.trim().split('\n').slice(-3).join(' | ')}`, EXIT.checkFailed);
+    const ok = await fetch(`${url}/ready`).then((r) => r.ok).catch(() => false);
+    if (ok) return url;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new CliError('do.server_timeout', 'the local Godel server did not become ready within 60 s: run `godel up --verbose` to see why', EXIT.checkFailed);
+}
+
+async function call<T>(url: string, path: string, init?: { method?: string; body?: unknown }): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(`${url}${path}`, { method: init?.method ?? 'GET', headers: { 'content-type': 'application/json' }, body: init?.body === undefined ? undefined : JSON.stringify(init.body) });
+  } catch (err) {
+    throw new CliError('do.unreachable', `cannot reach the Godel server at ${url} (${(err as Error).message}): start it with \`godel up\`, or leave out --url to run a local one`, EXIT.servicesUnavailable);
+  }
+  const text = await res.text();
+  const body = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+  if (!res.ok) {
+    const code = String(body.code ?? `http.${res.status}`);
+    const detail = String(body.detail ?? body.title ?? text);
+    throw new CliError(code, detail, res.status === 422 || res.status === 400 || res.status === 404 ? EXIT.usage : EXIT.checkFailed, { status: res.status, ...body });
+  }
+  return body as T;
+}
+
+/** One line per event worth showing a person. */
+function describe(e: EventView): string | undefined {
+  const d = e.data;
+  const task = d.task ? String(d.task) : '';
+  switch (e.type) {
+    case 'team.planned':
+      return `plan (${String(d.source)}): ${(d.tasks as Array<{ id: string; dependsOn: string[] }>).map((t) => (t.dependsOn.length ? `${t.id} ← ${t.dependsOn.join(',')}` : t.id)).join('; ')}`;
+    case 'plan.rejected':
+      return `the coordinator's plan was rejected (${(d.problems as string[]).join('; ')}); asking again`;
+    case 'task.ready':
+    case 'task.in_review':
+    case 'task.merging':
+    case 'task.cancelled':
+    case 'task.failed':
+      return `task ${task}: ${e.type.slice(5)}${d.reason ? ` (${String(d.reason)})` : ''}`;
+    case 'task.running':
+      return `task ${task}: running on ${String(d.worker)}${d.reason ? ` (${String(d.reason)})` : ''}`;
+    case 'task.done':
+      return `task ${task}: done${d.merged ? `, merged ${String(d.merged).slice(0, 10)}` : d.noChanges ? ' (no changes)' : ''}`;
+    case 'review.changes_requested':
+      return `review of ${task}: changes requested — ${String(d.comments)}`;
+    case 'review.approved':
+      return `review of ${task}: approved`;
+    case 'merge.verify_finished':
+      return `merge of ${task}: verification ${d.ok ? 'green' : 'red'} (${String(d.ms)} ms)`;
+    case 'merge.conflict':
+      return `merge of ${task}: conflict in ${(d.files as string[]).join(', ')}`;
+    case 'merge.blocked':
+      return `merge of ${task}: blocked — ${String(d.detail)} (will retry)`;
+    case 'monitor.restarted':
+    case 'monitor.stuck':
+    case 'monitor.reassigned':
+    case 'monitor.escalated':
+    case 'monitor.replaced':
+      return `monitor: ${e.type.slice(8)} ${String(d.agent)}${task ? ` (task ${task})` : ''}${d.reason ? `: ${String(d.reason)}` : ''}`;
+    case 'budget.exceeded':
+      return `budget exceeded (${String(d.scope)}) by ${e.agent}`;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * `godel do "<intent>" --repo PATH`: a team takes the intent to merged, verified commits. Shows the
+ * plan and live progress (tasks, reviews, merges, monitor decisions), then a summary (commits
+ * merged, cost, time); exit 0 when every task is done, 1 otherwise. `--dry-run` prints the plan.
+ */
+export async function runDo(o: DoOptions, config: GodelConfig, out: Output, life: Lifecycle): Promise<number> {
+  let { intent, repo, verify } = o;
+  let playbook = o.playbook;
+  if (o.sample) {
+    if (o.url) throw new CliError('do.usage', '--sample runs on a local server with the sample playbook; leave out --url', EXIT.usage);
+    const s = sampleRepo(config);
+    repo = s.repo;
+    playbook = s.playbook;
+    intent ??= s.intent;
+    verify ??= s.verify;
+    out.progress(`Sample repository: ${repo} (a fresh copy of examples/calc)`);
+  }
+  if (!repo) throw new CliError('do.usage', 'say which repository: --repo PATH (or --sample for the bundled sample)', EXIT.usage);
+  if (!intent?.trim()) throw new CliError('intent.invalid', 'the intent is empty: say what the team should do, e.g. godel do "add a /health endpoint" --repo .', EXIT.usage);
+  const request = {
+    intent,
+    repo: resolve(repo),
+    target: o.target,
+    verify,
+    workflow: o.workflow,
+    concurrency: o.concurrency,
+    budget: o.budgetUsd !== undefined || o.budgetTokens !== undefined ? { costUsd: o.budgetUsd, tokens: o.budgetTokens } : undefined,
+  };
+
+  if (o.dryRun && !o.url) {
+    // The plan needs no server: the same checks and preparation, nothing started.
+    const prepared = await prepareIntent(request, [{ provider: 'configured', model: 'at run time' }]).catch((err: unknown) => {
+      throw new CliError((err as { code?: string }).code ?? 'intent.invalid', (err as Error).message, EXIT.usage);
+    });
+    printPlan(out, prepared.plan);
+    out.emit({ ok: true, dryRun: true, plan: prepared.plan });
+    return EXIT.ok;
+  }
+
+  const url = o.url ?? (await startLocalServer(config, out, life, playbook));
+  const started = await call<{ team?: string; intentId?: string; plan: Record<string, unknown> }>(url, '/api/v1/intents', { method: 'POST', body: { ...request, dryRun: !!o.dryRun } });
+  if (o.dryRun) {
+    printPlan(out, started.plan);
+    out.emit({ ok: true, dryRun: true, plan: started.plan });
+    return EXIT.ok;
+  }
+  const team = started.team!;
+  out.progress(`Team ${team} formed for: ${intent}`);
+  out.emit({ event: 'team.started', team, intentId: started.intentId, plan: started.plan });
+
+  let after = 0;
+  const deadline = Date.now() + (o.timeoutS ?? 3600) * 1000;
+  let view: TeamView;
+  for (;;) {
+    const events = await call<{ items: EventView[] }>(url, `/api/v1/events?team=${encodeURIComponent(team)}&after=${after}&limit=500`);
+    for (const e of events.items) {
+      after = e.seq;
+      const line = describe(e);
+      if (line) out.progress(line);
+      out.emit({ event: e.type, seq: e.seq, agent: e.agent || undefined, data: e.data });
+    }
+    view = await call<TeamView>(url, `/api/v1/teams/${team}`);
+    if (['succeeded', 'failed', 'cancelled'].includes(view.status) && events.items.length === 0) break;
+    if (Date.now() > deadline) {
+      await call(url, `/api/v1/teams/${team}/cancel`, { method: 'POST', body: { reason: `godel do --timeout ${o.timeoutS ?? 3600}s reached` } });
+      out.warn(`timed out after ${o.timeoutS ?? 3600} s: team ${team} cancelled`);
+      view = await call<TeamView>(url, `/api/v1/teams/${team}`);
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 400));
+  }
+
+  const merged = view.ledger.filter((l) => l.outcome === 'merged');
+  const seconds = view.finishedAt && view.createdAt ? (view.finishedAt - view.createdAt) / 1000 : undefined;
+  const summary = {
+    ok: view.status === 'succeeded',
+    team,
+    status: view.status,
+    reason: view.reason,
+    repo: request.repo,
+    merged: merged.map((l) => ({ task: l.task, commit: l.merged })),
+    notMerged: view.ledger.filter((l) => l.outcome !== 'merged').map((l) => ({ task: l.task, commit: l.commit, outcome: l.outcome, reason: l.reason })),
+    tasks: view.taskList.map((t) => ({ id: t.id, status: t.status, rounds: t.round, reason: t.reason })),
+    usage: view.usage,
+    seconds,
+  };
+  out.print('');
+  out.print(table(['task', 'status', 'rounds', 'merged'], view.taskList.map((t) => [t.id, t.status, t.round, t.merged ? t.merged.slice(0, 10) : t.reason ?? ''])));
+  out.print('');
+  out.print(
+    `${view.status === 'succeeded' ? '✓' : '✗'} ${view.status}: ${merged.length} commit${merged.length === 1 ? '' : 's'} merged into ${o.target ?? 'main'} of ${request.repo}` +
+      `${seconds !== undefined ? ` in ${seconds.toFixed(1)} s` : ''}; ${view.usage ? `${view.usage.total} tokens, $${view.usage.costUsd.toFixed(4)}` : 'usage unknown'}` +
+      (view.reason ? `\n  reason: ${view.reason}` : ''),
+  );
+  if (view.status !== 'succeeded') out.print(`  see what happened: godel events replay --team ${team} (or GET /api/v1/events?team=${team})`);
+  out.emit({ event: 'summary', ...summary });
+  return view.status === 'succeeded' ? EXIT.ok : EXIT.checkFailed;
+}
+
+function printPlan(out: Output, plan: Record<string, unknown>): void {
+  out.print(`Plan (dry run, nothing started): repository ${String(plan.repo)}, target ${String(plan.target)}, verification ${plan.verify ? `\`${String(plan.verify)}\`` : 'none'}`);
+  out.print(`Team: ${(plan.members as string[]).join(', ')}`);
+  const tasks = plan.tasks;
+  if (typeof tasks === 'string') out.print(`Tasks: ${tasks}`);
+  else out.print(table(['task', 'role', 'depends on', 'title'], (tasks as Array<{ id: string; role: string; dependsOn: string[]; title: string }>).map((t) => [t.id, t.role, t.dependsOn.join(', ') || '-', t.title])));
+}

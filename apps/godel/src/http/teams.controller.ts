@@ -1,0 +1,167 @@
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
+import { GodelError } from '@godel/actors';
+import { Refinery, builtinWorkflows, parseWorkflow, prepareIntent, teamAddress, type TaskState, type TeamState, type WorkflowTemplate } from '@godel/orchestration';
+import { AgentQueries } from '@godel/persistence';
+import { ModelProviders } from '../agents/model-providers';
+import type { BuiltRuntime } from '../runtime/build-runtime';
+import { RUNTIME } from '../runtime/runtime.tokens';
+import { InvalidRequest, NAME, checkBudget, obj, str } from './validate';
+
+class NotFound extends GodelError {
+  readonly code = 'resource.not_found';
+  readonly retryable = false;
+}
+
+const STATUSES = ['planning', 'running', 'succeeded', 'failed', 'cancelled'];
+const TASK_STATUSES = ['pending', 'ready', 'running', 'in_review', 'merging', 'done', 'failed', 'cancelled'];
+
+/** What a list shows of a team: no prompts or worktree paths, just progress. */
+export function teamSummary(s: TeamState): Record<string, unknown> {
+  const counts: Record<string, number> = {};
+  for (const id of s.order) counts[s.tasks[id].status] = (counts[s.tasks[id].status] ?? 0) + 1;
+  return {
+    team: s.team,
+    intentId: s.intentId,
+    intent: s.intent,
+    status: s.status,
+    reason: s.reason ?? null,
+    repo: s.repo,
+    target: s.target,
+    workflow: s.workflow ?? null,
+    tasks: counts,
+    merged: s.ledger.filter((l) => l.outcome === 'merged').length,
+    members: Object.values(s.members).map((m) => ({ name: m.name, role: m.role, status: m.status, task: m.task ?? null, retired: !!m.retired })),
+    usage: s.usage ?? null,
+    createdAt: s.createdAt ?? null,
+    finishedAt: s.finishedAt ?? null,
+  };
+}
+
+function taskView(team: string, t: TaskState): Record<string, unknown> {
+  const { prompt, ...rest } = t;
+  return { team, ...rest, prompt: prompt.slice(0, 2000) };
+}
+
+function intNum(v: unknown, key: string, min: number, max: number): number | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) throw new InvalidRequest(`${key} must be a whole number from ${min} to ${max}`);
+  return v;
+}
+
+/** Intents, teams, tasks, workflows and the merge queue. */
+@Controller('api/v1')
+export class TeamsController {
+  constructor(
+    @Inject(RUNTIME) private readonly runtime: BuiltRuntime,
+    private readonly models: ModelProviders,
+    private readonly queries: AgentQueries,
+    private readonly refinery: Refinery,
+  ) {}
+
+  /** Starts an intent: a team forms and works; 202 with the team. `dryRun` returns the plan and starts nothing. */
+  @Post('intents')
+  @HttpCode(202)
+  async createIntent(@Body() body: unknown): Promise<Record<string, unknown>> {
+    const b = obj(body, ['intent', 'repo', 'target', 'verify', 'workflow', 'workflowYaml', 'budget', 'concurrency', 'dryRun']);
+    if (b.dryRun !== undefined && typeof b.dryRun !== 'boolean') throw new InvalidRequest('dryRun must be a boolean');
+    const prepared = await prepareIntent(
+      {
+        intent: str(b, 'intent', { required: true, max: 20_000 })!,
+        repo: str(b, 'repo', { required: true, max: 4096 })!,
+        target: str(b, 'target', { max: 200 }),
+        verify: str(b, 'verify', { max: 2000 }),
+        workflow: str(b, 'workflow', { max: 4096 }),
+        workflowYaml: str(b, 'workflowYaml', { max: 100_000 }),
+        budget: checkBudget(b, 'budget'),
+        concurrency: intNum(b.concurrency, 'concurrency', 1, 16),
+      },
+      this.models.providers,
+    );
+    if (b.dryRun) return { dryRun: true, plan: prepared.plan };
+    await this.runtime.system.ask(teamAddress(prepared.team), 'team.start', prepared.start, 60_000);
+    return { dryRun: false, team: prepared.team, intentId: prepared.start.intentId, plan: prepared.plan };
+  }
+
+  @Get('intents/:id')
+  async intent(@Param('id') id: string): Promise<Record<string, unknown>> {
+    if (!id.startsWith('intent-')) throw new NotFound(`unknown intent ${id} (intent ids look like intent-<team>)`);
+    return this.team(id.slice('intent-'.length));
+  }
+
+  @Get('teams')
+  async teams(@Query('status') status?: string, @Query('limit') limit = '100'): Promise<{ items: Record<string, unknown>[] }> {
+    if (status !== undefined && !STATUSES.includes(status)) throw new InvalidRequest(`status must be one of ${STATUSES.join(', ')}`);
+    const l = Number(limit);
+    if (!Number.isInteger(l) || l < 1 || l > 500) throw new InvalidRequest('limit must be in [1, 500]');
+    return { items: (await this.queries.teams({ status, limit: l })).map((s) => teamSummary(s as unknown as TeamState)) };
+  }
+
+  @Get('teams/:team')
+  async team(@Param('team') team: string): Promise<Record<string, unknown>> {
+    const s = await this.load(team);
+    return { ...teamSummary(s), verify: s.verify ?? null, startCommit: s.startCommit ?? null, settings: s.settings, ledger: s.ledger, taskList: s.order.map((id) => taskView(team, s.tasks[id])) };
+  }
+
+  @Post('teams/:team/cancel')
+  @HttpCode(200)
+  async cancel(@Param('team') team: string, @Body() body: unknown): Promise<Record<string, unknown>> {
+    await this.load(team);
+    const b = obj(body ?? {}, ['reason']);
+    const s = await this.runtime.system.ask<TeamState>(teamAddress(team), 'team.cancel', { reason: str(b, 'reason', { max: 500 }) }, 60_000);
+    return teamSummary(s);
+  }
+
+  @Get('teams/:team/tasks')
+  async teamTasks(@Param('team') team: string): Promise<{ items: Record<string, unknown>[] }> {
+    const s = await this.load(team);
+    return { items: s.order.map((id) => taskView(team, s.tasks[id])) };
+  }
+
+  @Get('tasks')
+  async tasks(@Query('team') team?: string, @Query('status') status?: string): Promise<{ items: Record<string, unknown>[] }> {
+    if (status !== undefined && !TASK_STATUSES.includes(status)) throw new InvalidRequest(`status must be one of ${TASK_STATUSES.join(', ')}`);
+    const teams = team !== undefined ? [await this.load(team)] : ((await this.queries.teams({ limit: 100 })) as unknown as TeamState[]);
+    return { items: teams.flatMap((s) => s.order.map((id) => taskView(s.team, s.tasks[id]))).filter((t) => !status || t.status === status) };
+  }
+
+  @Get('teams/:team/tasks/:task')
+  async task(@Param('team') team: string, @Param('task') task: string): Promise<Record<string, unknown>> {
+    const s = await this.load(team);
+    const t = s.tasks[task];
+    if (!t) throw new NotFound(`team ${team} has no task ${task}`);
+    return taskView(team, t);
+  }
+
+  @Get('merge-queue')
+  async mergeQueue(): Promise<{ items: unknown[] }> {
+    return { items: await this.refinery.pending() };
+  }
+
+  @Get('workflows')
+  workflows(): { items: Array<Pick<WorkflowTemplate, 'name' | 'description'> & { tasks: number }> } {
+    return { items: builtinWorkflows().map((w) => ({ name: w.name, description: w.description, tasks: w.tasks.length })) };
+  }
+
+  @Get('workflows/:name')
+  workflow(@Param('name') name: string): WorkflowTemplate {
+    const w = builtinWorkflows().find((x) => x.name === name);
+    if (!w) throw new NotFound(`unknown workflow ${name} (built-ins: ${builtinWorkflows().map((x) => x.name).join(', ')})`);
+    return w;
+  }
+
+  /** Validates a workflow YAML text: 200 with the template, or 422 with every issue's line and field. */
+  @Post('workflows/validate')
+  @HttpCode(200)
+  validateWorkflow(@Body() body: unknown): WorkflowTemplate {
+    const b = obj(body, ['yaml', 'file']);
+    return parseWorkflow(str(b, 'yaml', { required: true, max: 100_000 })!, str(b, 'file', { max: 200 }) ?? '<request>');
+  }
+
+  private async load(team: string): Promise<TeamState> {
+    if (!NAME.test(team)) throw new InvalidRequest('team must match [a-z0-9][a-z0-9._-]{0,63}');
+    const s = await this.queries.state<TeamState>(teamAddress(team));
+    if (!s || s.status === 'new') throw new NotFound(`unknown team ${team}`);
+    return s;
+  }
+}
+
