@@ -143,8 +143,8 @@ export function agentActor(deps: AgentActorDeps): ActorDefinition<AgentState> {
       return fail(s, ctx, `${(err as { code?: string }).code ?? 'agent.start_failed'}: ${(err as Error).message}`, created || !!s.worktree);
     }
     ctx.scheduleReminder('heartbeat', heartbeatMs);
-    if (p.prompt) return prompt(s, p.prompt, ctx);
     notify(s, ctx, 'started');
+    if (p.prompt) return prompt(s, p.prompt, ctx);
     return s;
   }
 

@@ -101,20 +101,26 @@ export function teamActor(deps: TeamActorDeps): ActorDefinition<TeamState> {
       createdAt: Date.now(),
     });
     s.startCommit = await tip(s);
-    const workerTasks = p.workflow ? p.workflow.tasks.filter((t) => t.role === 'worker').length : s.settings.concurrency;
     await event(s, 'team.started', { intent: s.intent, repo: s.repo, target: s.target, verify: s.verify ?? null, workflow: s.workflow ?? null, startCommit: s.startCommit, settings: s.settings });
     if (p.workflow) {
       acceptPlan(s, p.workflow.tasks.map((t) => ({ ...t, prompt: t.prompt.replaceAll('{{intent}}', s.intent), title: t.title.replaceAll('{{intent}}', s.intent) })));
       s.status = 'running';
       await event(s, 'team.planned', { source: `workflow ${p.workflow.name}`, tasks: s.order.map((id) => ({ id, title: s.tasks[id].title, dependsOn: s.tasks[id].dependsOn, role: s.tasks[id].role })) });
+      startPool(s, ctx, Math.max(1, p.workflow.tasks.filter((t) => t.role === 'worker').length));
     } else {
+      // The coordinator starts alone (process start-up is CPU-bound); the reviewer and workers start
+      // once it is thinking, so their start-up overlaps its planning turn.
       s.status = 'planning';
       addMember(s, ctx, 'coordinator', 'coordinator', P.coordinatorPrompt(s.team, s.intent, s.settings.maxTasks));
     }
-    addMember(s, ctx, 'reviewer', `reviewer-${++s.reviewerSeq}`);
-    for (let i = 0; i < Math.min(s.settings.concurrency, Math.max(1, workerTasks)); i++) addMember(s, ctx, 'worker', `worker-${++s.workerSeq}`);
     ctx.scheduleReminder('monitor', s.settings.monitorMs);
     return s;
+  }
+
+  function startPool(s: TeamState, ctx: ActorContext, workerTasks: number): void {
+    if (Object.values(s.members).some((m) => m.role === 'reviewer')) return;
+    addMember(s, ctx, 'reviewer', `reviewer-${++s.reviewerSeq}`);
+    for (let i = 0; i < Math.min(s.settings.concurrency, workerTasks); i++) addMember(s, ctx, 'worker', `worker-${++s.workerSeq}`);
   }
 
   function acceptPlan(s: TeamState, tasks: ReturnType<typeof validatePlan>): void {
@@ -133,8 +139,10 @@ export function teamActor(deps: TeamActorDeps): ActorDefinition<TeamState> {
       acceptPlan(s, tasks);
       s.status = 'running';
       await event(s, 'team.planned', { source: 'coordinator', attempts: s.planAttempts, tasks: tasks.map((t) => ({ id: t.id, title: t.title, dependsOn: t.dependsOn, role: t.role })) });
-      ctx.tell(agentOf(s, 'coordinator'), 'agent.stop', { reason: 'plan accepted', quiet: true });
-      s.members.coordinator.retired = true;
+      // The coordinator, who has just read the repository, takes the first task while the pool
+      // finishes starting: no worker process start-up sits between the plan and the first work.
+      s.members.coordinator.role = 'worker';
+      await event(s, 'team.coordinator_joins_workers', { agent: 'coordinator' }, agentOf(s, 'coordinator'));
     } catch (err) {
       const problems = err instanceof PlanInvalidError ? err.problems : [(err as Error).message];
       await event(s, 'plan.rejected', { attempt: s.planAttempts, problems });
@@ -369,6 +377,7 @@ export function teamActor(deps: TeamActorDeps): ActorDefinition<TeamState> {
     if (TERMINAL_TEAM.has(s.status)) return;
     switch (u.event) {
       case 'started':
+        if (m.role === 'coordinator') startPool(s, ctx, s.settings.concurrency - 1);
         break;
       case 'turn_completed':
         m.busySince = undefined;
