@@ -25,3 +25,5 @@ export { GodelCluster } from './godel-cluster';
 export type { ClusterMember, GodelClusterOptions } from './godel-cluster';
 export { TcpProxy } from './tcp-proxy';
 export { createSampleRepo, git } from './sample-repo';
+export { login, adminToken, bearer, createKey } from './api-auth';
+export type { IssuedTokens } from './api-auth';
