@@ -38,6 +38,15 @@ export interface GodelConfig {
   /** Folder for local state (embedded PostgreSQL data, private Redis). */
   homeDir: string;
   auth: AuthConfig;
+  /** The CLI's side: where `godel auth login` keeps tokens, and defaults for its flags. */
+  cli: {
+    /** `$GODEL_HOME/credentials.json`, else `~/.godel/credentials.json` (written with mode 0600). */
+    credentialsFile: string;
+    /** GODEL_URL: the server `godel auth login` talks to without --url (default http://127.0.0.1:<GODEL_PORT>). */
+    url: string;
+    /** GODEL_API_KEY: the key `godel auth login` uses without --key (keeps it out of shell history). */
+    apiKey?: string;
+  };
 }
 
 /** Secrets and limits of the API's front door (libs/auth). */
@@ -173,6 +182,11 @@ export function loadConfig(env: Env = process.env, overrides: Partial<GodelConfi
       accessTtlS: int(env, 'GODEL_ACCESS_TOKEN_TTL_S', 900, 5, 86_400),
       refreshTtlS: int(env, 'GODEL_REFRESH_TOKEN_TTL_S', 30 * 86_400, 60, 365 * 86_400),
       rateLimit: { perSecond: int(env, 'GODEL_RATE_LIMIT_PER_S', 100, 1, 1_000_000), burst: int(env, 'GODEL_RATE_LIMIT_BURST', 200, 1, 10_000_000) },
+    },
+    cli: {
+      credentialsFile: env.GODEL_HOME ? `${env.GODEL_HOME.replace(/\/+$/, '')}/credentials.json` : `${env.HOME ?? '/tmp'}/.godel/credentials.json`,
+      url: env.GODEL_URL || `http://127.0.0.1:${int(env, 'GODEL_PORT', 7373, 0, 65535)}`,
+      apiKey: env.GODEL_API_KEY || undefined,
     },
     homeDir: env.GODEL_HOME || (process.getuid?.() === 0 ? '/var/lib/godel' : `${env.HOME ?? '/tmp'}/.godel`),
   };
