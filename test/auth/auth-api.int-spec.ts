@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DynamicModule, INestApplication } from '@nestjs/common';
 import { DiscoveryModule, NestFactory } from '@nestjs/core';
-import { adminToken, createKey, createTestEnv, login, type TestEnv } from '@godel/testing';
+import { createKey, createTestEnv, login, type TestEnv } from '@godel/testing';
 import { AppModule } from '../../apps/godel/src/app.module';
 import { expressRoutes, routeTable, sampleUrl, type RouteInfo } from './route-table';
 
@@ -24,6 +24,7 @@ describe('auth over HTTP (in-process app, route table from Nest metadata)', () =
   let home: string;
   let routes: RouteInfo[];
   let admin: string;
+  let bootstrapId: string;
   let viewer: { id: string; key: string; token: string };
   let operator: { id: string; key: string; token: string };
 
@@ -50,7 +51,10 @@ describe('auth over HTTP (in-process app, route table from Nest metadata)', () =
     await app.listen(0, '127.0.0.1');
     url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
     routes = routeTable(app);
-    admin = await adminToken(url, env.adminKey);
+    const adminLogin = await login(url, env.adminKey);
+    admin = adminLogin.accessToken;
+    bootstrapId = adminLogin.key.keyId;
+    expect(bootstrapId).toMatch(/^bootstrap-[0-9a-f]{16}$/);
     const v = await createKey(url, admin, 'viewer-1', 'viewer');
     const o = await createKey(url, admin, 'operator-1', 'operator');
     viewer = { ...v, token: (await login(url, v.key)).accessToken };
@@ -180,7 +184,7 @@ describe('auth over HTTP (in-process app, route table from Nest metadata)', () =
     expect((await call('GET', '/api/v1/auth/keys', { token: admin })).body.items.map((i: { id: string }) => i.id)).not.toContain(k.id);
 
     expect((await call('DELETE', '/api/v1/auth/keys/k_missing', { token: admin })).body.code).toBe('auth.key_not_found');
-    expect((await call('DELETE', '/api/v1/auth/keys/bootstrap', { token: admin })).status).toBe(404);
+    expect((await call('DELETE', `/api/v1/auth/keys/${bootstrapId}`, { token: admin })).status).toBe(404);
     const badRole = await call('POST', '/api/v1/auth/keys', { token: admin, body: { name: 'x', role: 'root' } });
     expect([badRole.status, badRole.body.code]).toEqual([422, 'request.invalid']);
     const extra = await call('POST', '/api/v1/auth/keys', { token: admin, body: { name: 'x', role: 'viewer', secret: 'y' } });
@@ -213,12 +217,13 @@ describe('auth over HTTP (in-process app, route table from Nest metadata)', () =
       got = await rows();
     }
     expect(got.map(({ at: _at, ...r }) => r)).toEqual([
-      { request_id: 'req-audit-1', key_id: 'bootstrap', key_name: 'bootstrap-admin', role: 'admin', method: 'POST', route: '/api/v1/auth/keys', path: '/api/v1/auth/keys', target: null, status: 201 },
+      { request_id: 'req-audit-1', key_id: bootstrapId, key_name: 'bootstrap-admin', role: 'admin', method: 'POST', route: '/api/v1/auth/keys', path: '/api/v1/auth/keys', target: null, status: 201 },
       { request_id: 'req-audit-2', key_id: viewer.id, key_name: 'viewer-1', role: 'viewer', method: 'POST', route: '/api/v1/actors/:kind/:key/messages', path: '/api/v1/actors/counter/a1/messages', target: 'counter/a1', status: 403 },
       { request_id: 'req-audit-3', key_id: null, key_name: null, role: null, method: 'DELETE', route: '/api/v1/auth/keys/:id', path: `/api/v1/auth/keys/${created.body.id}`, target: created.body.id, status: 401 },
       { request_id: generated, key_id: operator.id, key_name: 'operator-1', role: 'operator', method: 'POST', route: '/api/v1/actors/:kind/:key/messages', path: '/api/v1/actors/counter/a1/messages', target: 'counter/a1', status: 202 },
     ]);
     const listed = await call('GET', '/api/v1/auth/audit?requestId=req-audit-1', { token: admin });
+    expect(listed.body.items[0]).toMatchObject({ requestId: 'req-audit-1', keyName: 'bootstrap-admin', status: 201 });
     expect(listed.body.items).toHaveLength(1);
   });
 

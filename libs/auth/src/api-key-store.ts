@@ -13,8 +13,8 @@ export interface ApiKeyInfo {
   revokedAt: string | null;
 }
 
-/** The bootstrap admin key's fixed id: it lives in config only, never in the table. */
-export const BOOTSTRAP_KEY_ID = 'bootstrap';
+/** Ids of the bootstrap admin key start with this; the rest is a fingerprint of the key. */
+export const BOOTSTRAP_PREFIX = 'bootstrap-';
 
 interface Row {
   id: string;
@@ -39,10 +39,27 @@ const info = (r: Row): ApiKeyInfo => ({
  * bootstrap admin key, which comes only from config and is compared in memory.
  */
 export class ApiKeyStore {
+  /**
+   * `bootstrap-<8 bytes of SHA-256 of the key>`: changing GODEL_ADMIN_KEY changes the id, so tokens
+   * and refresh families of the previous bootstrap key stop working (see `isStaleBootstrap`).
+   */
+  readonly bootstrapId: string;
+
   constructor(
     private readonly ds: DataSource,
     private readonly bootstrapKey: string,
-  ) {}
+  ) {
+    this.bootstrapId = `${BOOTSTRAP_PREFIX}${hashSecret(bootstrapKey).slice(0, 16)}`;
+  }
+
+  /** A bootstrap id of another GODEL_ADMIN_KEY than the current one. */
+  isStaleBootstrap(id: string): boolean {
+    return id.startsWith(BOOTSTRAP_PREFIX) && id !== this.bootstrapId;
+  }
+
+  private get bootstrap(): Principal {
+    return { keyId: this.bootstrapId, name: 'bootstrap-admin', role: 'admin' };
+  }
 
   /** Creates a key; the secret is returned once and never stored. */
   async create(o: { name: string; role: Role; createdBy?: string }): Promise<ApiKeyInfo & { key: string }> {
@@ -64,7 +81,7 @@ export class ApiKeyStore {
 
   /** Revokes a key and every refresh family of it. Idempotent; unknown ids fail. */
   async revoke(id: string): Promise<ApiKeyInfo> {
-    if (id === BOOTSTRAP_KEY_ID) throw new KeyNotFoundError('the bootstrap admin key comes from config (GODEL_ADMIN_KEY): change it there and restart', { id });
+    if (id.startsWith(BOOTSTRAP_PREFIX)) throw new KeyNotFoundError('the bootstrap admin key comes from config (GODEL_ADMIN_KEY): change it there and restart', { id });
     return this.ds.transaction(async (m) => {
       const rows = (await m.query(`UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 RETURNING id, name, role, created_by, created_at, revoked_at`, [id])) as [Row[], number];
       const row = rows[0]?.[0];
@@ -76,7 +93,7 @@ export class ApiKeyStore {
 
   /** The principal behind a presented API key, or auth.invalid. */
   async authenticate(key: string): Promise<Principal> {
-    if (sameSecret(key, this.bootstrapKey)) return { keyId: BOOTSTRAP_KEY_ID, name: 'bootstrap-admin', role: 'admin' };
+    if (sameSecret(key, this.bootstrapKey)) return this.bootstrap;
     const rows = (await this.ds.query(`SELECT id, name, role, revoked_at FROM api_keys WHERE key_hash = $1`, [hashSecret(key)])) as Row[];
     const row = rows[0];
     if (!row || row.revoked_at) throw new AuthInvalidError('API key is unknown or revoked');
@@ -85,7 +102,8 @@ export class ApiKeyStore {
 
   /** The principal of a key id (for refresh), or auth.invalid when it is gone or revoked. */
   async principal(id: string): Promise<Principal> {
-    if (id === BOOTSTRAP_KEY_ID) return { keyId: BOOTSTRAP_KEY_ID, name: 'bootstrap-admin', role: 'admin' };
+    if (id === this.bootstrapId) return this.bootstrap;
+    if (id.startsWith(BOOTSTRAP_PREFIX)) throw new AuthInvalidError('this login belongs to a previous bootstrap admin key (GODEL_ADMIN_KEY changed)');
     const rows = (await this.ds.query(`SELECT id, name, role, revoked_at FROM api_keys WHERE id = $1`, [id])) as Row[];
     const row = rows[0];
     if (!row || row.revoked_at) throw new AuthInvalidError('the API key behind this token is revoked');

@@ -3,7 +3,7 @@ export type { Role, Principal } from './roles';
 export { AuthMissingError, AuthInvalidError, AuthExpiredError, RefreshReusedError, AuthForbiddenError, KeyNotFoundError, RateLimitedError } from './errors';
 export { newSecret, hashSecret, sameSecret } from './secrets';
 export { AccessTokens } from './access-tokens';
-export { ApiKeyStore, BOOTSTRAP_KEY_ID } from './api-key-store';
+export { ApiKeyStore, BOOTSTRAP_PREFIX } from './api-key-store';
 export type { ApiKeyInfo } from './api-key-store';
 export { RefreshTokens } from './refresh-tokens';
 export { Revocations } from './revocations';

@@ -40,10 +40,18 @@ export class Revocations {
     return this.revoked.has(keyId);
   }
 
-  /** Marks a key revoked here and tells every other instance. */
+  /**
+   * Marks a key revoked here and tells every other instance. The revocation is already committed in
+   * PostgreSQL: when Redis cannot carry the news, the failure is reported (onError) and the other
+   * instances learn it at their next periodic re-read instead.
+   */
   async announce(keyId: string): Promise<void> {
     this.revoked.add(keyId);
-    await this.o.publisher.publish(this.o.channel, keyId);
+    try {
+      await this.o.publisher.publish(this.o.channel, keyId);
+    } catch (err) {
+      this.o.onError?.(err);
+    }
   }
 
   async reload(): Promise<void> {

@@ -34,7 +34,7 @@ function buildAuth(config: GodelConfig, ds: DataSource, rt: BuiltRuntime): AuthS
       subscriber,
       publisher: rt.redis,
       channel: `${rt.keys.prefix}:auth:revoked`,
-      onError: (err) => log.error(JSON.stringify({ event: 'auth.revocations_reload_failed', error: String(err) })),
+      onError: (err) => log.error(JSON.stringify({ event: 'auth.revocations_failed', error: String(err), message: 'revocations reach other instances at their next re-read (≤ 5 s)' })),
     }),
     new RateLimiter(rt.redis, rt.keys.prefix, config.auth.rateLimit),
     new AuditLog(ds),

@@ -39,6 +39,7 @@ export class AuthService {
   async verify(token: string): Promise<Principal> {
     const p = await this.access.verify(token);
     if (this.revocations.isRevoked(p.keyId)) throw new AuthInvalidError('the API key behind this token is revoked');
+    if (this.keys.isStaleBootstrap(p.keyId)) throw new AuthInvalidError('this token belongs to a previous bootstrap admin key (GODEL_ADMIN_KEY changed)');
     return p;
   }
 
