@@ -14,7 +14,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventLog, type StoredEvent } from '@godel/persistence';
-import { GodelCluster, createSampleRepo, createTestEnv, type TeamPlaybook } from '@godel/testing';
+import { GodelCluster, adminToken, bearer, createSampleRepo, createTestEnv, type TeamPlaybook } from '@godel/testing';
 
 const MODEL_MS = Number(process.env.GODEL_BENCH_MODEL_MS ?? 1500);
 const RUNS = Number(process.env.GODEL_BENCH_RUNS ?? 2);
@@ -138,18 +138,19 @@ async function main(): Promise<void> {
   try {
     const m = await cluster.start('m0', 60_000);
     const events = new EventLog(env.dataSource);
+    const token = await adminToken(m.url!, cluster.adminKey);
     for (let i = 0; i < RUNS; i++) {
       const repo = await createSampleRepo(join(dir, `run${i}`), { 'README.md': '# bench\n', 'check.js': CHECK_JS });
       log(`run ${i + 1}/${RUNS}: POST /api/v1/intents on ${repo}`);
       const t0 = performance.now();
-      const res = await fetch(`${m.url}/api/v1/intents`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ intent: 'build a small JSON pipeline', repo, verify: 'node check.js', concurrency: 3 }) });
+      const res = await fetch(`${m.url}/api/v1/intents`, { method: 'POST', headers: bearer(token, { 'content-type': 'application/json' }), body: JSON.stringify({ intent: 'build a small JSON pipeline', repo, verify: 'node check.js', concurrency: 3 }) });
       if (res.status !== 202) throw new Error(`POST /api/v1/intents: ${res.status} ${await res.text()}`);
       const { team } = (await res.json()) as { team: string };
       let status = '';
       let body: { status: string; reason: string | null; ledger: Array<{ outcome: string }> } = { status: '', reason: null, ledger: [] };
       while (!['succeeded', 'failed', 'cancelled'].includes(status)) {
         await new Promise((r) => setTimeout(r, 100));
-        body = (await (await fetch(`${m.url}/api/v1/teams/${team}`)).json()) as typeof body;
+        body = (await (await fetch(`${m.url}/api/v1/teams/${team}`, { headers: bearer(token) })).json()) as typeof body;
         status = body.status;
       }
       const intentToMergedS = (performance.now() - t0) / 1000;

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createSampleRepo, createTestEnv, GodelCluster, type ClusterMember, type TestEnv } from '@godel/testing';
+import { adminToken, bearer, createSampleRepo, createTestEnv, GodelCluster, type ClusterMember, type TestEnv } from '@godel/testing';
 
 describe('agents over HTTP (real server process, offline scripted model)', () => {
   let env: TestEnv;
@@ -15,9 +15,10 @@ describe('agents over HTTP (real server process, offline scripted model)', () =>
   let server: ClusterMember;
   let root: string;
   let repo: string;
+  let token: string;
 
   const call = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${server.url}${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await fetch(`${server.url}${path}`, { method, headers: bearer(token, { 'content-type': 'application/json' }), body: body === undefined ? undefined : JSON.stringify(body) });
     return { status: res.status, body: (await res.json()) as Record<string, any> };
   };
 
@@ -46,6 +47,7 @@ describe('agents over HTTP (real server process, offline scripted model)', () =>
       env: { GODEL_HOME: join(root, 'home'), GODEL_SCRIPTS_DIR: scripts, GODEL_SHARDS: '4' },
     });
     server = await cluster.start('api');
+    token = await adminToken(server.url!, cluster.adminKey);
   }, 60000);
 
   afterAll(async () => {

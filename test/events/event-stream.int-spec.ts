@@ -6,7 +6,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createSampleRepo, createTestEnv, GodelCluster, type TestEnv } from '@godel/testing';
+import { adminToken, bearer, createSampleRepo, createTestEnv, GodelCluster, type TestEnv } from '@godel/testing';
 
 interface SseEvent {
   id: number;
@@ -14,12 +14,12 @@ interface SseEvent {
 }
 
 /** Reads an SSE stream until `until` says stop or the time runs out. */
-async function readSse(url: string, opts: { lastEventId?: number; until: (seen: SseEvent[]) => boolean; timeoutMs: number }): Promise<SseEvent[]> {
+async function readSse(url: string, opts: { token: string; lastEventId?: number; until: (seen: SseEvent[]) => boolean; timeoutMs: number }): Promise<SseEvent[]> {
   const ctrl = new AbortController();
   const timer = setTimeout(() => ctrl.abort(), opts.timeoutMs);
   const seen: SseEvent[] = [];
   try {
-    const res = await fetch(url, { headers: opts.lastEventId ? { 'last-event-id': String(opts.lastEventId) } : {}, signal: ctrl.signal });
+    const res = await fetch(url, { headers: bearer(opts.token, opts.lastEventId ? { 'last-event-id': String(opts.lastEventId) } : {}), signal: ctrl.signal });
     const reader = res.body!.getReader();
     const decoder = new TextDecoder();
     let buf = '';
@@ -49,12 +49,15 @@ describe('event stream (SSE) across instances', () => {
   let env: TestEnv;
   let cluster: GodelCluster;
   let root: string;
+  let token: string;
 
   beforeAll(async () => {
     env = await createTestEnv();
     root = await mkdtemp(join(tmpdir(), 'godel-sse-'));
     cluster = new GodelCluster({ redisUrl: env.redisUrl, databaseUrl: env.databaseUrl, keyPrefix: env.keyPrefix, schema: env.schema, env: { GODEL_HOME: join(root, 'home'), GODEL_SHARDS: '4' } });
     await Promise.all([cluster.start('a'), cluster.start('b')]);
+    // One token for both instances: they share GODEL_JWT_SECRET.
+    token = await adminToken(cluster.members.get('a')!.url!, cluster.adminKey);
   }, 60000);
 
   afterAll(async () => {
@@ -69,16 +72,16 @@ describe('event stream (SSE) across instances', () => {
     const b = cluster.members.get('b')!;
     const url = `${b.url}/api/v1/events/stream?team=sse`;
     const done = (seen: SseEvent[]) => seen.some((e) => e.type === 'agent.turn_completed');
-    const subscribers = Array.from({ length: 20 }, () => readSse(url, { until: done, timeoutMs: 30000 }));
+    const subscribers = Array.from({ length: 20 }, () => readSse(url, { token, until: done, timeoutMs: 30000 }));
     await new Promise((r) => setTimeout(r, 300));
     const res = await fetch(`${a.url}/api/v1/agents`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: bearer(token, { 'content-type': 'application/json' }),
       body: JSON.stringify({ team: 'sse', name: 'w', repo, prompt: 'hello' }),
     });
     expect(res.status).toBe(201);
     const streams = await Promise.all(subscribers);
-    const log = (await (await fetch(`${a.url}/api/v1/events?team=sse&limit=1000`)).json()) as { items: Array<{ seq: number; type: string }> };
+    const log = (await (await fetch(`${a.url}/api/v1/events?team=sse&limit=1000`, { headers: bearer(token) })).json()) as { items: Array<{ seq: number; type: string }> };
     const upTo = streams[0][streams[0].length - 1].id;
     const expected = log.items.filter((e) => e.seq <= upTo).map((e) => e.seq);
     expect(expected.length).toBeGreaterThan(3);
@@ -86,12 +89,12 @@ describe('event stream (SSE) across instances', () => {
 
     // reconnect from the middle: exactly the rest
     const middle = expected[Math.floor(expected.length / 2)];
-    const resumed = await readSse(url, { lastEventId: middle, until: (seen) => seen.length >= expected.filter((x) => x > middle).length, timeoutMs: 10000 });
+    const resumed = await readSse(url, { token, lastEventId: middle, until: (seen) => seen.length >= expected.filter((x) => x > middle).length, timeoutMs: 10000 });
     expect(resumed.map((e) => e.id)).toEqual(expected.filter((x) => x > middle));
   }, 60000);
 
   it('rejects a bad Last-Event-ID with problem+json', async () => {
-    const res = await fetch(`${cluster.members.get('b')!.url}/api/v1/events/stream`, { headers: { 'last-event-id': 'abc' } });
+    const res = await fetch(`${cluster.members.get('b')!.url}/api/v1/events/stream`, { headers: bearer(token, { 'last-event-id': 'abc' }) });
     expect(res.status).toBe(422);
     expect(((await res.json()) as { code: string }).code).toBe('request.invalid');
   });

@@ -7,8 +7,10 @@ export const EXIT = {
   checkFailed: 1,
   /** Bad flags or configuration: fix the command line or the environment. */
   usage: 2,
-  /** Redis or PostgreSQL could not be reached or started. */
+  /** Redis or PostgreSQL (or the Godel server, for API commands) could not be reached or started. */
   servicesUnavailable: 3,
+  /** Not logged in, credentials expired or revoked, or the key's role is too weak. */
+  auth: 4,
   /** Stopped by Ctrl-C / SIGTERM (128 + SIGINT). */
   interrupted: 130,
 } as const;

@@ -4,11 +4,13 @@
  * Mocked: nothing. Every child is bounded in time and killed by PID if it overruns.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { inheritedEnv, loadConfig } from '@godel/config';
+import { createTestEnv, GodelCluster, type TestEnv } from '@godel/testing';
 import { Redis } from 'ioredis';
 import { Client } from 'pg';
 import type { DemoReport } from './commands/demo';
@@ -318,9 +320,92 @@ describe('godel --help and bin/godel', () => {
     const r = await run(['--help'], {}, 15_000, undefined, BIN);
     expect(r.code).toBe(0);
     const commands = [...r.stdout.split('Commands:')[1].matchAll(/^ {2}(\w+)/gm)].map((m) => m[1]);
-    expect(commands).toEqual(['demo', 'up', 'do', 'workflow', 'help']);
+    expect(commands).toEqual(['demo', 'up', 'do', 'workflow', 'auth', 'help']);
     const unknown = await run(['frobnicate'], {}, 15_000, undefined, BIN);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain("unknown command 'frobnicate'");
   }, 30_000);
+});
+
+describe('godel auth (a real server process)', () => {
+  let env: TestEnv;
+  let cluster: GodelCluster;
+  let url: string;
+  let root: string;
+
+  beforeAll(async () => {
+    env = await createTestEnv();
+    root = await mkdtemp(join(tmpdir(), 'godel-cli-auth-'));
+    cluster = new GodelCluster({ redisUrl: env.redisUrl, databaseUrl: env.databaseUrl, keyPrefix: env.keyPrefix, schema: env.schema, env: { GODEL_HOME: join(root, 'server'), GODEL_SHARDS: '4' } });
+    url = (await cluster.start('a')).url!;
+  }, 60_000);
+
+  afterAll(async () => {
+    await cluster?.stopAll();
+    await env?.cleanup();
+    if (root) await rm(root, { recursive: true, force: true });
+  });
+
+  const json = (r: Run) => JSON.parse(r.stdout.trim()) as Record<string, any>;
+
+  it('logs in, keeps tokens 0600, refreshes an expired access token, manages keys, and says what to do next on errors', async () => {
+    const admin = { GODEL_HOME: join(root, 'admin') };
+    const file = join(root, 'admin', 'credentials.json');
+
+    const before = await run(['auth', 'whoami', '--json'], admin, 15_000);
+    expect(before.code).toBe(4);
+    expect(json(before).error.code).toBe('auth.not_logged_in');
+    expect(before.stderr).toContain('godel auth login');
+
+    const wrong = await run(['auth', 'login', '--url', url, '--key', 'gdk_wrong', '--json'], admin, 15_000);
+    expect(wrong.code).toBe(4);
+    expect(json(wrong).error.code).toBe('auth.invalid');
+
+    const login = await run(['auth', 'login', '--url', url, '--key', cluster.adminKey, '--json'], admin, 15_000);
+    expect(login.code).toBe(0);
+    expect(json(login)).toMatchObject({ ok: true, url, key: { keyId: expect.stringMatching(/^bootstrap-[0-9a-f]{16}$/), role: 'admin' } });
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const saved = await readFile(file, 'utf8');
+    expect(saved).not.toContain(cluster.adminKey);
+
+    // an expired access token is refreshed transparently, and the rotated refresh token saved
+    const creds = JSON.parse(saved) as { expiresAt: number; refreshToken: string };
+    await writeFile(file, JSON.stringify({ ...creds, expiresAt: 0 }), { mode: 0o600 });
+    const who = await run(['auth', 'whoami', '--json'], admin, 15_000);
+    expect(who.code).toBe(0);
+    expect(json(who)).toMatchObject({ ok: true, keyId: expect.stringMatching(/^bootstrap-/), name: 'bootstrap-admin', role: 'admin' });
+    const after = JSON.parse(await readFile(file, 'utf8')) as { expiresAt: number; refreshToken: string };
+    expect(after.refreshToken).not.toBe(creds.refreshToken);
+    expect(after.expiresAt).toBeGreaterThan(Date.now());
+
+    const created = await run(['auth', 'keys', 'create', '--name', 'ci', '--role', 'viewer', '--json'], admin, 15_000);
+    expect(created.code).toBe(0);
+    const key = json(created) as { id: string; key: string; role: string };
+    expect(key.role).toBe('viewer');
+    const human = await run(['auth', 'keys', 'list'], admin, 15_000);
+    expect(human.stdout).toMatch(new RegExp(`${key.id}\\s+ci\\s+viewer`));
+    expect(human.stdout).not.toContain(key.key);
+
+    // a viewer may ask who it is, not manage keys
+    const viewer = { GODEL_HOME: join(root, 'viewer'), GODEL_URL: url, GODEL_API_KEY: key.key };
+    expect((await run(['auth', 'login'], viewer, 15_000)).code).toBe(0);
+    const denied = await run(['auth', 'keys', 'list', '--json'], viewer, 15_000);
+    expect(denied.code).toBe(4);
+    expect(json(denied).error.code).toBe('auth.forbidden');
+    expect(denied.stderr).toContain('godel auth login');
+
+    const revoked = await run(['auth', 'keys', 'revoke', key.id, '--json'], admin, 15_000);
+    expect(revoked.code).toBe(0);
+    expect(json(revoked).revokedAt).toEqual(expect.any(String));
+    const gone = await run(['auth', 'whoami', '--json'], viewer, 15_000);
+    expect(gone.code).toBe(4);
+    expect(gone.stderr).toContain('godel auth login');
+
+    const badRole = await run(['auth', 'keys', 'create', '--name', 'x', '--role', 'root'], admin, 15_000);
+    expect(badRole.code).toBe(2);
+    const port = await closedPort();
+    const down = await run(['auth', 'login', '--url', `http://127.0.0.1:${port}`, '--key', 'k', '--json'], admin, 15_000);
+    expect(down.code).toBe(3);
+    expect(json(down).error.code).toBe('api.unreachable');
+  }, 90_000);
 });

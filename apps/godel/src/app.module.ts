@@ -1,6 +1,8 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import type { GodelConfig } from '@godel/config';
+import { AuthGuard } from './auth/auth.guard';
+import { AuthModule } from './auth/auth.module';
 import { ConfigModule } from './config.module';
 import { ActorsController } from './http/actors.controller';
 import { AgentsController } from './http/agents.controller';
@@ -16,9 +18,13 @@ export class AppModule {
   static forRoot(config: GodelConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), RuntimeModule],
+      imports: [ConfigModule.forRoot(config), RuntimeModule, AuthModule],
       controllers: [HealthController, MetricsController, ActorsController, AgentsController, EventsController, TeamsController],
-      providers: [{ provide: APP_FILTER, useClass: ProblemFilter }],
+      providers: [
+        { provide: APP_FILTER, useClass: ProblemFilter },
+        // Every route needs @Public() or @Roles(): the guard refuses the rest (fail closed).
+        { provide: APP_GUARD, useClass: AuthGuard },
+      ],
     };
   }
 }

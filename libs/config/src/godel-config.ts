@@ -39,6 +39,40 @@ export interface GodelConfig {
   cleanup: { everyMs: number; ttlMs: number; keepFailed: boolean };
   /** Folder for local state (embedded PostgreSQL data, private Redis). */
   homeDir: string;
+  auth: AuthConfig;
+  /** The CLI's side: where `godel auth login` keeps tokens, and defaults for its flags. */
+  cli: {
+    /** `$GODEL_HOME/credentials.json`, else `~/.godel/credentials.json` (written with mode 0600). */
+    credentialsFile: string;
+    /** GODEL_URL: the server `godel auth login` talks to without --url (default http://127.0.0.1:<GODEL_PORT>). */
+    url: string;
+    /** GODEL_API_KEY: the key `godel auth login` uses without --key (keeps it out of shell history). */
+    apiKey?: string;
+  };
+}
+
+/** Secrets and limits of the API's front door (libs/auth). */
+export interface AuthConfig {
+  /**
+   * Bootstrap admin API key (GODEL_ADMIN_KEY, ≥ 32 chars). Undefined = the server generates one at
+   * startup and logs it once (dev only: every instance would have its own).
+   */
+  adminKey?: string;
+  /** HMAC secret of access tokens (GODEL_JWT_SECRET, ≥ 32 chars). Undefined = random per process (dev only). */
+  jwtSecret?: string;
+  /** Access token lifetime (GODEL_ACCESS_TOKEN_TTL_S, default 900). */
+  accessTtlS: number;
+  /** Refresh token lifetime (GODEL_REFRESH_TOKEN_TTL_S, default 30 days). */
+  refreshTtlS: number;
+  /** Token bucket per API key: refill per second and capacity (GODEL_RATE_LIMIT_PER_S, GODEL_RATE_LIMIT_BURST). */
+  rateLimit: { perSecond: number; burst: number };
+}
+
+function secret(env: Env, key: string): string | undefined {
+  const raw = env[key];
+  if (raw === undefined || raw === '') return undefined;
+  if (raw.length < 32) throw new ConfigError(`${key} must be at least 32 characters (a random secret), got ${raw.length}`);
+  return raw;
 }
 
 /** One configured model: a pi built-in provider or any OpenAI/Anthropic-compatible base URL. */
@@ -145,9 +179,21 @@ export function loadConfig(env: Env = process.env, overrides: Partial<GodelConfi
       keepFailed: bool(env, 'GODEL_KEEP_FAILED_WORKTREES', true),
     },
     // PostgreSQL refuses to run as root and its own user cannot enter /root: root gets /var/lib/godel.
+    auth: {
+      adminKey: secret(env, 'GODEL_ADMIN_KEY'),
+      jwtSecret: secret(env, 'GODEL_JWT_SECRET'),
+      accessTtlS: int(env, 'GODEL_ACCESS_TOKEN_TTL_S', 900, 5, 86_400),
+      refreshTtlS: int(env, 'GODEL_REFRESH_TOKEN_TTL_S', 30 * 86_400, 60, 365 * 86_400),
+      rateLimit: { perSecond: int(env, 'GODEL_RATE_LIMIT_PER_S', 100, 1, 1_000_000), burst: int(env, 'GODEL_RATE_LIMIT_BURST', 200, 1, 10_000_000) },
+    },
+    cli: {
+      credentialsFile: env.GODEL_HOME ? `${env.GODEL_HOME.replace(/\/+$/, '')}/credentials.json` : `${env.HOME ?? '/tmp'}/.godel/credentials.json`,
+      url: env.GODEL_URL || `http://127.0.0.1:${int(env, 'GODEL_PORT', 7373, 0, 65535)}`,
+      apiKey: env.GODEL_API_KEY || undefined,
+    },
     homeDir: env.GODEL_HOME || (process.getuid?.() === 0 ? '/var/lib/godel' : `${env.HOME ?? '/tmp'}/.godel`),
   };
-  return { ...config, ...overrides, runtime: { ...config.runtime, ...(overrides.runtime ?? {}) } };
+  return { ...config, ...overrides, runtime: { ...config.runtime, ...(overrides.runtime ?? {}) }, auth: { ...config.auth, ...(overrides.auth ?? {}) } };
 }
 
 /** A copy of the process environment, for starting child processes (libs/config is the only env reader). */

@@ -1,5 +1,5 @@
 export { loadConfig, ConfigError, inheritedEnv } from './godel-config';
-export type { GodelConfig, ProviderConfig } from './godel-config';
+export type { GodelConfig, ProviderConfig, AuthConfig } from './godel-config';
 export {
   ensureRedis,
   checkRedisUrl,

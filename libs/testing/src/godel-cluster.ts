@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { inheritedEnv } from '@godel/config';
@@ -25,6 +26,9 @@ export interface GodelClusterOptions {
   entry?: string;
   /** Extra node flags for members (e.g. --cpu-prof). */
   nodeArgs?: string[];
+  /** Bootstrap admin key and access-token secret shared by every member (random when omitted). */
+  adminKey?: string;
+  jwtSecret?: string;
 }
 
 const ROOT = join(__dirname, '..', '..', '..');
@@ -36,8 +40,14 @@ const ROOT = join(__dirname, '..', '..', '..');
 export class GodelCluster {
   readonly members = new Map<string, ClusterMember>();
   private generation = 0;
+  /** The members' bootstrap admin key (GODEL_ADMIN_KEY): log in with it (see `adminToken`). */
+  readonly adminKey: string;
+  readonly jwtSecret: string;
 
-  constructor(private readonly opts: GodelClusterOptions) {}
+  constructor(private readonly opts: GodelClusterOptions) {
+    this.adminKey = opts.adminKey ?? `gdk_${randomBytes(32).toString('base64url')}`;
+    this.jwtSecret = opts.jwtSecret ?? randomBytes(32).toString('base64url');
+  }
 
   get entry(): string {
     const candidates = [this.opts.entry, join(ROOT, 'dist', 'apps', 'godel', 'src', 'main.js'), join(ROOT, 'apps', 'godel', 'src', 'main.js')];
@@ -58,6 +68,8 @@ export class GodelCluster {
         GODEL_DB_SCHEMA: this.opts.schema,
         GODEL_INSTANCE_ID: instanceId,
         GODEL_PORT: '0',
+        GODEL_ADMIN_KEY: this.adminKey,
+        GODEL_JWT_SECRET: this.jwtSecret,
         ...this.opts.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -27,3 +27,5 @@ export { TcpProxy } from './tcp-proxy';
 export { createSampleRepo, git } from './sample-repo';
 export { teamPlaybook, loadPlaybook } from './scripted-model/team-playbook';
 export type { TeamPlaybook, WorkerMove } from './scripted-model/team-playbook';
+export { login, adminToken, bearer, createKey } from './api-auth';
+export type { IssuedTokens } from './api-auth';

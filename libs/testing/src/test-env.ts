@@ -11,6 +11,8 @@ export interface TestEnv {
   keyPrefix: string;
   schema: string;
   config: GodelConfig;
+  /** The bootstrap admin key in `config` (GODEL_ADMIN_KEY of an in-process server). */
+  adminKey: string;
   dataSource: DataSource;
   redis: Redis;
   cleanup(): Promise<void>;
@@ -27,7 +29,10 @@ export async function createTestEnv(runtime: Partial<GodelConfig['runtime']> = {
   const databaseUrl = base.databaseUrl ?? 'postgres://postgres@127.0.0.1:5432/test';
   const keyPrefix = `t${tag}`;
   const schema = `t_${tag}`;
-  const config: GodelConfig = { ...base, redisUrl, databaseUrl, keyPrefix, dbSchema: schema, runtime: { ...base.runtime, ...runtime } };
+  // Secrets of an in-process server built from this config (AppModule.forRoot(env.config)).
+  const adminKey = `gdk_${randomBytes(32).toString('base64url')}`;
+  const auth = { ...base.auth, adminKey, jwtSecret: randomBytes(32).toString('base64url') };
+  const config: GodelConfig = { ...base, redisUrl, databaseUrl, keyPrefix, dbSchema: schema, runtime: { ...base.runtime, ...runtime }, auth };
   const dataSource = await openDatabase({ url: databaseUrl, schema, poolSize: 10 });
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
   return {
@@ -36,6 +41,7 @@ export async function createTestEnv(runtime: Partial<GodelConfig['runtime']> = {
     keyPrefix,
     schema,
     config,
+    adminKey,
     dataSource,
     redis,
     async cleanup() {

@@ -1,11 +1,12 @@
-import { spawn } from 'node:child_process';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { inheritedEnv, type GodelConfig } from '@godel/config';
 import { prepareIntent } from '@godel/orchestration';
 import { parse as parseYaml } from 'yaml';
+import { ApiClient } from '../api-client';
 import { CliError, EXIT } from '../cli-error';
 import type { Lifecycle } from '../lifecycle';
 import { table, type Output } from '../output';
@@ -85,11 +86,20 @@ function freePort(): Promise<number> {
 }
 
 /** A Godel server for this command only: local services, the compiled server on a free port. */
-async function startLocalServer(config: GodelConfig, out: Output, life: Lifecycle, playbook?: string): Promise<string> {
+async function startLocalServer(config: GodelConfig, out: Output, life: Lifecycle, playbook?: string): Promise<ApiClient> {
   const services = await resolveServices(config, out, life);
   const port = await freePort();
   out.progress(`Starting a local Godel server on port ${port}${playbook ? ' (offline scripted model playing the sample playbook)' : ''}…`);
-  const env: Record<string, string | undefined> = { ...inheritedEnv(), REDIS_URL: services.redis.url, DATABASE_URL: services.postgres.url, GODEL_PORT: String(port) };
+  // This command's own admin key and signing secret: the server lives as long as the command.
+  const adminKey = randomBytes(32).toString('hex');
+  const env: Record<string, string | undefined> = {
+    ...inheritedEnv(),
+    REDIS_URL: services.redis.url,
+    DATABASE_URL: services.postgres.url,
+    GODEL_PORT: String(port),
+    GODEL_ADMIN_KEY: adminKey,
+    GODEL_JWT_SECRET: randomBytes(32).toString('hex'),
+  };
   if (playbook) env.GODEL_PLAYBOOK = playbook;
   const child = spawn(process.execPath, [serverEntry()], { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let running = true;
@@ -112,27 +122,10 @@ async function startLocalServer(config: GodelConfig, out: Output, life: Lifecycl
   while (Date.now() < end) {
     if (!running) throw new CliError('do.server_exited', `the local Godel server exited while starting: ${stderr.trim().split('\n').slice(-3).join(' | ')}`, EXIT.checkFailed);
     const ok = await fetch(`${url}/ready`).then((r) => r.ok).catch(() => false);
-    if (ok) return url;
+    if (ok) return ApiClient.connect(url, { apiKey: adminKey, credentialsFile: config.cli.credentialsFile });
     await new Promise((r) => setTimeout(r, 250));
   }
   throw new CliError('do.server_timeout', 'the local Godel server did not become ready within 60 s: run `godel up --verbose` to see why', EXIT.checkFailed);
-}
-
-async function call<T>(url: string, path: string, init?: { method?: string; body?: unknown }): Promise<T> {
-  let res: Response;
-  try {
-    res = await fetch(`${url}${path}`, { method: init?.method ?? 'GET', headers: { 'content-type': 'application/json' }, body: init?.body === undefined ? undefined : JSON.stringify(init.body) });
-  } catch (err) {
-    throw new CliError('do.unreachable', `cannot reach the Godel server at ${url} (${(err as Error).message}): start it with \`godel up\`, or leave out --url to run a local one`, EXIT.servicesUnavailable);
-  }
-  const text = await res.text();
-  const body = text ? (JSON.parse(text) as Record<string, unknown>) : {};
-  if (!res.ok) {
-    const code = String(body.code ?? `http.${res.status}`);
-    const detail = String(body.detail ?? body.title ?? text);
-    throw new CliError(code, detail, res.status === 422 || res.status === 400 || res.status === 404 ? EXIT.usage : EXIT.checkFailed, { status: res.status, ...body });
-  }
-  return body as T;
 }
 
 /** One line per event worth showing a person. */
@@ -216,8 +209,8 @@ export async function runDo(o: DoOptions, config: GodelConfig, out: Output, life
     return EXIT.ok;
   }
 
-  const url = o.url ?? (await startLocalServer(config, out, life, playbook));
-  const started = await call<{ team?: string; intentId?: string; plan: Record<string, unknown> }>(url, '/api/v1/intents', { method: 'POST', body: { ...request, dryRun: !!o.dryRun } });
+  const api = o.url ? await ApiClient.connect(o.url, { apiKey: config.cli.apiKey, credentialsFile: config.cli.credentialsFile }) : await startLocalServer(config, out, life, playbook);
+  const started = await api.request<{ team?: string; intentId?: string; plan: Record<string, unknown> }>('POST', '/api/v1/intents', { ...request, dryRun: !!o.dryRun });
   if (o.dryRun) {
     printPlan(out, started.plan);
     out.emit({ ok: true, dryRun: true, plan: started.plan });
@@ -231,19 +224,19 @@ export async function runDo(o: DoOptions, config: GodelConfig, out: Output, life
   const deadline = Date.now() + (o.timeoutS ?? 3600) * 1000;
   let view: TeamView;
   for (;;) {
-    const events = await call<{ items: EventView[] }>(url, `/api/v1/events?team=${encodeURIComponent(team)}&after=${after}&limit=500`);
+    const events = await api.request<{ items: EventView[] }>('GET', `/api/v1/events?team=${encodeURIComponent(team)}&after=${after}&limit=500`);
     for (const e of events.items) {
       after = e.seq;
       const line = describe(e);
       if (line) out.progress(line);
       out.emit({ event: e.type, seq: e.seq, agent: e.agent || undefined, data: e.data });
     }
-    view = await call<TeamView>(url, `/api/v1/teams/${team}`);
+    view = await api.request<TeamView>('GET', `/api/v1/teams/${team}`);
     if (['succeeded', 'failed', 'cancelled'].includes(view.status) && events.items.length === 0) break;
     if (Date.now() > deadline) {
-      await call(url, `/api/v1/teams/${team}/cancel`, { method: 'POST', body: { reason: `godel do --timeout ${o.timeoutS ?? 3600}s reached` } });
+      await api.request('POST', `/api/v1/teams/${team}/cancel`, { reason: `godel do --timeout ${o.timeoutS ?? 3600}s reached` });
       out.warn(`timed out after ${o.timeoutS ?? 3600} s: team ${team} cancelled`);
-      view = await call<TeamView>(url, `/api/v1/teams/${team}`);
+      view = await api.request<TeamView>('GET', `/api/v1/teams/${team}`);
       break;
     }
     await new Promise((r) => setTimeout(r, 400));

@@ -2,6 +2,7 @@ import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@ne
 import { GodelError, formatActorId, actorId, type RuntimeStats } from '@godel/actors';
 import type { BuiltRuntime } from '../runtime/build-runtime';
 import { RUNTIME } from '../runtime/runtime.tokens';
+import { Roles } from '../auth/access.decorators';
 
 class InvalidRequestError extends GodelError {
   readonly code = 'request.invalid';
@@ -34,11 +35,13 @@ export class ActorsController {
   constructor(@Inject(RUNTIME) private readonly runtime: BuiltRuntime) {}
 
   @Get('runtime')
+  @Roles('viewer')
   stats(): RuntimeStats {
     return this.runtime.system.stats();
   }
 
   @Post('actors/:kind/:key/messages')
+  @Roles('operator')
   @HttpCode(202)
   async send(@Param('kind') kind: string, @Param('key') key: string, @Body() body: unknown): Promise<{ accepted: true; reply?: unknown }> {
     const b = validateSend(body);
@@ -49,12 +52,14 @@ export class ActorsController {
   }
 
   @Get('actors/:kind/:key')
+  @Roles('viewer')
   async get(@Param('kind') kind: string, @Param('key') key: string): Promise<{ address: string; depth: number }> {
     const to = formatActorId(actorId(kind, key));
     return { address: to, depth: await this.runtime.system.depth(to) };
   }
 
   @Get('dead-letters')
+  @Roles('viewer')
   async deadLetters(@Query('limit') limitRaw?: string): Promise<{ items: unknown[] }> {
     const limit = limitRaw === undefined ? 50 : Number(limitRaw);
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new InvalidRequestError('limit must be an integer in [1, 1000]');

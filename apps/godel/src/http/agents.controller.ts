@@ -5,6 +5,7 @@ import { ModelProviders } from '../agents/model-providers';
 import type { BuiltRuntime } from '../runtime/build-runtime';
 import { RUNTIME } from '../runtime/runtime.tokens';
 import { InvalidRequest, NAME, checkBudget, obj, str } from './validate';
+import { Roles } from '../auth/access.decorators';
 
 const ASK_MS = 120_000;
 
@@ -25,11 +26,13 @@ export class AgentsController {
   ) {}
 
   @Get('models')
+  @Roles('viewer')
   modelInfo(): { offline: boolean; providers: string[] } {
     return this.models.describe();
   }
 
   @Post('agents')
+  @Roles('operator')
   @HttpCode(201)
   async start(@Body() body: unknown): Promise<AgentState> {
     const b = obj(body, ['team', 'name', 'repo', 'prompt', 'baseRef', 'role', 'tier', 'budget', 'teamBudget', 'forkOf']);
@@ -52,17 +55,20 @@ export class AgentsController {
   }
 
   @Get('agents')
+  @Roles('viewer')
   async list(@Query('team') team?: string): Promise<{ items: Array<{ address: string; state: Record<string, unknown> }> }> {
     if (team !== undefined && !NAME.test(team)) throw new InvalidRequest('team must match [a-z0-9][a-z0-9._-]{0,63}');
     return { items: await this.queries.list({ team }) };
   }
 
   @Get('agents/:team/:name')
+  @Roles('viewer')
   get(@Param('team') team: string, @Param('name') name: string): Promise<AgentState> {
     return this.runtime.system.ask<AgentState>(address(team, name), 'get', {}, ASK_MS);
   }
 
   @Post('agents/:team/:name/:action')
+  @Roles('operator')
   @HttpCode(202)
   async act(@Param('team') team: string, @Param('name') name: string, @Param('action') action: string, @Body() body: unknown): Promise<AgentState> {
     const to = address(team, name);
@@ -87,6 +93,7 @@ export class AgentsController {
   }
 
   @Get('agents/:team/:name/events')
+  @Roles('viewer')
   async agentEvents(@Param('team') team: string, @Param('name') name: string, @Query('after') after?: string, @Query('limit') limit?: string): Promise<{ items: StoredEvent[] }> {
     const a = Number(after ?? 0);
     const l = Number(limit ?? 200);
@@ -96,12 +103,14 @@ export class AgentsController {
 
   /** Tokens and cost summed over a team's agents. */
   @Get('teams/:team/usage')
+  @Roles('viewer')
   async teamUsage(@Param('team') team: string): Promise<{ team: string; total: number; costUsd: number; agents: number }> {
     if (!NAME.test(team)) throw new InvalidRequest('team must match [a-z0-9][a-z0-9._-]{0,63}');
     return { team, ...(await this.queries.teamUsage(team)) };
   }
 
   @Get('sessions/:team')
+  @Roles('viewer')
   async tree(@Param('team') team: string): Promise<{ items: Array<{ agent: string; parent: string | null; forkedFromEntry: string | null; entries: number; updatedAt: string }> }> {
     if (!NAME.test(team)) throw new InvalidRequest('team must match [a-z0-9][a-z0-9._-]{0,63}');
     const rows = await this.sessions.tree(team);

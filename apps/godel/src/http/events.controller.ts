@@ -2,6 +2,7 @@ import { Controller, Get, Headers, Query, Req, Res } from '@nestjs/common';
 import { GodelError } from '@godel/actors';
 import { EventLog, type StoredEvent } from '@godel/persistence';
 import { EventStream, type StreamFilter } from '../events/event-stream';
+import { Roles } from '../auth/access.decorators';
 
 class InvalidEventQuery extends GodelError {
   readonly code = 'request.invalid';
@@ -38,12 +39,14 @@ export class EventsController {
   ) {}
 
   @Get()
+  @Roles('viewer')
   async list(@Query() q: Record<string, string | undefined>): Promise<{ items: StoredEvent[] }> {
     const { filter, after, limit } = parseQuery(q);
     return { items: await this.log.list({ ...filter, after, limit }) };
   }
 
   @Get('stream')
+  @Roles('viewer')
   stream(@Query() q: Record<string, string | undefined>, @Headers('last-event-id') lastEventId: string | undefined, @Req() req: ClosableRequest, @Res() res: SseResponse): void {
     const { filter, after } = parseQuery(q, lastEventId);
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });

@@ -2,6 +2,7 @@ import { Controller, Get, HttpCode, Inject, ServiceUnavailableException } from '
 import type { DataSource } from 'typeorm';
 import type { BuiltRuntime } from '../runtime/build-runtime';
 import { DATA_SOURCE, RUNTIME } from '../runtime/runtime.tokens';
+import { Public } from '../auth/access.decorators';
 
 @Controller()
 export class HealthController {
@@ -12,12 +13,14 @@ export class HealthController {
 
   /** Liveness: the process answers. */
   @Get('health')
+  @Public()
   health(): { status: 'ok'; instance: string } {
     return { status: 'ok', instance: this.runtime.system.instanceId };
   }
 
   /** Readiness: Redis and PostgreSQL answer. */
   @Get('ready')
+  @Public()
   @HttpCode(200)
   async ready(): Promise<{ status: 'ready'; redis: 'ok'; postgres: 'ok' }> {
     const timeout = <T>(p: Promise<T>) => Promise.race([p, new Promise<never>((_, rej) => setTimeout(() => rej(new Error('timeout')), 1000).unref())]);

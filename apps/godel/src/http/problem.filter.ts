@@ -20,6 +20,13 @@ const STATUS: Record<string, number> = {
   'workflow.invalid': 422,
   'plan.invalid': 422,
   'agent.not_restartable': 409,
+  'auth.missing': 401,
+  'auth.invalid': 401,
+  'auth.expired': 401,
+  'auth.refresh_reused': 401,
+  'auth.forbidden': 403,
+  'auth.key_not_found': 404,
+  'rate.limited': 429,
 };
 
 /** Maps domain errors (stable codes) to problem+json; the only place that knows HTTP statuses. */
@@ -31,6 +38,7 @@ export class ProblemFilter implements ExceptionFilter {
     let code = 'internal';
     let detail = 'internal error';
     let retryable = false;
+    let retryAfterS = 1;
     if (err instanceof HttpException) {
       status = err.getStatus();
       code = status === 404 ? 'route.not_found' : status === 413 ? 'request.too_large' : status === 400 ? 'request.invalid' : `http.${status}`;
@@ -41,8 +49,11 @@ export class ProblemFilter implements ExceptionFilter {
       status = STATUS[code] ?? 500;
       detail = e.message ?? code;
       retryable = e.retryable ?? false;
+      const after = (err as { details?: { retryAfterS?: unknown } }).details?.retryAfterS;
+      if (typeof after === 'number' && after > 0) retryAfterS = after;
     }
-    if (status === 429 || status === 503) res.setHeader('Retry-After', '1');
+    if (status === 429 || status === 503) res.setHeader('Retry-After', String(retryAfterS));
+    if (status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="godel"');
     res.status(status).type('application/problem+json').send({ type: `urn:godel:${code}`, title: code, status, detail, code, retryable });
   }
 }

@@ -5,6 +5,7 @@ import { AgentQueries } from '@godel/persistence';
 import { ModelProviders } from '../agents/model-providers';
 import type { BuiltRuntime } from '../runtime/build-runtime';
 import { RUNTIME } from '../runtime/runtime.tokens';
+import { Roles } from '../auth/access.decorators';
 import { InvalidRequest, NAME, checkBudget, obj, str } from './validate';
 
 class NotFound extends GodelError {
@@ -59,6 +60,7 @@ export class TeamsController {
   ) {}
 
   /** Starts an intent: a team forms and works; 202 with the team. `dryRun` returns the plan and starts nothing. */
+  @Roles('operator')
   @Post('intents')
   @HttpCode(202)
   async createIntent(@Body() body: unknown): Promise<Record<string, unknown>> {
@@ -82,12 +84,14 @@ export class TeamsController {
     return { dryRun: false, team: prepared.team, intentId: prepared.start.intentId, plan: prepared.plan };
   }
 
+  @Roles('viewer')
   @Get('intents/:id')
   async intent(@Param('id') id: string): Promise<Record<string, unknown>> {
     if (!id.startsWith('intent-')) throw new NotFound(`unknown intent ${id} (intent ids look like intent-<team>)`);
     return this.team(id.slice('intent-'.length));
   }
 
+  @Roles('viewer')
   @Get('teams')
   async teams(@Query('status') status?: string, @Query('limit') limit = '100'): Promise<{ items: Record<string, unknown>[] }> {
     if (status !== undefined && !STATUSES.includes(status)) throw new InvalidRequest(`status must be one of ${STATUSES.join(', ')}`);
@@ -96,12 +100,14 @@ export class TeamsController {
     return { items: (await this.queries.teams({ status, limit: l })).map((s) => teamSummary(s as unknown as TeamState)) };
   }
 
+  @Roles('viewer')
   @Get('teams/:team')
   async team(@Param('team') team: string): Promise<Record<string, unknown>> {
     const s = await this.load(team);
     return { ...teamSummary(s), verify: s.verify ?? null, startCommit: s.startCommit ?? null, settings: s.settings, ledger: s.ledger, taskList: s.order.map((id) => taskView(team, s.tasks[id])) };
   }
 
+  @Roles('operator')
   @Post('teams/:team/cancel')
   @HttpCode(200)
   async cancel(@Param('team') team: string, @Body() body: unknown): Promise<Record<string, unknown>> {
@@ -111,12 +117,14 @@ export class TeamsController {
     return teamSummary(s);
   }
 
+  @Roles('viewer')
   @Get('teams/:team/tasks')
   async teamTasks(@Param('team') team: string): Promise<{ items: Record<string, unknown>[] }> {
     const s = await this.load(team);
     return { items: s.order.map((id) => taskView(team, s.tasks[id])) };
   }
 
+  @Roles('viewer')
   @Get('tasks')
   async tasks(@Query('team') team?: string, @Query('status') status?: string): Promise<{ items: Record<string, unknown>[] }> {
     if (status !== undefined && !TASK_STATUSES.includes(status)) throw new InvalidRequest(`status must be one of ${TASK_STATUSES.join(', ')}`);
@@ -124,6 +132,7 @@ export class TeamsController {
     return { items: teams.flatMap((s) => s.order.map((id) => taskView(s.team, s.tasks[id]))).filter((t) => !status || t.status === status) };
   }
 
+  @Roles('viewer')
   @Get('teams/:team/tasks/:task')
   async task(@Param('team') team: string, @Param('task') task: string): Promise<Record<string, unknown>> {
     const s = await this.load(team);
@@ -132,16 +141,19 @@ export class TeamsController {
     return taskView(team, t);
   }
 
+  @Roles('viewer')
   @Get('merge-queue')
   async mergeQueue(): Promise<{ items: unknown[] }> {
     return { items: await this.refinery.pending() };
   }
 
+  @Roles('viewer')
   @Get('workflows')
   workflows(): { items: Array<Pick<WorkflowTemplate, 'name' | 'description'> & { tasks: number }> } {
     return { items: builtinWorkflows().map((w) => ({ name: w.name, description: w.description, tasks: w.tasks.length })) };
   }
 
+  @Roles('viewer')
   @Get('workflows/:name')
   workflow(@Param('name') name: string): WorkflowTemplate {
     const w = builtinWorkflows().find((x) => x.name === name);
@@ -150,6 +162,7 @@ export class TeamsController {
   }
 
   /** Validates a workflow YAML text: 200 with the template, or 422 with every issue's line and field. */
+  @Roles('viewer')
   @Post('workflows/validate')
   @HttpCode(200)
   validateWorkflow(@Body() body: unknown): WorkflowTemplate {

@@ -1,0 +1,50 @@
+import { AccessTokens, ApiKeyStore, AuditLog, AuthInvalidError, RateLimiter, RefreshTokens, Revocations, type Principal } from '@godel/auth';
+
+export interface TokenPair {
+  tokenType: 'Bearer';
+  accessToken: string;
+  expiresAt: number;
+  expiresIn: number;
+  refreshToken: string;
+  refreshExpiresAt: number;
+  key: Principal;
+}
+
+/** The front door's parts, put together: keys, tokens, revocations, rate limits and the audit log. */
+export class AuthService {
+  constructor(
+    readonly keys: ApiKeyStore,
+    readonly access: AccessTokens,
+    readonly refresh: RefreshTokens,
+    readonly revocations: Revocations,
+    readonly limiter: RateLimiter,
+    readonly audit: AuditLog,
+  ) {}
+
+  /** API key → access token + a new refresh family. */
+  async login(apiKey: string): Promise<TokenPair> {
+    const p = await this.keys.authenticate(apiKey);
+    const r = await this.refresh.issue(p.keyId);
+    return this.pair(p, r.token, r.expiresAt);
+  }
+
+  /** Refresh token → the next pair of the same family (reuse revokes the family). */
+  async rotate(refreshToken: string): Promise<TokenPair> {
+    const r = await this.refresh.rotate(refreshToken);
+    const p = await this.keys.principal(r.keyId);
+    return this.pair(p, r.token, r.expiresAt);
+  }
+
+  /** The caller behind an access token; revoked keys fail on every instance within the pub/sub delay. */
+  async verify(token: string): Promise<Principal> {
+    const p = await this.access.verify(token);
+    if (this.revocations.isRevoked(p.keyId)) throw new AuthInvalidError('the API key behind this token is revoked');
+    if (this.keys.isStaleBootstrap(p.keyId)) throw new AuthInvalidError('this token belongs to a previous bootstrap admin key (GODEL_ADMIN_KEY changed)');
+    return p;
+  }
+
+  private async pair(p: Principal, refreshToken: string, refreshExpiresAt: number): Promise<TokenPair> {
+    const a = await this.access.issue(p);
+    return { tokenType: 'Bearer', accessToken: a.token, expiresAt: a.expiresAt, expiresIn: this.access.ttlS, refreshToken, refreshExpiresAt, key: p };
+  }
+}

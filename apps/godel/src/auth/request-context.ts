@@ -1,0 +1,19 @@
+import type { Principal } from '@godel/auth';
+
+/** What auth adds to an Express request: its id, the caller, the route for the audit log. */
+export interface AuthedRequest {
+  method: string;
+  originalUrl: string;
+  headers: Record<string, string | string[] | undefined>;
+  params?: Record<string, string>;
+  route?: { path?: string };
+  requestId?: string;
+  principal?: Principal;
+  auditRoute?: { route: string | null; target: string | null };
+}
+
+export interface AuthedResponse {
+  statusCode: number;
+  setHeader(name: string, value: string): void;
+  once(event: 'close', fn: () => void): void;
+}

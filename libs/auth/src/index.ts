@@ -1,0 +1,13 @@
+export { ROLES, isRole, roleAtLeast } from './roles';
+export type { Role, Principal } from './roles';
+export { AuthMissingError, AuthInvalidError, AuthExpiredError, RefreshReusedError, AuthForbiddenError, KeyNotFoundError, RateLimitedError } from './errors';
+export { newSecret, hashSecret, sameSecret } from './secrets';
+export { AccessTokens } from './access-tokens';
+export { ApiKeyStore, BOOTSTRAP_PREFIX } from './api-key-store';
+export type { ApiKeyInfo } from './api-key-store';
+export { RefreshTokens } from './refresh-tokens';
+export { Revocations } from './revocations';
+export type { RevocationOptions } from './revocations';
+export { RateLimiter } from './rate-limiter';
+export { AuditLog } from './audit-log';
+export type { AuditEntry, StoredAuditEntry } from './audit-log';

@@ -1,0 +1,66 @@
+import type { INestApplication } from '@nestjs/common';
+import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
+import { RequestMethod } from '@nestjs/common';
+import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
+import { routeAccess, type RouteAccess } from '../../apps/godel/src/auth/access.decorators';
+
+export interface RouteInfo {
+  method: string;
+  /** Express pattern, e.g. `/api/v1/agents/:team/:name`. */
+  path: string;
+  access: RouteAccess;
+  controller: string;
+  handler: string;
+}
+
+const join = (...parts: Array<string | undefined>) =>
+  '/' +
+  parts
+    .flatMap((p) => (p ?? '').split('/'))
+    .filter(Boolean)
+    .join('/');
+
+/** Every route of the app, read from Nest's metadata (controllers × handlers), with its declared access. */
+export function routeTable(app: INestApplication): RouteInfo[] {
+  const discovery = app.get(DiscoveryService);
+  const scanner = app.get(MetadataScanner);
+  const reflector = app.get(Reflector);
+  const routes: RouteInfo[] = [];
+  for (const wrapper of discovery.getControllers()) {
+    const cls = wrapper.metatype as (new (...a: unknown[]) => unknown) | undefined;
+    if (!cls) continue;
+    const base = Reflect.getMetadata(PATH_METADATA, cls) as string | undefined;
+    for (const name of scanner.getAllMethodNames(cls.prototype as object)) {
+      const handler = (cls.prototype as Record<string, (...a: unknown[]) => unknown>)[name];
+      const path = Reflect.getMetadata(PATH_METADATA, handler) as string | string[] | undefined;
+      if (path === undefined) continue;
+      const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as number];
+      for (const p of Array.isArray(path) ? path : [path]) {
+        routes.push({ method, path: join(base, p), access: routeAccess(reflector, handler, cls), controller: cls.name, handler: name });
+      }
+    }
+  }
+  return routes.sort((a, b) => `${a.path} ${a.method}`.localeCompare(`${b.path} ${b.method}`));
+}
+
+interface ExpressLayer {
+  route?: { path: string; methods: Record<string, boolean> };
+}
+
+/** Where Nest mounts module middleware (RequestContextMiddleware): not a route. */
+const MIDDLEWARE_PATH = '/{*path}';
+
+/** The routes Express actually serves (to prove the metadata table misses none). */
+export function expressRoutes(app: INestApplication): string[] {
+  const express = app.getHttpAdapter().getInstance() as { router?: { stack: ExpressLayer[] }; _router?: { stack: ExpressLayer[] } };
+  const stack = (express.router ?? express._router)!.stack;
+  return stack
+    .filter((l) => l.route && l.route.path !== MIDDLEWARE_PATH)
+    .flatMap((l) => Object.keys(l.route!.methods).map((m) => `${m.toUpperCase()} ${l.route!.path}`))
+    .sort();
+}
+
+/** A concrete URL for a pattern: every `:param` becomes `x1`. */
+export function sampleUrl(path: string): string {
+  return path.replace(/:[A-Za-z0-9_]+/g, 'x1');
+}
