@@ -162,7 +162,7 @@ export class TeamsController {
   }
 
   /** Validates a workflow YAML text: 200 with the template, or 422 with every issue's line and field. */
-  @Roles('viewer')
+  @Roles('operator')
   @Post('workflows/validate')
   @HttpCode(200)
   validateWorkflow(@Body() body: unknown): WorkflowTemplate {
