@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { agentAddress } from '@godel/agents';
 import { IntentInvalidError, WorkflowValidationError, prepareIntent } from '@godel/orchestration';
+import { teamPlaybook } from '@godel/testing';
 import { createTeamFixture, git, type TeamFixture } from './team-fixture';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -122,6 +123,42 @@ describe('teams under failure (real pi, scripted model, real git)', () => {
     expect(types).toEqual(expect.arrayContaining(['monitor.restarted', 'monitor.reassigned', 'task.done']));
     expect((await f.agent(team, firstWorker!)).status).toBe('failed');
     expect(readFileSync(join(f.repo, 'slow.txt'), 'utf8')).toBe('done\n');
+  }, 180_000);
+
+  it('a worker that makes no progress is restarted by the monitor on its session and finishes; a spent team budget fails the team visibly', async () => {
+    let hung = 0;
+    const book = teamPlaybook({ plan: { tasks: [{ id: 'hang', title: 'Hang', prompt: 'Write hang.txt.', dependsOn: [] }] }, workers: { hang: { task: { files: { 'hang.txt': 'ok\n' } } } } });
+    f = await createTeamFixture(
+      {},
+      {
+        // The first model call of the task never answers in time (a hung provider); later calls do.
+        play: (r) => {
+          const last = JSON.stringify(r.body.messages.at(-1) ?? {});
+          if (last.includes('kind=task') && hung++ === 0) return { text: 'too late', delayMs: 60_000 };
+          return book(r);
+        },
+      },
+    );
+    const team = await f.run({ intent: 'hang', concurrency: 1, settings: { stuckMs: 2500, monitorMs: 500 } });
+    const s = await f.untilDone(team, 90_000);
+    expect(s.status).toBe('succeeded');
+    const events = await f.events(team);
+    const stuck = events.find((e) => e.type === 'monitor.stuck');
+    expect(stuck?.data).toMatchObject({ task: 'hang', action: 'restart' });
+    expect(events.some((e) => e.type === 'agent.restarted' && e.agent === stuck!.agent)).toBe(true);
+    await f.close();
+
+    // A team budget smaller than one answer: the agent stops, the team fails and says why.
+    f = await createTeamFixture({
+      plan: { tasks: [{ id: 'pricey', title: 'Pricey', prompt: 'Write pricey.txt.', dependsOn: [] }] },
+      workers: { pricey: { task: { files: { 'pricey.txt': 'x\n' } } } },
+      usage: { promptTokens: 5000, completionTokens: 1000 },
+    });
+    const poor = await f.run({ intent: 'pricey', concurrency: 1, budget: { tokens: 3000 } });
+    const p = await f.untilDone(poor);
+    expect(p.status).toBe('failed');
+    expect(p.reason).toMatch(/^budget\.exceeded/);
+    expect((await f.events(poor)).map((e) => e.type)).toEqual(expect.arrayContaining(['budget.exceeded', 'team.failed']));
   }, 180_000);
 
   it('bad input is refused before anything starts: not a repository, empty intent, invalid workflow, zero budget, unknown branch', async () => {
