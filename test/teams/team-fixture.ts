@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { agentAddress, type AgentState } from '@godel/agents';
-import { Refinery, prepareIntent, teamActor, teamAddress, type IntentRequest, type TeamState } from '@godel/orchestration';
+import { Refinery, startIntent, teamActor, teamAddress, type IntentRequest, type TeamState } from '@godel/orchestration';
 import { AgentQueries, type StoredEvent } from '@godel/persistence';
 import { teamPlaybook, type TeamPlaybook } from '@godel/testing';
 import { createAgentFixture, type AgentFixture, type AgentFixtureOptions } from '../agents/agent-fixture';
@@ -70,9 +70,7 @@ export async function createTeamFixture(book: TeamPlaybook, o: AgentFixtureOptio
     refinery,
     repo: agents.repo,
     async run(req) {
-      const prepared = await prepareIntent({ repo: agents.repo, ...req }, agents.providers);
-      await agents.rt.system.ask(teamAddress(prepared.team), 'team.start', prepared.start, 30000);
-      return prepared.team;
+      return (await startIntent((to, type, payload, ms) => agents.rt.system.ask(to, type, payload, ms), { repo: agents.repo, ...req }, agents.providers)).team;
     },
     team: get,
     async untilDone(team, timeoutMs = 120_000) {

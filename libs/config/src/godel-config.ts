@@ -37,6 +37,8 @@ export interface GodelConfig {
   playbook?: string;
   /** Worktree cleanup: every N ms, TTL of finished worktrees (GODEL_CLEANUP_EVERY_MS, GODEL_WORKTREE_TTL_MS). */
   cleanup: { everyMs: number; ttlMs: number; keepFailed: boolean };
+  /** Autonomic maintenance check of opted-in repositories, every N ms (GODEL_MAINTENANCE_EVERY_MS). */
+  maintenanceEveryMs: number;
   /** Folder for local state (embedded PostgreSQL data, private Redis). */
   homeDir: string;
   auth: AuthConfig;
@@ -178,6 +180,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<GodelConfi
       ttlMs: int(env, 'GODEL_WORKTREE_TTL_MS', 7 * 86_400_000, 0, 365 * 86_400_000),
       keepFailed: bool(env, 'GODEL_KEEP_FAILED_WORKTREES', true),
     },
+    maintenanceEveryMs: int(env, 'GODEL_MAINTENANCE_EVERY_MS', 60_000, 1000, 86_400_000),
     // PostgreSQL refuses to run as root and its own user cannot enter /root: root gets /var/lib/godel.
     auth: {
       adminKey: secret(env, 'GODEL_ADMIN_KEY'),

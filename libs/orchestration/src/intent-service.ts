@@ -5,6 +5,8 @@ import { GodelError } from '@godel/actors';
 import type { ProviderRef } from '@godel/agents';
 import { builtinWorkflows } from './builtin-workflows';
 import { isGitRepo, revParse } from './refinery/git-ops';
+import { readRepoConfig } from './repo-config';
+import { teamAddress } from './team/team-actor';
 import { DEFAULT_SETTINGS, type StartTeam, type TeamSettings } from './team/team-state';
 import { parseWorkflow, type WorkflowTemplate } from './workflow-template';
 
@@ -83,7 +85,8 @@ export async function prepareIntent(req: IntentRequest, providers: ProviderRef[]
   const workflow = resolveWorkflow(req);
   if (providers.length === 0) throw new IntentInvalidError('no model providers are configured (set GODEL_PROVIDERS, or run without it for the offline scripted model)');
   const team = `${slug(intent)}-${randomBytes(3).toString('hex')}`;
-  const verify = req.verify ?? workflow?.verify;
+  // The request wins, then the repository's own .godel.yaml, then the workflow's default.
+  const verify = req.verify ?? (await readRepoConfig(repo, `refs/heads/${target}`)).verify ?? workflow?.verify;
   const start: StartTeam = {
     intent,
     intentId: `intent-${team}`,
@@ -108,4 +111,15 @@ export async function prepareIntent(req: IntentRequest, providers: ProviderRef[]
       tasks: workflow ? workflow.tasks.map((t) => ({ id: t.id, title: t.title.replaceAll('{{intent}}', intent), dependsOn: t.dependsOn, role: t.role })) : 'decided by the coordinator',
     },
   };
+}
+
+/** Prepares an intent and starts its team (`team.start`); resolves once the team has started. */
+export async function startIntent(
+  ask: (to: string, type: string, payload: unknown, timeoutMs: number) => Promise<unknown>,
+  req: IntentRequest,
+  providers: ProviderRef[],
+): Promise<PreparedIntent> {
+  const prepared = await prepareIntent(req, providers);
+  await ask(teamAddress(prepared.team), 'team.start', prepared.start, 60_000);
+  return prepared;
 }

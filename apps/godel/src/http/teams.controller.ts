@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
 import { GodelError } from '@godel/actors';
-import { Refinery, builtinWorkflows, parseWorkflow, prepareIntent, teamAddress, type TaskState, type TeamState, type WorkflowTemplate } from '@godel/orchestration';
+import { Refinery, builtinWorkflows, parseWorkflow, prepareIntent, startIntent, teamAddress, type TaskState, type TeamState, type WorkflowTemplate } from '@godel/orchestration';
 import { AgentQueries } from '@godel/persistence';
 import { ModelProviders } from '../agents/model-providers';
 import type { BuiltRuntime } from '../runtime/build-runtime';
@@ -66,21 +66,18 @@ export class TeamsController {
   async createIntent(@Body() body: unknown): Promise<Record<string, unknown>> {
     const b = obj(body, ['intent', 'repo', 'target', 'verify', 'workflow', 'workflowYaml', 'budget', 'concurrency', 'dryRun']);
     if (b.dryRun !== undefined && typeof b.dryRun !== 'boolean') throw new InvalidRequest('dryRun must be a boolean');
-    const prepared = await prepareIntent(
-      {
-        intent: str(b, 'intent', { required: true, max: 20_000 })!,
-        repo: str(b, 'repo', { required: true, max: 4096 })!,
-        target: str(b, 'target', { max: 200 }),
-        verify: str(b, 'verify', { max: 2000 }),
-        workflow: str(b, 'workflow', { max: 4096 }),
-        workflowYaml: str(b, 'workflowYaml', { max: 100_000 }),
-        budget: checkBudget(b, 'budget'),
-        concurrency: intNum(b.concurrency, 'concurrency', 1, 16),
-      },
-      this.models.providers,
-    );
-    if (b.dryRun) return { dryRun: true, plan: prepared.plan };
-    await this.runtime.system.ask(teamAddress(prepared.team), 'team.start', prepared.start, 60_000);
+    const req = {
+      intent: str(b, 'intent', { required: true, max: 20_000 })!,
+      repo: str(b, 'repo', { required: true, max: 4096 })!,
+      target: str(b, 'target', { max: 200 }),
+      verify: str(b, 'verify', { max: 2000 }),
+      workflow: str(b, 'workflow', { max: 4096 }),
+      workflowYaml: str(b, 'workflowYaml', { max: 100_000 }),
+      budget: checkBudget(b, 'budget'),
+      concurrency: intNum(b.concurrency, 'concurrency', 1, 16),
+    };
+    if (b.dryRun) return { dryRun: true, plan: (await prepareIntent(req, this.models.providers)).plan };
+    const prepared = await startIntent((to, type, payload, ms) => this.runtime.system.ask(to, type, payload, ms), req, this.models.providers);
     return { dryRun: false, team: prepared.team, intentId: prepared.start.intentId, plan: prepared.plan };
   }
 

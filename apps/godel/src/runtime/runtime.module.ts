@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { AgentProcessHost, WorktreeJanitor, agentActor, locatePiBin } from '@godel/agents';
 import { inheritedEnv } from '@godel/config';
 import { AgentQueries, EventLog, SessionStore, openDatabase } from '@godel/persistence';
-import { Refinery, teamActor } from '@godel/orchestration';
+import { MaintenanceWatcher, Refinery, startIntent, teamActor } from '@godel/orchestration';
 import { ModelProviders } from '../agents/model-providers';
 import { EventStream } from '../events/event-stream';
 import { RuntimeMetrics } from '../metrics/runtime-metrics';
@@ -94,6 +94,26 @@ const LOGGED = new Set([
       },
     },
     {
+      // Autonomic maintenance: opted-in repositories (.godel.yaml) whose target turns red get a team.
+      provide: MaintenanceWatcher,
+      inject: [GODEL_CONFIG, EventLog, RUNTIME, AgentQueries, ModelProviders],
+      useFactory: (config: GodelConfig, events: EventLog, rt: BuiltRuntime, queries: AgentQueries, models: ModelProviders) => {
+        const connection = rt.redis.duplicate({ maxRetriesPerRequest: null, enableAutoPipelining: false });
+        connection.on('error', () => undefined);
+        return new MaintenanceWatcher({
+          connection,
+          redis: rt.redis,
+          prefix: config.keyPrefix,
+          everyMs: config.maintenanceEveryMs,
+          repos: () => queries.repos(),
+          startIntent: (req) => startIntent((to, type, payload, ms) => rt.system.ask(to, type, payload, ms), req, models.providers),
+          teamStatus: async (team) => (await queries.state<{ status: string }>(`team/${team}`))?.status,
+          events,
+          closeConnection: true,
+        });
+      },
+    },
+    {
       provide: ACTOR_DEFINITIONS,
       inject: [GODEL_CONFIG, AgentProcessHost, EventLog, SessionStore, AgentQueries, Refinery],
       useFactory: (config: GodelConfig, host: AgentProcessHost, events: EventLog, sessions: SessionStore, queries: AgentQueries, refinery: Refinery) => [
@@ -138,6 +158,7 @@ export class RuntimeModule implements OnApplicationBootstrap, OnApplicationShutd
     private readonly stream: EventStream,
     private readonly metrics: RuntimeMetrics,
     private readonly refinery: Refinery,
+    private readonly maintenance: MaintenanceWatcher,
     @Inject(GODEL_CONFIG) private readonly config: GodelConfig,
   ) {}
 
@@ -148,12 +169,14 @@ export class RuntimeModule implements OnApplicationBootstrap, OnApplicationShutd
     if (this.config.roles.includes('runtime')) {
       await this.janitor.start();
       this.refinery.start();
+      await this.maintenance.start();
     }
     if (this.models.offline) new Logger('models').log(JSON.stringify({ event: 'models.offline', message: 'no GODEL_PROVIDERS: agents use the scripted model (offline)' }));
   }
 
   async onApplicationShutdown(): Promise<void> {
     await this.refinery.close();
+    await this.maintenance.close();
     await this.runtime.close();
     await this.agents.stopAll();
     await this.janitor.close();

@@ -142,10 +142,7 @@ export async function mergeToTarget(req: MergeRequest): Promise<MergeOutcome> {
   const tip = await revParse(req.repo, `refs/heads/${req.target}`);
   if (!tip) return { kind: 'blocked', detail: `target branch ${req.target} does not exist in ${req.repo}` };
   if (await isAncestor(req.repo, req.commit, tip)) return { kind: 'merged', merged: tip, previousTip: tip, verifyMs: 0, alreadyMerged: true };
-  const scratch = await mkdtemp(join(tmpdir(), 'godel-refinery-'));
-  const wt = join(scratch, 'wt');
-  try {
-    await git(req.repo, 'worktree', 'add', '-q', '--detach', wt, req.commit);
+  return withScratchWorktree(req.repo, req.commit, async (wt) => {
     try {
       await git(wt, 'rebase', '-q', tip);
     } catch (err) {
@@ -157,7 +154,7 @@ export async function mergeToTarget(req: MergeRequest): Promise<MergeOutcome> {
     req.onStage?.('rebased', { rebased, tip });
     let verifyMs = 0;
     if (req.verify) {
-      await linkSharedDirs(req.repo, wt, req.sharedDirs ?? ['node_modules', '.venv', 'vendor'], new Set());
+      await linkSharedDirs(req.repo, wt, req.sharedDirs ?? SHARED_DIRS, new Set());
       req.onStage?.('verify_started', { command: req.verify });
       const r = await runCommand(req.verify, wt, req.verifyTimeoutMs);
       verifyMs = r.ms;
@@ -174,9 +171,29 @@ export async function mergeToTarget(req: MergeRequest): Promise<MergeOutcome> {
       return { kind: 'blocked', detail: `${req.target} moved during the merge` };
     }
     return { kind: 'merged', merged: rebased, previousTip: tip, verifyMs, alreadyMerged: false };
+  });
+}
+
+const SHARED_DIRS = ['node_modules', '.venv', 'vendor'];
+
+/** Runs `fn` in a detached worktree at `commit` that is removed afterwards, whatever happens. */
+async function withScratchWorktree<T>(repo: string, commit: string, fn: (wt: string) => Promise<T>): Promise<T> {
+  const scratch = await mkdtemp(join(tmpdir(), 'godel-scratch-'));
+  const wt = join(scratch, 'wt');
+  try {
+    await git(repo, 'worktree', 'add', '-q', '--detach', wt, commit);
+    return await fn(wt);
   } finally {
-    await gitOk(req.repo, 'worktree', 'remove', '--force', wt);
+    await gitOk(repo, 'worktree', 'remove', '--force', wt);
     await rm(scratch, { recursive: true, force: true });
-    await gitOk(req.repo, 'worktree', 'prune');
+    await gitOk(repo, 'worktree', 'prune');
   }
+}
+
+/** Runs the verification command on `commit` in a scratch worktree (dependency folders shared). */
+export async function verifyAt(repo: string, commit: string, command: string, timeoutMs: number): Promise<CommandResult> {
+  return withScratchWorktree(repo, commit, async (wt) => {
+    await linkSharedDirs(repo, wt, SHARED_DIRS, new Set());
+    return runCommand(command, wt, timeoutMs);
+  });
 }
