@@ -1,5 +1,6 @@
 import { Batcher } from '@godel/actors';
 import type { DataSource } from 'typeorm';
+import { redactValue } from './redaction/redact';
 
 export interface EventRecord {
   type: string;
@@ -31,8 +32,9 @@ export class EventLog {
     this.listeners.push(listener);
   }
 
+  /** Queues one event; its data is stored with PII and secrets redacted (see redaction/redact.ts). */
   append(e: EventRecord): Promise<number> {
-    return this.batcher.add(e);
+    return this.batcher.add(e.data === undefined ? e : { ...e, data: redactValue(e.data) });
   }
 
   flush(): Promise<void> {
