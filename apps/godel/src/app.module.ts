@@ -7,6 +7,9 @@ import { AgentsController } from './http/agents.controller';
 import { EventsController } from './http/events.controller';
 import { MetricsController } from './http/metrics.controller';
 import { HealthController } from './http/health.controller';
+import { DocsController } from './http/docs.controller';
+import { InstancesController } from './http/instances.controller';
+import { OpenApiDocument } from './http/openapi';
 import { ProblemFilter } from './http/problem.filter';
 import { RuntimeModule } from './runtime/runtime.module';
 
@@ -16,8 +19,8 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [ConfigModule.forRoot(config), RuntimeModule],
-      controllers: [HealthController, MetricsController, ActorsController, AgentsController, EventsController],
-      providers: [{ provide: APP_FILTER, useClass: ProblemFilter }],
+      controllers: [HealthController, MetricsController, ActorsController, AgentsController, EventsController, InstancesController, DocsController],
+      providers: [{ provide: APP_FILTER, useClass: ProblemFilter }, OpenApiDocument],
     };
   }
 }

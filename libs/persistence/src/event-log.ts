@@ -72,7 +72,8 @@ export class EventLog {
         events.map((e) => e.agent ?? null),
         events.map((e) => e.team ?? null),
         events.map((e) => e.correlationId ?? null),
-        events.map((e) => JSON.stringify(e.data ?? {})),
+        // PostgreSQL's jsonb refuses \u0000; one such string must not fail the whole batch.
+        events.map((e) => JSON.stringify(e.data ?? {}).replace(/(?<!\\)((?:\\\\)*)\\u0000/g, '$1\\ufffd')),
       ],
     );
     const seqs = rows.map((r) => Number(r.seq));

@@ -1,8 +1,10 @@
 import { Controller, Get, HttpCode, Inject, ServiceUnavailableException } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { DataSource } from 'typeorm';
 import type { BuiltRuntime } from '../runtime/build-runtime';
 import { DATA_SOURCE, RUNTIME } from '../runtime/runtime.tokens';
 
+@ApiTags('health')
 @Controller()
 export class HealthController {
   constructor(
@@ -12,12 +14,14 @@ export class HealthController {
 
   /** Liveness: the process answers. */
   @Get('health')
+  @ApiOperation({ summary: 'Liveness: the process answers' })
   health(): { status: 'ok'; instance: string } {
     return { status: 'ok', instance: this.runtime.system.instanceId };
   }
 
   /** Readiness: Redis and PostgreSQL answer. */
   @Get('ready')
+  @ApiOperation({ summary: 'Readiness: Redis and PostgreSQL answer (503 otherwise)' })
   @HttpCode(200)
   async ready(): Promise<{ status: 'ready'; redis: 'ok'; postgres: 'ok' }> {
     const timeout = <T>(p: Promise<T>) => Promise.race([p, new Promise<never>((_, rej) => setTimeout(() => rej(new Error('timeout')), 1000).unref())]);

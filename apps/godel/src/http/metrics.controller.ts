@@ -1,12 +1,16 @@
 import { Controller, Get, Header } from '@nestjs/common';
+import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { RuntimeMetrics } from '../metrics/runtime-metrics';
 
 /** Prometheus scrape endpoint (no auth, like /health and /ready). */
+@ApiTags('health')
 @Controller()
 export class MetricsController {
   constructor(private readonly metrics: RuntimeMetrics) {}
 
   @Get('metrics')
+  @ApiOperation({ summary: 'Prometheus metrics (text exposition format)' })
+  @ApiProduces('text/plain')
   @Header('content-type', 'text/plain; version=0.0.4; charset=utf-8')
   scrape(): Promise<string> {
     return this.metrics.registry.metrics();
