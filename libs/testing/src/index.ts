@@ -25,3 +25,4 @@ export { GodelCluster } from './godel-cluster';
 export type { ClusterMember, GodelClusterOptions } from './godel-cluster';
 export { TcpProxy } from './tcp-proxy';
 export { createSampleRepo, git } from './sample-repo';
+export { authHeaders } from './auth-headers';

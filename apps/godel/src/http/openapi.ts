@@ -1,3 +1,5 @@
+import { STATUS_CODES, type Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { Injectable, type INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 
@@ -36,6 +38,20 @@ function addProblemResponses(doc: OpenAPIObject): void {
 }
 
 /**
+ * Requests Node's HTTP parser refuses before Nest sees them (headers or URL over 16 KB → 431,
+ * malformed → 400) are answered as problem+json too, instead of Node's bare status line.
+ */
+function problemOnClientError(server: Server): void {
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+    if (!socket.writable) return void socket.destroy();
+    const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'HPE_URI_TOO_LONG' ? 414 : 400;
+    const code = status === 400 ? 'request.malformed' : 'request.too_large';
+    const body = JSON.stringify({ type: `urn:godel:${code}`, title: code, status, detail: STATUS_CODES[status], code, retryable: false });
+    socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/problem+json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+  });
+}
+
+/**
  * HTTP settings shared by the server and in-process tests: the JSON body limit (Nest's body parser
  * with our limit; the 413 is mapped by ProblemFilter) and the OpenAPI document, generated from the
  * controllers' decorators so every route is in it.
@@ -50,4 +66,5 @@ export function configureHttp(app: INestApplication): void {
   const document = SwaggerModule.createDocument(app, config, { operationIdFactory: (controllerKey, methodKey) => `${controllerKey.replace(/Controller$/, '')}_${methodKey}` });
   addProblemResponses(document);
   app.get(OpenApiDocument).document = document;
+  problemOnClientError(app.getHttpServer() as Server);
 }
