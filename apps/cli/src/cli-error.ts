@@ -7,8 +7,15 @@ export const EXIT = {
   checkFailed: 1,
   /** Bad flags or configuration: fix the command line or the environment. */
   usage: 2,
-  /** Redis or PostgreSQL could not be reached or started. */
+  /** Redis or PostgreSQL could not be reached or started; or the server answered 503/429 (retry later). */
   servicesUnavailable: 3,
+  unavailable: 3,
+  /** The server answered 404: no such thing. */
+  notFound: 4,
+  /** No Godel server answers at the URL (start one with `godel up`). */
+  unreachable: 5,
+  /** The server refused the credentials (401/403). */
+  unauthorized: 6,
   /** Stopped by Ctrl-C / SIGTERM (128 + SIGINT). */
   interrupted: 130,
 } as const;

@@ -16,6 +16,8 @@ export interface GodelConfig {
   instanceId?: string;
   roles: Array<'api' | 'runtime'>;
   httpPort: number;
+  /** Where the CLI finds a Godel server (GODEL_URL; default http://127.0.0.1:GODEL_PORT, port 7373). */
+  apiUrl: string;
   runtime: {
     shardCount: number;
     leaseTtlMs: number;
@@ -107,6 +109,13 @@ function name(env: Env, key: string, fallback: string): string {
   return raw;
 }
 
+function apiUrl(env: Env): string {
+  const raw = env.GODEL_URL;
+  if (raw === undefined || raw === '') return `http://127.0.0.1:${int(env, 'GODEL_PORT', 7373, 0, 65535) || 7373}`;
+  if (!/^https?:\/\/[^\s/]+/.test(raw)) throw new ConfigError(`GODEL_URL must be an http(s) URL such as http://127.0.0.1:7373, got "${raw}"`);
+  return raw.replace(/\/+$/, '');
+}
+
 export function loadConfig(env: Env = process.env, overrides: Partial<GodelConfig> = {}): GodelConfig {
   const roles = (env.GODEL_ROLES ?? 'api,runtime').split(',').map((r) => r.trim()).filter(Boolean);
   for (const r of roles) {
@@ -125,6 +134,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<GodelConfi
     instanceId: env.GODEL_INSTANCE_ID || undefined,
     roles: roles as GodelConfig['roles'],
     httpPort: int(env, 'GODEL_PORT', 7373, 0, 65535),
+    apiUrl: apiUrl(env),
     runtime: {
       shardCount: int(env, 'GODEL_SHARDS', 64, 1, 4096),
       leaseTtlMs: int(env, 'GODEL_LEASE_TTL_MS', 2000, 200, 120000),

@@ -59,6 +59,12 @@ export class EventLog {
     }));
   }
 
+  /** The highest committed sequence number (0 for an empty log). */
+  async lastSeq(): Promise<number> {
+    const rows: Array<{ seq: string | null }> = await this.ds.query('SELECT max(seq) AS seq FROM events');
+    return Number(rows[0]?.seq ?? 0);
+  }
+
   private async insert(events: EventRecord[]): Promise<number[]> {
     const rows: Array<{ seq: string }> = await this.ds.query(
       `INSERT INTO events (at, type, agent, team, correlation_id, data)

@@ -3,6 +3,7 @@ import { ApiHeader, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs
 import { GodelError } from '@godel/actors';
 import { EventLog, type StoredEvent } from '@godel/persistence';
 import { EventStream, type StreamFilter } from '../events/event-stream';
+import { query } from './validate';
 
 class InvalidEventQuery extends GodelError {
   readonly code = 'request.invalid';
@@ -65,6 +66,13 @@ export class EventsController {
   async list(@Query() q: unknown): Promise<{ items: StoredEvent[] }> {
     const { filter, after, limit } = parseQuery(q);
     return { items: await this.log.list({ ...filter, after, limit }) };
+  }
+
+  @Get('head')
+  @ApiOperation({ summary: 'The highest sequence number in the log (where `godel events tail` starts following)' })
+  async head(@Query() q: unknown): Promise<{ seq: number }> {
+    query(q, []);
+    return { seq: await this.log.lastSeq() };
   }
 
   @Get('stream')
