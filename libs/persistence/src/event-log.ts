@@ -41,12 +41,14 @@ export class EventLog {
     return this.batcher.drain();
   }
 
-  async list(filter: { agent?: string; team?: string; type?: string; after?: number; limit?: number } = {}): Promise<StoredEvent[]> {
+  /** Events with `after < seq` (and `seq <= upTo` when given), in sequence order, filtered. */
+  async list(filter: { agent?: string; team?: string; type?: string; after?: number; upTo?: number; limit?: number } = {}): Promise<StoredEvent[]> {
     const rows: Array<Record<string, unknown>> = await this.ds.query(
       `SELECT seq, at, type, agent, team, correlation_id, data FROM events
        WHERE seq > $1 AND ($2::text IS NULL OR agent = $2) AND ($3::text IS NULL OR team = $3) AND ($4::text IS NULL OR type = $4)
+         AND ($6::bigint IS NULL OR seq <= $6)
        ORDER BY seq LIMIT $5`,
-      [filter.after ?? 0, filter.agent ?? null, filter.team ?? null, filter.type ?? null, filter.limit ?? 1000],
+      [filter.after ?? 0, filter.agent ?? null, filter.team ?? null, filter.type ?? null, filter.limit ?? 1000, filter.upTo ?? null],
     );
     return rows.map((r) => ({
       seq: Number(r.seq),

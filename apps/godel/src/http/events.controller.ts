@@ -19,6 +19,14 @@ interface ClosableRequest {
   on(event: 'close', fn: () => void): void;
 }
 
+/** One SSE frame per event, built once however many subscribers it goes to (the live reader shares event objects). */
+const frames = new WeakMap<StoredEvent, string>();
+function frame(e: StoredEvent): string {
+  let f = frames.get(e);
+  if (f === undefined) frames.set(e, (f = `id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`));
+  return f;
+}
+
 const QUERY_KEYS = ['after', 'limit', 'agent', 'team', 'type'];
 
 function parseQuery(raw: unknown, lastEventId?: string): { filter: StreamFilter; after: number; limit: number } {
@@ -89,7 +97,7 @@ export class EventsController {
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
     res.write(': godel event stream\n\n');
     const unsubscribe = this.live.subscribe(filter, after, (events) => {
-      res.write(events.map((e) => `id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`).join(''));
+      res.write(events.map(frame).join(''));
     });
     const ping = setInterval(() => res.write(': ping\n\n'), 15000);
     req.on('close', () => {
