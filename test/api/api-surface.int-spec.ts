@@ -88,7 +88,7 @@ describe('API surface (two real server processes)', () => {
     // bodies are documented as strict schemas
     const start = (doc.paths['/api/v1/agents'].post as { requestBody: { content: Record<string, { schema: { additionalProperties: boolean; required: string[] } }> } }).requestBody;
     expect(start.content['application/json'].schema).toMatchObject({ additionalProperties: false, required: ['team', 'name', 'repo'] });
-  });
+  }, 15_000);
 
   it('serves a self-contained docs page (no CDN)', async () => {
     const res = await fetch(`${a.url}/api/v1/docs`, { headers: headers() });
@@ -97,7 +97,7 @@ describe('API surface (two real server processes)', () => {
     const html = await res.text();
     expect(html).toContain("fetch('openapi.json')");
     expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href="http/);
-  });
+  }, 15_000);
 
   it('refuses a body over 1 MB with 413 problem+json, and unknown query parameters with 422', async () => {
     const big = await fetch(`${a.url}/api/v1/agents/web/a1/prompt`, {
@@ -113,7 +113,7 @@ describe('API surface (two real server processes)', () => {
     expect(((await unknown.json()) as { detail: string }).detail).toContain('colour');
     const repeated = await fetch(`${a.url}/api/v1/agents?team=a&team=b`, { headers: headers() });
     expect(repeated.status).toBe(422);
-  });
+  }, 15_000);
 
   it('a message type the actor does not handle is 422 message.unknown_type, not a 500', async () => {
     const res = await fetch(`${a.url}/api/v1/actors/counter/c1/messages`, {
@@ -123,7 +123,7 @@ describe('API surface (two real server processes)', () => {
     });
     expect(res.status).toBe(422);
     expect(((await res.json()) as { code: string }).code).toBe('message.unknown_type');
-  });
+  }, 15_000);
 
   it('GET /instances lists both live members with disjoint shards covering all 8, the same from either member', async () => {
     type View = { shardCount: number; unowned: number[]; items: Array<{ instance: string; live: boolean; self: boolean; shards: number[] }> };
@@ -143,7 +143,7 @@ describe('API surface (two real server processes)', () => {
     expect(view.items.flatMap((i) => i.shards).sort((x, y) => x - y)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
     const fromB = (await (await fetch(`${cluster.members.get('b')!.url}/api/v1/instances`, { headers: headers() })).json()) as View;
     expect(fromB.items.map((i) => ({ instance: i.instance, shards: i.shards }))).toEqual(view.items.map((i) => ({ instance: i.instance, shards: i.shards })));
-  });
+  }, 30_000);
 
   it('fuzzes every documented route (random params, queries, bodies): never a 5xx, the process stays up', async () => {
     const doc = (await (await fetch(`${a.url}/api/v1/openapi.json`, { headers: headers() })).json()) as Parameters<typeof operations>[0];

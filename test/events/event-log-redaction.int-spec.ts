@@ -13,7 +13,7 @@ describe('EventLog append: redaction and hostile strings (real PostgreSQL)', () 
   beforeAll(async () => {
     env = await createTestEnv();
     log = new EventLog(env.dataSource);
-  });
+  }, 30_000);
 
   afterAll(async () => {
     await log?.flush();
@@ -33,5 +33,5 @@ describe('EventLog append: redaction and hostile strings (real PostgreSQL)', () 
     expect(items[2].data).toEqual({ text: 'nul \ufffd inside', ok: true });
     const raw = JSON.stringify(items);
     for (const secret of ['dev@example.com', 'abcdefghijklmnop', 'sk-proj', '4111-1111', 'ghp_']) expect(raw).not.toContain(secret);
-  });
+  }, 15_000);
 });

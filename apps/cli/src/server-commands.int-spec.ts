@@ -88,7 +88,7 @@ describe('godel agent | events | instances | metrics (real server process)', () 
     const get = await godel(['agent', 'get', 'web/a1', '--url', url, '--json']);
     expect(get.code).toBe(0);
     expect(JSON.parse(get.stdout)).toMatchObject({ team: 'web', name: 'a1', status: 'idle' });
-  });
+  }, 30_000);
 
   it('agent steer / fork / abort / stop change the agent and exit 0', async () => {
     const steer = await godel(['agent', 'steer', 'web/a1', 'keep', 'it', 'short', '--url', url, '--json']);
@@ -117,7 +117,7 @@ describe('godel agent | events | instances | metrics (real server process)', () 
     const typed = await godel(['events', 'replay', '--type', 'agent.started', '--team', 'web', '--url', url, '--json']);
     expect(lines(typed.stdout).every((e) => e.type === 'agent.started')).toBe(true);
     expect(lines(typed.stdout).length).toBeGreaterThanOrEqual(1);
-  });
+  }, 30_000);
 
   it('events tail follows live events (SSE) and resumes from --after without missing any', async () => {
     const all = (await api('GET', '/api/v1/events?limit=1000')).items as Array<{ seq: number }>;
@@ -147,7 +147,7 @@ describe('godel agent | events | instances | metrics (real server process)', () 
     expect(metrics.code).toBe(0);
     const samples = JSON.parse(metrics.stdout).samples as Array<{ name: string; value: number }>;
     expect(samples.find((s) => s.name === 'godel_owned_shards')?.value).toBe(4);
-  });
+  }, 30_000);
 
   it('says what to do next, with exit codes: no server (5), bad agent (2), server-side validation (2)', async () => {
     const down = await godel(['agent', 'list', '--url', 'http://127.0.0.1:9', '--json']);
