@@ -20,12 +20,15 @@ interface Run {
   stderr: string;
 }
 
-function godel(args: string[], env: Record<string, string> = {}, timeoutMs = 20_000): Promise<Run> {
+function godel(args: string[], env: Record<string, string> = {}, timeoutMs = 20_000, onStderr?: (stderr: string) => void): Promise<Run> {
   const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...inheritedEnv(), GODEL_URL: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+    onStderr?.(stderr);
+  });
   return new Promise((resolve) => {
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.once('exit', (code) => {
@@ -127,8 +130,11 @@ describe('godel agent | events | instances | metrics (real server process)', () 
     expect(resumed.code).toBe(0);
     expect(lines(resumed.stdout).map((e) => e.seq)).toEqual(all.filter((e) => e.seq > from).slice(0, 3).map((e) => e.seq));
     // from now: the events of a new agent arrive live, filtered by agent
-    const tail = godel(['events', 'tail', '--agent', 'web/a3', '--count', '2', '--url', url, '--json'], {}, 30_000);
-    await new Promise((r) => setTimeout(r, 1000));
+    // append only once the CLI has read the log's end (its progress line), or the events would precede its start
+    let following!: () => void;
+    const started = new Promise<void>((r) => (following = r));
+    const tail = godel(['events', 'tail', '--agent', 'web/a3', '--count', '2', '--url', url, '--json'], {}, 30_000, (err) => err.includes('following events after') && following());
+    await Promise.race([started, tail]);
     await api('POST', '/api/v1/agents', { team: 'web', name: 'a3', repo: join(root, 'missing-repo') });
     const live = await tail;
     expect(live.code).toBe(0);
