@@ -3,16 +3,20 @@
  * - get_p95_ms: autocannon at a fixed 500 req/s for 10 s on GET /api/v1/events?limit=50 of a real
  *   compiled server (GodelCluster) holding 20,000 events; the latency of every response is recorded
  *   (autocannon reports p90/p97.5, not p95). Headers come from authHeaders() (empty until auth lands).
+ *   health_p95_ms_baseline: the same load on GET /health (no database), the floor the shared machine
+ *   allows at that moment.
  * - events_ingest_per_s: EventLog.append (batched INSERTs, redaction on) of 100,000 events, 10,000
  *   in flight, in this process against PostgreSQL.
- * - sse_fanout_lag_p99_ms: 100 SSE subscribers on the server; this process appends events (its own
- *   EventLog + EventStream publishing on Redis, like another instance) at 200 events/s for 10 s,
- *   each carrying its append time; lag = receipt − append, over every (event, subscriber) pair.
+ * - sse_fanout_lag_p99_ms: 100 SSE subscribers on the server (in a worker thread, like clients
+ *   elsewhere: the appender's event loop does not delay their reads); this process appends events
+ *   (its own EventLog + EventStream publishing on Redis, like another instance) at 200 events/s for
+ *   10 s, each carrying its append time; lag = receipt − append over every (event, subscriber) pair.
  * Prints a table and writes bench/results/api.json.
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import autocannon from 'autocannon';
 import { EventLog } from '@godel/persistence';
 import { authHeaders, createTestEnv, GodelCluster, type TestEnv } from '@godel/testing';
@@ -42,11 +46,11 @@ function sample(i: number): { type: string; team: string; agent: string; data: R
   };
 }
 
-async function getLatency(url: string): Promise<{ p50: number; p95: number; p99: number; requests: number; non2xx: number; errors: number; rps: number }> {
+async function getLatency(url: string, path = '/api/v1/events?limit=50'): Promise<{ p50: number; p95: number; p99: number; requests: number; non2xx: number; errors: number; rps: number }> {
   const times: number[] = [];
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
     const instance = autocannon(
-      { url: `${url}/api/v1/events?limit=50`, headers: authHeaders(), connections: 10, overallRate: GET_RATE, duration: GET_SECONDS },
+      { url: `${url}${path}`, headers: authHeaders(), connections: 10, overallRate: GET_RATE, duration: GET_SECONDS },
       (err, res) => (err ? reject(err) : resolve(res)),
     );
     instance.on('response', (_client, _status, _bytes, responseTime) => times.push(responseTime));
@@ -101,16 +105,40 @@ async function subscribe(url: string, lags: number[], signal: AbortSignal, opene
   return received;
 }
 
+/** Worker side: SUBSCRIBERS SSE connections; posts 'open' when all are connected, the lags when told to stop. */
+async function subscriberWorker(url: string): Promise<void> {
+  const ctrl = new AbortController();
+  const lags: number[] = [];
+  let open = 0;
+  const subs = Array.from({ length: SUBSCRIBERS }, () => subscribe(url, lags, ctrl.signal, () => ++open === SUBSCRIBERS && parentPort!.postMessage({ open: true })));
+  parentPort!.on('message', (m: { stop?: boolean; expected?: number }) => {
+    if (m.expected !== undefined) {
+      const expected = m.expected;
+      const deadline = Date.now() + 15_000;
+      const check = setInterval(() => {
+        if (lags.length < expected && Date.now() < deadline) return;
+        clearInterval(check);
+        ctrl.abort();
+        void Promise.all(subs).then((counts) => parentPort!.postMessage({ lags, received: counts.reduce((a, b) => a + b, 0) }));
+      }, 50);
+    }
+  });
+}
+
 async function fanout(env: TestEnv, url: string): Promise<{ p50: number; p99: number; max: number; events: number; received: number; expected: number }> {
   const events = new EventLog(env.dataSource);
   const stream = new EventStream(events, env.redis, `${env.keyPrefix}:events`);
   await stream.start();
   const head = (await (await fetch(`${url}/api/v1/events/head`, { headers: authHeaders() })).json()) as { seq: number };
-  const ctrl = new AbortController();
-  const lags: number[] = [];
-  let open = 0;
-  const subs = Array.from({ length: SUBSCRIBERS }, () => subscribe(`${url}/api/v1/events/stream?team=fan&after=${head.seq}`, lags, ctrl.signal, () => open++));
-  while (open < SUBSCRIBERS) await sleep(20);
+  const worker = new Worker(__filename, { workerData: { url: `${url}/api/v1/events/stream?team=fan&after=${head.seq}` } });
+  const messages: Array<Record<string, unknown>> = [];
+  let notify: () => void = () => undefined;
+  worker.on('message', (m: Record<string, unknown>) => {
+    messages.push(m);
+    notify();
+  });
+  const next = () => new Promise<Record<string, unknown>>((resolve) => (messages.length ? resolve(messages.shift()!) : (notify = () => resolve(messages.shift()!))));
+  await next(); // all subscribers connected
   await sleep(500);
   const total = SSE_RATE * SSE_SECONDS;
   const t0 = performance.now();
@@ -123,10 +151,9 @@ async function fanout(env: TestEnv, url: string): Promise<{ p50: number; p99: nu
   }
   await Promise.all(appends);
   const expected = total * SUBSCRIBERS;
-  const deadline = Date.now() + 15_000;
-  while (lags.length < expected && Date.now() < deadline) await sleep(50);
-  ctrl.abort();
-  const received = (await Promise.all(subs)).reduce((a, b) => a + b, 0);
+  worker.postMessage({ expected });
+  const { lags, received } = (await next()) as { lags: number[]; received: number };
+  await worker.terminate();
   await stream.close();
   const sorted = [...lags].sort((a, b) => a - b);
   return { p50: pct(sorted, 50), p99: pct(sorted, 99), max: sorted[sorted.length - 1], events: total, received, expected };
@@ -143,6 +170,8 @@ async function main(): Promise<void> {
     const ingestRate = await ingest(env);
     log(`GET /api/v1/events?limit=50 at ${GET_RATE} req/s for ${GET_SECONDS} s (autocannon)...`);
     const get = await getLatency(server.url!);
+    log(`baseline: GET /health at ${GET_RATE} req/s for ${GET_SECONDS} s (what the machine allows for any route right now)...`);
+    const health = await getLatency(server.url!, '/health');
     log(`SSE fan-out: ${SUBSCRIBERS} subscribers, ${SSE_RATE} events/s for ${SSE_SECONDS} s...`);
     const fan = await fanout(env, server.url!);
     const result = {
@@ -151,6 +180,7 @@ async function main(): Promise<void> {
       get_p99_ms: round(get.p99),
       get_requests: get.requests,
       get_non_2xx: get.non2xx,
+      health_p95_ms_baseline: round(health.p95),
       get_errors: get.errors,
       events_ingest_per_s: Math.round(ingestRate),
       sse_fanout_lag_p99_ms: round(fan.p99),
@@ -179,7 +209,11 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err) => {
-  process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
-  process.exit(1);
-});
+if (isMainThread) {
+  main().catch((err) => {
+    process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exit(1);
+  });
+} else {
+  void subscriberWorker((workerData as { url: string }).url);
+}
