@@ -20,6 +20,9 @@ const common = {
   rootDir: __dirname,
 };
 module.exports = {
+  // testTimeout is read from the global config in a multi-project run (the project's value was ignored:
+  // `npm test` failed slow integration tests at jest's default 5 s on a loaded machine).
+  testTimeout: 60000,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts'] },
     {

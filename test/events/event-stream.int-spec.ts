@@ -1,12 +1,16 @@
 /**
  * The event log over SSE across two real server processes: events appended on one instance reach
  * subscribers of the other through Redis, in sequence order; a reconnect with Last-Event-ID misses
- * nothing. Real: two compiled servers, Redis, PostgreSQL, pi with the server's offline scripted model.
+ * nothing; 100 concurrent subscribers each get every event in order. Real: two compiled servers,
+ * Redis, PostgreSQL, pi with the server's offline scripted model; the bulk test also appends from
+ * this process through the same EventLog + EventStream the server uses (a third "instance").
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { EventLog } from '@godel/persistence';
 import { adminToken, bearer, createSampleRepo, createTestEnv, GodelCluster, type TestEnv } from '@godel/testing';
+import { EventStream } from '../../apps/godel/src/events/event-stream';
 
 interface SseEvent {
   id: number;
@@ -14,12 +18,13 @@ interface SseEvent {
 }
 
 /** Reads an SSE stream until `until` says stop or the time runs out. */
-async function readSse(url: string, opts: { token: string; lastEventId?: number; until: (seen: SseEvent[]) => boolean; timeoutMs: number }): Promise<SseEvent[]> {
+async function readSse(url: string, opts: { token: string; lastEventId?: number; until: (seen: SseEvent[]) => boolean; timeoutMs: number; onOpen?: () => void }): Promise<SseEvent[]> {
   const ctrl = new AbortController();
   const timer = setTimeout(() => ctrl.abort(), opts.timeoutMs);
   const seen: SseEvent[] = [];
   try {
     const res = await fetch(url, { headers: bearer(opts.token, opts.lastEventId ? { 'last-event-id': String(opts.lastEventId) } : {}), signal: ctrl.signal });
+    opts.onOpen?.();
     const reader = res.body!.getReader();
     const decoder = new TextDecoder();
     let buf = '';
@@ -66,14 +71,15 @@ describe('event stream (SSE) across instances', () => {
     await rm(root, { recursive: true, force: true });
   });
 
-  it('20 subscribers on one instance get every event appended by the other, in order; Last-Event-ID resumes', async () => {
+  it('100 subscribers on one instance get every event appended by the other, in order; Last-Event-ID resumes', async () => {
     const repo = await createSampleRepo(root);
     const a = cluster.members.get('a')!;
     const b = cluster.members.get('b')!;
     const url = `${b.url}/api/v1/events/stream?team=sse`;
     const done = (seen: SseEvent[]) => seen.some((e) => e.type === 'agent.turn_completed');
-    const subscribers = Array.from({ length: 20 }, () => readSse(url, { token, until: done, timeoutMs: 30000 }));
-    await new Promise((r) => setTimeout(r, 300));
+    let open = 0;
+    const subscribers = Array.from({ length: 100 }, () => readSse(url, { token, until: done, timeoutMs: 40000, onOpen: () => open++ }));
+    while (open < 100) await new Promise((r) => setTimeout(r, 50));
     const res = await fetch(`${a.url}/api/v1/agents`, {
       method: 'POST',
       headers: bearer(token, { 'content-type': 'application/json' }),
@@ -85,12 +91,55 @@ describe('event stream (SSE) across instances', () => {
     const upTo = streams[0][streams[0].length - 1].id;
     const expected = log.items.filter((e) => e.seq <= upTo).map((e) => e.seq);
     expect(expected.length).toBeGreaterThan(3);
+    expect(streams).toHaveLength(100);
     for (const s of streams) expect(s.map((e) => e.id)).toEqual(expected);
 
     // reconnect from the middle: exactly the rest
     const middle = expected[Math.floor(expected.length / 2)];
     const resumed = await readSse(url, { token, lastEventId: middle, until: (seen) => seen.length >= expected.filter((x) => x > middle).length, timeoutMs: 10000 });
     expect(resumed.map((e) => e.id)).toEqual(expected.filter((x) => x > middle));
+  }, 60000);
+
+  it('100 subscribers × 1,000 events appended in bursts: each gets all of them in order; one that drops mid-stream resumes with Last-Event-ID and misses nothing', async () => {
+    // A third "instance": the server's own EventLog + EventStream on this process, publishing on the same Redis channel.
+    const log = new EventLog(env.dataSource);
+    const stream = new EventStream(log, env.redis, `${env.keyPrefix}:events`);
+    await stream.start();
+    try {
+      const b = cluster.members.get('b')!;
+      const start = (await (await fetch(`${b.url}/api/v1/events/head`, { headers: bearer(token) })).json()) as { seq: number };
+      const url = `${b.url}/api/v1/events/stream?team=bulk&after=${start.seq}`;
+      const TOTAL = 1000;
+      let open = 0;
+      const subs = Array.from({ length: 100 }, () => readSse(url, { token, until: (seen) => seen.length >= TOTAL, timeoutMs: 40000, onOpen: () => open++ }));
+      // one more that leaves after 300 events and comes back with Last-Event-ID
+      const dropper = readSse(url, { token, until: (seen) => seen.length >= 300, timeoutMs: 40000, onOpen: () => open++ });
+      while (open < 101) await new Promise((r) => setTimeout(r, 50));
+      const seqs: number[] = [];
+      for (let burst = 0; burst < 20; burst++) {
+        // 50 concurrent appends per burst (batched into few INSERTs), interleaved with other teams' events
+        const appended = await Promise.all(Array.from({ length: 50 }, (_, i) => log.append({ type: 'bulk.test', team: 'bulk', data: { burst, i } })));
+        await log.append({ type: 'other.noise', team: 'noise' });
+        seqs.push(...appended);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      seqs.sort((x, y) => x - y);
+      // the client handled 300 events; whatever else was in flight is lost with the connection
+      const first = (await dropper).slice(0, 300);
+      expect(first.map((e) => e.id)).toEqual(seqs.slice(0, 300));
+      const rest = await readSse(`${b.url}/api/v1/events/stream?team=bulk`, { token, lastEventId: first[first.length - 1].id, until: (seen) => seen.length >= TOTAL - 300, timeoutMs: 20000 });
+      expect([...first, ...rest].map((e) => e.id)).toEqual(seqs);
+      const streams = await Promise.all(subs);
+      expect(streams).toHaveLength(100);
+      for (const s of streams) {
+        expect(s).toHaveLength(TOTAL);
+        expect(s.map((e) => e.id)).toEqual(seqs);
+      }
+      expect(streams.every((s) => s.every((e) => e.type === 'bulk.test'))).toBe(true);
+    } finally {
+      await log.flush();
+      await stream.close();
+    }
   }, 60000);
 
   it('rejects a bad Last-Event-ID with problem+json', async () => {

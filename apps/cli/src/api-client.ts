@@ -46,7 +46,7 @@ async function send(url: string, init: RequestInit, what: string): Promise<Respo
     return await fetch(url, { ...init, signal: AbortSignal.timeout(30_000) });
   } catch (err) {
     const why = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
-    throw new CliError('api.unreachable', `${what}: cannot reach the Godel server at ${new URL(url).origin} (${why}). Start it (\`godel up\`) or log in with the right --url`, EXIT.servicesUnavailable);
+    throw new CliError('server.unreachable', `${what}: cannot reach the Godel server at ${new URL(url).origin} (${why}): is the server running? start it with \`godel up\`, or pass the right --url`, EXIT.unreachable);
   }
 }
 
@@ -98,6 +98,12 @@ export class ApiClient {
 
   get credentials(): Credentials {
     return this.creds;
+  }
+
+  /** A valid access token, refreshed first when it is about to expire. */
+  async accessToken(): Promise<string> {
+    if (this.creds.expiresAt - EARLY_MS <= Date.now()) await this.refresh();
+    return this.creds.accessToken;
   }
 
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {

@@ -7,10 +7,16 @@ export const EXIT = {
   checkFailed: 1,
   /** Bad flags or configuration: fix the command line or the environment. */
   usage: 2,
-  /** Redis or PostgreSQL (or the Godel server, for API commands) could not be reached or started. */
+  /** Redis or PostgreSQL could not be reached or started; or the server answered 503/429 (retry later). */
   servicesUnavailable: 3,
-  /** Not logged in, credentials expired or revoked, or the key's role is too weak. */
+  unavailable: 3,
+  /** Not logged in, credentials expired or revoked, or the key's role is too weak (401/403). */
   auth: 4,
+  unauthorized: 4,
+  /** No Godel server answers at the URL (start one with `godel up`). */
+  unreachable: 5,
+  /** The server answered 404: no such thing. */
+  notFound: 6,
   /** Stopped by Ctrl-C / SIGTERM (128 + SIGINT). */
   interrupted: 130,
 } as const;

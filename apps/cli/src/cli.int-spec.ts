@@ -320,7 +320,7 @@ describe('godel --help and bin/godel', () => {
     const r = await run(['--help'], {}, 15_000, undefined, BIN);
     expect(r.code).toBe(0);
     const commands = [...r.stdout.split('Commands:')[1].matchAll(/^ {2}(\w+)/gm)].map((m) => m[1]);
-    expect(commands).toEqual(['demo', 'up', 'do', 'workflow', 'auth', 'help']);
+    expect(commands).toEqual(['demo', 'up', 'do', 'workflow', 'auth', 'agent', 'events', 'instances', 'metrics', 'help']);
     const unknown = await run(['frobnicate'], {}, 15_000, undefined, BIN);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain("unknown command 'frobnicate'");
@@ -405,7 +405,7 @@ describe('godel auth (a real server process)', () => {
     expect(badRole.code).toBe(2);
     const port = await closedPort();
     const down = await run(['auth', 'login', '--url', `http://127.0.0.1:${port}`, '--key', 'k', '--json'], admin, 15_000);
-    expect(down.code).toBe(3);
-    expect(json(down).error.code).toBe('api.unreachable');
+    expect(down.code).toBe(5);
+    expect(json(down).error.code).toBe('server.unreachable');
   }, 90_000);
 });

@@ -9,6 +9,11 @@ import { renderDemoReport } from './commands/demo-report';
 import { runUp } from './commands/up';
 import { runDo, type DoOptions } from './commands/do';
 import { workflowList, workflowShow, workflowValidate } from './commands/workflow';
+import { agentAction, agentGet, agentList } from './commands/agent';
+import { instances, metrics } from './commands/cluster';
+import { eventsReplay, eventsTail, type EventFilter } from './commands/events';
+import { GodelHttp } from './http';
+import { ApiClient } from './api-client';
 import { Lifecycle } from './lifecycle';
 import { createOutput, type Output } from './output';
 
@@ -66,8 +71,10 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .showHelpAfterError('(run `godel --help`, or `godel <command> --help`, for usage)')
     .addHelpText(
       'after',
-      '\nExit codes: 0 ok, 1 check failed, 2 usage or configuration error, 3 Redis/PostgreSQL (or the server) unavailable, 4 not logged in or not allowed, 130 interrupted.\n' +
-        'Services: REDIS_URL and DATABASE_URL when set; otherwise a private redis-server (if installed) and an embedded PostgreSQL under GODEL_HOME.',
+      '\nExit codes: 0 ok, 1 check failed or server error, 2 usage or configuration error, 3 Redis/PostgreSQL or the server unavailable (retry),\n' +
+        '4 not logged in or not allowed, 5 no server at --url (start one with `godel up`), 6 not found, 130 interrupted.\n' +
+        'Services: REDIS_URL and DATABASE_URL when set; otherwise a private redis-server (if installed) and an embedded PostgreSQL under GODEL_HOME.\n' +
+        'Server commands talk to --url, else GODEL_URL, else http://127.0.0.1:7373; they log in with GODEL_API_KEY or the saved `godel auth login`.',
     )
     .exitOverride();
 
@@ -208,6 +215,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
   ).action(act<DoFlags>('workflow run', (f, out, life, args) => runDo({ ...f, workflow: args[0], intent: args[1], timeoutS: f.timeout }, loadConfig(), out, life)));
 
   addAuth(program, setExitCode);
+  addServerCommands(program, setExitCode);
   return program;
 }
 
@@ -258,6 +266,112 @@ function addAuth(program: Command, setExitCode: (code: number) => void): void {
     .description('revoke an API key: its tokens stop working on every instance within a second')
     .option('--json', 'print one JSON document on stdout')
     .action((id: string, flags: { json?: boolean }) => run('auth keys revoke', flags.json, (out, config) => keysRevoke(config.cli.credentialsFile, id, out)));
+}
+
+interface ServerFlags {
+  url?: string;
+  json?: boolean;
+}
+
+/** --url and --json on a command that talks to a running server. */
+function serverOptions(cmd: Command): Command {
+  return cmd.option('--url <url>', 'Godel server URL (default: GODEL_URL or http://127.0.0.1:7373)').option('--json', 'machine output on stdout (one JSON document, or JSON lines for streams)');
+}
+
+/** Runs `fn` with the HTTP client and output of a server command; reports failures with what to do next. */
+function serverAction<A extends unknown[]>(name: string, setExitCode: (code: number) => void, fn: (http: GodelHttp, out: Output, ...args: A) => Promise<number>) {
+  return async (...args: A): Promise<void> => {
+    const cmd = args[args.length - 1] as Command;
+    const flags = cmd.opts<ServerFlags>();
+    const out = createOutput(!!flags.json);
+    try {
+      const config = loadConfig();
+      const url = flags.url ?? config.cli.url;
+      if (!/^https?:\/\/[^\s/]+/.test(url)) throw new InvalidArgumentError(`--url must be an http(s) URL such as http://127.0.0.1:7373, got "${url}"`);
+      const api = await ApiClient.connect(url, { apiKey: config.cli.apiKey, credentialsFile: config.cli.credentialsFile });
+      setExitCode(await fn(new GodelHttp(url, () => api.accessToken()), out, ...args));
+    } catch (err) {
+      if (err instanceof InvalidArgumentError) {
+        out.warn(`${name}: ${err.message}`);
+        out.emit({ ok: false, error: { code: 'cli.usage', message: err.message, exitCode: EXIT.usage } });
+        setExitCode(EXIT.usage);
+        return;
+      }
+      setExitCode(fail(out, name, err));
+    }
+  };
+}
+
+function addServerCommands(program: Command, setExitCode: (code: number) => void): void {
+  const agent = program.command('agent').description('list, inspect, steer, abort, stop and fork agents on a running server');
+  serverOptions(agent.command('list').description('list agents').option('--team <team>', 'only this team')).action(
+    serverAction('agent list', setExitCode, (http, out, flags: { team?: string }) => agentList(http, out, flags.team)),
+  );
+  serverOptions(agent.command('get').description("an agent's state").argument('<agent>', 'TEAM/NAME')).action(serverAction('agent get', setExitCode, (http, out, ref: string) => agentGet(http, out, ref)));
+  serverOptions(agent.command('steer').description('steer a running agent (a message it reads before its next step)').argument('<agent>', 'TEAM/NAME').argument('<text...>', 'what to tell it')).action(
+    serverAction('agent steer', setExitCode, (http, out, ref: string, text: string[]) => agentAction(http, out, ref, 'steer', { text: text.join(' ') })),
+  );
+  for (const action of ['abort', 'stop'] as const) {
+    serverOptions(
+      agent
+        .command(action)
+        .description(action === 'abort' ? "abort the agent's current turn (it stays alive)" : 'stop the agent and its process')
+        .argument('<agent>', 'TEAM/NAME')
+        .option('--reason <text>', 'why (kept in the event log)'),
+    ).action(serverAction(`agent ${action}`, setExitCode, (http, out, ref: string, flags: { reason?: string }) => agentAction(http, out, ref, action, { reason: flags.reason })));
+  }
+  serverOptions(
+    agent
+      .command('fork')
+      .description('fork an agent: a new agent on a new worktree from the same commit, with the conversation so far')
+      .argument('<agent>', 'TEAM/NAME to fork')
+      .argument('<name>', 'name of the new agent (same team)')
+      .option('--entry <id>', 'session entry to fork at (default: the end)'),
+  ).action(serverAction('agent fork', setExitCode, (http, out, ref: string, name: string, flags: { entry?: string }) => agentAction(http, out, ref, 'fork', { name, entry: flags.entry })));
+
+  const events = program.command('events').description('the event log: follow it live (tail) or read it back (replay)');
+  const filters = (cmd: Command) =>
+    cmd.option('--team <team>', 'only this team').option('--agent <agent>', 'only this agent (TEAM/NAME)').option('--type <type>', 'only this event type (e.g. agent.turn_completed)');
+  serverOptions(
+    filters(
+      events
+        .command('tail')
+        .description('follow events live (SSE); resumes after a dropped connection without missing any')
+        .addOption(new Option('--after <seq>', 'start after this sequence number (default: the current end)').argParser(intArg(0, Number.MAX_SAFE_INTEGER)))
+        .addOption(new Option('--count <n>', 'stop after n events').argParser(intArg(1, 10_000_000))),
+    ),
+  ).action(
+    serverAction('events tail', setExitCode, async (http, out, flags: EventFilter & { after?: number; count?: number }) => {
+      const ctrl = new AbortController();
+      const stop = () => ctrl.abort();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      try {
+        return await eventsTail(http, out, { after: flags.after, count: flags.count, filter: { team: flags.team, agent: flags.agent, type: flags.type }, signal: ctrl.signal });
+      } finally {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+      }
+    }),
+  );
+  serverOptions(
+    filters(
+      events
+        .command('replay')
+        .description('print stored events after a sequence number, then exit')
+        .addOption(new Option('--after <seq>', 'start after this sequence number').argParser(intArg(0, Number.MAX_SAFE_INTEGER)).default(0))
+        .addOption(new Option('--max <n>', 'at most n events').argParser(intArg(1, 10_000_000))),
+    ),
+  ).action(
+    serverAction('events replay', setExitCode, (http, out, flags: EventFilter & { after: number; max?: number }) =>
+      eventsReplay(http, out, flags.after, { team: flags.team, agent: flags.agent, type: flags.type }, flags.max),
+    ),
+  );
+
+  serverOptions(program.command('instances').description('live server instances and the shards each owns')).action(serverAction('instances', setExitCode, (http, out) => instances(http, out)));
+  serverOptions(program.command('metrics').description("the server's runtime metrics (Prometheus /metrics, summarised)").option('--all', 'every metric, process metrics included')).action(
+    serverAction('metrics', setExitCode, (http, out, flags: { all?: boolean }) => metrics(http, out, !!flags.all)),
+  );
 }
 
 /** Runs the CLI on `argv` (process.argv shape) and resolves with the exit code. */

@@ -9,6 +9,9 @@ import { AgentsController } from './http/agents.controller';
 import { EventsController } from './http/events.controller';
 import { MetricsController } from './http/metrics.controller';
 import { HealthController } from './http/health.controller';
+import { DocsController } from './http/docs.controller';
+import { InstancesController } from './http/instances.controller';
+import { OpenApiDocument } from './http/openapi';
 import { ProblemFilter } from './http/problem.filter';
 import { RuntimeModule } from './runtime/runtime.module';
 import { TeamsController } from './http/teams.controller';
@@ -19,11 +22,12 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [ConfigModule.forRoot(config), RuntimeModule, AuthModule],
-      controllers: [HealthController, MetricsController, ActorsController, AgentsController, EventsController, TeamsController],
+      controllers: [HealthController, MetricsController, ActorsController, AgentsController, EventsController, TeamsController, InstancesController, DocsController],
       providers: [
         { provide: APP_FILTER, useClass: ProblemFilter },
         // Every route needs @Public() or @Roles(): the guard refuses the rest (fail closed).
         { provide: APP_GUARD, useClass: AuthGuard },
+        OpenApiDocument,
       ],
     };
   }

@@ -1,8 +1,9 @@
 import 'reflect-metadata';
-import { ConsoleLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { loadConfig } from '@godel/config';
 import { AppModule } from './app.module';
+import { configureHttp } from './http/openapi';
+import { RedactingLogger } from './logging/redacting-logger';
 import type { BuiltRuntime } from './runtime/build-runtime';
 import { RUNTIME } from './runtime/runtime.tokens';
 
@@ -13,7 +14,8 @@ async function main(): Promise<void> {
     process.stderr.write('godel: set REDIS_URL and DATABASE_URL, or run `godel up` which starts local ones\n');
     process.exit(2);
   }
-  const app = await NestFactory.create(AppModule.forRoot(config), { logger: new ConsoleLogger({ json: true, colors: false, logLevels: ['error', 'warn', 'log'] }) });
+  const app = await NestFactory.create(AppModule.forRoot(config), { logger: new RedactingLogger({ json: true, colors: false, logLevels: ['error', 'warn', 'log'] }) });
+  configureHttp(app);
   // Graceful shutdown on SIGTERM/SIGINT: finish turns in flight, release leases, then exit 0.
   let closing = false;
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {

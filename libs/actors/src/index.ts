@@ -9,6 +9,7 @@ export {
   StaleEpochError,
   StorageUnavailableError,
   HandlerError,
+  UnknownMessageError,
   RuntimeStoppedError,
   RemoteError,
 } from './errors/runtime-errors';

@@ -100,7 +100,7 @@ export interface Reply {
   request: string;
   ok: boolean;
   value?: unknown;
-  error?: { code: string; message: string; retryable: boolean };
+  error?: { code: string; message: string; retryable: boolean; details?: Record<string, unknown> };
 }
 
 export interface ReplyBus {

@@ -63,6 +63,7 @@ export type {
   RuntimeExit,
 } from './runtime/agent-runtime';
 export { AgentUnsupportedError, AgentRunError } from './runtime/errors';
+export { AgentStateError } from './agent/agent-errors';
 export { CommandRuntime } from './command/command-runtime';
 export type { CommandRuntimeOptions } from './command/command-runtime';
 export { DEFAULT_ARGS, DEFAULT_COMMAND, COMMAND_DIALECTS, buildCommandArgs } from './command/command-args';

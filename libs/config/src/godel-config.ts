@@ -145,6 +145,13 @@ function name(env: Env, key: string, fallback: string): string {
   return raw;
 }
 
+function apiUrl(env: Env): string {
+  const raw = env.GODEL_URL;
+  if (raw === undefined || raw === '') return `http://127.0.0.1:${int(env, 'GODEL_PORT', 7373, 0, 65535) || 7373}`;
+  if (!/^https?:\/\/[^\s/]+/.test(raw)) throw new ConfigError(`GODEL_URL must be an http(s) URL such as http://127.0.0.1:7373, got "${raw}"`);
+  return raw.replace(/\/+$/, '');
+}
+
 export function loadConfig(env: Env = process.env, overrides: Partial<GodelConfig> = {}): GodelConfig {
   const roles = (env.GODEL_ROLES ?? 'api,runtime').split(',').map((r) => r.trim()).filter(Boolean);
   for (const r of roles) {
@@ -191,7 +198,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<GodelConfi
     },
     cli: {
       credentialsFile: env.GODEL_HOME ? `${env.GODEL_HOME.replace(/\/+$/, '')}/credentials.json` : `${env.HOME ?? '/tmp'}/.godel/credentials.json`,
-      url: env.GODEL_URL || `http://127.0.0.1:${int(env, 'GODEL_PORT', 7373, 0, 65535)}`,
+      url: apiUrl(env),
       apiKey: env.GODEL_API_KEY || undefined,
     },
     homeDir: env.GODEL_HOME || (process.getuid?.() === 0 ? '/var/lib/godel' : `${env.HOME ?? '/tmp'}/.godel`),

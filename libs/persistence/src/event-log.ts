@@ -1,5 +1,6 @@
 import { Batcher } from '@godel/actors';
 import type { DataSource } from 'typeorm';
+import { redactValue } from './redaction/redact';
 
 export interface EventRecord {
   type: string;
@@ -31,20 +32,23 @@ export class EventLog {
     this.listeners.push(listener);
   }
 
+  /** Queues one event; its data is stored with PII and secrets redacted (see redaction/redact.ts). */
   append(e: EventRecord): Promise<number> {
-    return this.batcher.add(e);
+    return this.batcher.add(e.data === undefined ? e : { ...e, data: redactValue(e.data) });
   }
 
   flush(): Promise<void> {
     return this.batcher.drain();
   }
 
-  async list(filter: { agent?: string; team?: string; type?: string; after?: number; limit?: number } = {}): Promise<StoredEvent[]> {
+  /** Events with `after < seq` (and `seq <= upTo` when given), in sequence order, filtered. */
+  async list(filter: { agent?: string; team?: string; type?: string; after?: number; upTo?: number; limit?: number } = {}): Promise<StoredEvent[]> {
     const rows: Array<Record<string, unknown>> = await this.ds.query(
       `SELECT seq, at, type, agent, team, correlation_id, data FROM events
        WHERE seq > $1 AND ($2::text IS NULL OR agent = $2) AND ($3::text IS NULL OR team = $3) AND ($4::text IS NULL OR type = $4)
+         AND ($6::bigint IS NULL OR seq <= $6)
        ORDER BY seq LIMIT $5`,
-      [filter.after ?? 0, filter.agent ?? null, filter.team ?? null, filter.type ?? null, filter.limit ?? 1000],
+      [filter.after ?? 0, filter.agent ?? null, filter.team ?? null, filter.type ?? null, filter.limit ?? 1000, filter.upTo ?? null],
     );
     return rows.map((r) => ({
       seq: Number(r.seq),
@@ -64,6 +68,12 @@ export class EventLog {
     return new Map(rows.map((r) => [r.agent, new Date(r.at).getTime()]));
   }
 
+  /** The highest committed sequence number (0 for an empty log). */
+  async lastSeq(): Promise<number> {
+    const rows: Array<{ seq: string | null }> = await this.ds.query('SELECT max(seq) AS seq FROM events');
+    return Number(rows[0]?.seq ?? 0);
+  }
+
   private async insert(events: EventRecord[]): Promise<number[]> {
     const rows: Array<{ seq: string }> = await this.ds.query(
       `INSERT INTO events (at, type, agent, team, correlation_id, data)
@@ -77,7 +87,8 @@ export class EventLog {
         events.map((e) => e.agent ?? null),
         events.map((e) => e.team ?? null),
         events.map((e) => e.correlationId ?? null),
-        events.map((e) => JSON.stringify(e.data ?? {})),
+        // PostgreSQL's jsonb refuses \u0000; one such string must not fail the whole batch.
+        events.map((e) => JSON.stringify(e.data ?? {}).replace(/(?<!\\)((?:\\\\)*)\\u0000/g, '$1\\ufffd')),
       ],
     );
     const seqs = rows.map((r) => Number(r.seq));

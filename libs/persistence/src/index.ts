@@ -9,3 +9,5 @@ export type { EventRecord, StoredEvent } from './event-log';
 export { SessionStore } from './session-store';
 export type { StoredSession } from './session-store';
 export { AgentQueries } from './agent-queries';
+export { redactText, redactValue, luhnValid } from './redaction/redact';
+export type { RedactionKind } from './redaction/redact';

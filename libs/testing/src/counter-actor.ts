@@ -1,4 +1,4 @@
-import type { ActorDefinition } from '@godel/actors';
+import { UnknownMessageError, type ActorDefinition } from '@godel/actors';
 
 export interface CounterState {
   count: number;
@@ -49,7 +49,7 @@ export const counterActor: ActorDefinition<CounterState> = {
         return state;
       }
       default:
-        throw new Error(`counter: unknown message ${msg.type}`);
+        throw new UnknownMessageError('counter', msg.type);
     }
   },
 };

@@ -1,4 +1,5 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
+import { ApiBody, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { GodelError, formatActorId, actorId, type RuntimeStats } from '@godel/actors';
 import type { BuiltRuntime } from '../runtime/build-runtime';
 import { RUNTIME } from '../runtime/runtime.tokens';
@@ -30,12 +31,26 @@ function validateSend(body: unknown): SendBody {
   return b as unknown as SendBody;
 }
 
+const SEND_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['type'],
+  properties: {
+    type: { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,64}$' },
+    payload: { description: 'any JSON value (bounded by GODEL_MAX_MESSAGE_BYTES)' },
+    ask: { type: 'boolean', description: 'wait for the reply (after the state committed)' },
+    timeoutMs: { type: 'integer', minimum: 1, maximum: 60000 },
+  },
+};
+
+@ApiTags('runtime')
 @Controller('api/v1')
 export class ActorsController {
   constructor(@Inject(RUNTIME) private readonly runtime: BuiltRuntime) {}
 
   @Get('runtime')
   @Roles('viewer')
+  @ApiOperation({ summary: "This instance's runtime statistics (owned shards, activations, in flight)" })
   stats(): RuntimeStats {
     return this.runtime.system.stats();
   }
@@ -43,6 +58,10 @@ export class ActorsController {
   @Post('actors/:kind/:key/messages')
   @Roles('operator')
   @HttpCode(202)
+  @ApiOperation({ summary: 'Send (tell) or ask a message to an actor' })
+  @ApiParam({ name: 'kind', description: 'actor kind, e.g. counter' })
+  @ApiParam({ name: 'key', description: 'actor key' })
+  @ApiBody({ schema: SEND_SCHEMA })
   async send(@Param('kind') kind: string, @Param('key') key: string, @Body() body: unknown): Promise<{ accepted: true; reply?: unknown }> {
     const b = validateSend(body);
     const to = formatActorId(actorId(kind, key));
@@ -53,6 +72,7 @@ export class ActorsController {
 
   @Get('actors/:kind/:key')
   @Roles('viewer')
+  @ApiOperation({ summary: "An actor's address and mailbox depth" })
   async get(@Param('kind') kind: string, @Param('key') key: string): Promise<{ address: string; depth: number }> {
     const to = formatActorId(actorId(kind, key));
     return { address: to, depth: await this.runtime.system.depth(to) };
@@ -60,6 +80,8 @@ export class ActorsController {
 
   @Get('dead-letters')
   @Roles('viewer')
+  @ApiOperation({ summary: 'Dead letters across shards, newest first' })
+  @ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: 1000, default: 50 } })
   async deadLetters(@Query('limit') limitRaw?: string): Promise<{ items: unknown[] }> {
     const limit = limitRaw === undefined ? 50 : Number(limitRaw);
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new InvalidRequestError('limit must be an integer in [1, 1000]');

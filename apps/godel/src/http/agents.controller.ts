@@ -1,10 +1,11 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
+import { ApiBody, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { agentAddress, type AgentState } from '@godel/agents';
 import { AgentQueries, EventLog, SessionStore, type StoredEvent } from '@godel/persistence';
 import { ModelProviders } from '../agents/model-providers';
 import type { BuiltRuntime } from '../runtime/build-runtime';
 import { RUNTIME } from '../runtime/runtime.tokens';
-import { InvalidRequest, NAME, checkBudget, obj, str } from './validate';
+import { InvalidRequest, NAME, checkBudget, int, obj, query, str } from './validate';
 import { Roles } from '../auth/access.decorators';
 
 const ASK_MS = 120_000;
@@ -14,7 +15,39 @@ function address(team: string, name: string): string {
   return agentAddress(team, name);
 }
 
+const NAME_SCHEMA = { type: 'string', pattern: NAME.source };
+const BUDGET_SCHEMA = { type: 'object', additionalProperties: false, properties: { tokens: { type: 'number', minimum: 0, exclusiveMinimum: true }, costUsd: { type: 'number', minimum: 0, exclusiveMinimum: true } } };
+const START_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['team', 'name', 'repo'],
+  properties: {
+    team: NAME_SCHEMA,
+    name: NAME_SCHEMA,
+    repo: { type: 'string', minLength: 1, maxLength: 4096, description: 'path of a git repository on the server' },
+    prompt: { type: 'string', minLength: 1, maxLength: 100000 },
+    baseRef: { type: 'string', minLength: 1, maxLength: 256 },
+    role: { type: 'string', minLength: 1, maxLength: 64 },
+    tier: { type: 'string', enum: ['strong', 'cheap'] },
+    budget: BUDGET_SCHEMA,
+    teamBudget: BUDGET_SCHEMA,
+    forkOf: { type: 'object' },
+  },
+};
+const ACT_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  description: 'prompt/steer: {text}; abort/stop: {reason?}; fork: {name, entry?}',
+  properties: {
+    text: { type: 'string', minLength: 1, maxLength: 100000 },
+    reason: { type: 'string', minLength: 1, maxLength: 500 },
+    name: NAME_SCHEMA,
+    entry: { type: 'string', minLength: 1, maxLength: 200, description: 'session entry id to fork at (default: the end)' },
+  },
+};
+
 /** Agents: start, watch, steer, stop, fork; their events and the session tree. */
+@ApiTags('agents')
 @Controller('api/v1')
 export class AgentsController {
   constructor(
@@ -27,6 +60,7 @@ export class AgentsController {
 
   @Get('models')
   @Roles('viewer')
+  @ApiOperation({ summary: 'Configured model providers, or offline (scripted model)' })
   modelInfo(): { offline: boolean; providers: string[] } {
     return this.models.describe();
   }
@@ -34,6 +68,8 @@ export class AgentsController {
   @Post('agents')
   @Roles('operator')
   @HttpCode(201)
+  @ApiOperation({ summary: 'Start an agent (a pi process in its own worktree)' })
+  @ApiBody({ schema: START_SCHEMA })
   async start(@Body() body: unknown): Promise<AgentState> {
     const b = obj(body, ['team', 'name', 'repo', 'prompt', 'baseRef', 'role', 'tier', 'budget', 'teamBudget', 'forkOf']);
     const to = address(str(b, 'team', { required: true })!, str(b, 'name', { required: true })!);
@@ -56,13 +92,19 @@ export class AgentsController {
 
   @Get('agents')
   @Roles('viewer')
-  async list(@Query('team') team?: string): Promise<{ items: Array<{ address: string; state: Record<string, unknown> }> }> {
+  @ApiOperation({ summary: 'List agents (from committed state)' })
+  @ApiQuery({ name: 'team', required: false, schema: NAME_SCHEMA })
+  async list(@Query() q: unknown): Promise<{ items: Array<{ address: string; state: Record<string, unknown> }> }> {
+    const { team } = query(q, ['team']);
     if (team !== undefined && !NAME.test(team)) throw new InvalidRequest('team must match [a-z0-9][a-z0-9._-]{0,63}');
     return { items: await this.queries.list({ team }) };
   }
 
   @Get('agents/:team/:name')
   @Roles('viewer')
+  @ApiOperation({ summary: "An agent's state" })
+  @ApiParam({ name: 'team', schema: NAME_SCHEMA })
+  @ApiParam({ name: 'name', schema: NAME_SCHEMA })
   get(@Param('team') team: string, @Param('name') name: string): Promise<AgentState> {
     return this.runtime.system.ask<AgentState>(address(team, name), 'get', {}, ASK_MS);
   }
@@ -70,6 +112,11 @@ export class AgentsController {
   @Post('agents/:team/:name/:action')
   @Roles('operator')
   @HttpCode(202)
+  @ApiOperation({ summary: 'Prompt, steer, abort, stop or fork an agent' })
+  @ApiParam({ name: 'team', schema: NAME_SCHEMA })
+  @ApiParam({ name: 'name', schema: NAME_SCHEMA })
+  @ApiParam({ name: 'action', schema: { type: 'string', enum: ['prompt', 'steer', 'abort', 'stop', 'fork'] } })
+  @ApiBody({ schema: ACT_SCHEMA, required: false })
   async act(@Param('team') team: string, @Param('name') name: string, @Param('action') action: string, @Body() body: unknown): Promise<AgentState> {
     const to = address(team, name);
     const b = obj(body ?? {}, ['text', 'reason', 'name', 'entry']);
@@ -94,16 +141,24 @@ export class AgentsController {
 
   @Get('agents/:team/:name/events')
   @Roles('viewer')
-  async agentEvents(@Param('team') team: string, @Param('name') name: string, @Query('after') after?: string, @Query('limit') limit?: string): Promise<{ items: StoredEvent[] }> {
-    const a = Number(after ?? 0);
-    const l = Number(limit ?? 200);
-    if (!Number.isInteger(a) || a < 0 || !Number.isInteger(l) || l < 1 || l > 1000) throw new InvalidRequest('after must be an integer ≥ 0, limit in [1, 1000]');
+  @ApiOperation({ summary: "An agent's events from the event log" })
+  @ApiParam({ name: 'team', schema: NAME_SCHEMA })
+  @ApiParam({ name: 'name', schema: NAME_SCHEMA })
+  @ApiQuery({ name: 'after', required: false, schema: { type: 'integer', minimum: 0, default: 0 } })
+  @ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: 1000, default: 200 } })
+  async agentEvents(@Param('team') team: string, @Param('name') name: string, @Query() q: unknown): Promise<{ items: StoredEvent[] }> {
+    const { after, limit } = query(q, ['after', 'limit']);
+    const a = int(after, 'after', 0, 0, Number.MAX_SAFE_INTEGER);
+    const l = int(limit, 'limit', 200, 1, 1000);
     return { items: await this.events.list({ agent: address(team, name), after: a, limit: l }) };
   }
 
   /** Tokens and cost summed over a team's agents. */
   @Get('teams/:team/usage')
   @Roles('viewer')
+  @ApiTags('teams')
+  @ApiOperation({ summary: "Tokens and cost summed over a team's agents" })
+  @ApiParam({ name: 'team', schema: NAME_SCHEMA })
   async teamUsage(@Param('team') team: string): Promise<{ team: string; total: number; costUsd: number; agents: number }> {
     if (!NAME.test(team)) throw new InvalidRequest('team must match [a-z0-9][a-z0-9._-]{0,63}');
     return { team, ...(await this.queries.teamUsage(team)) };
@@ -111,6 +166,9 @@ export class AgentsController {
 
   @Get('sessions/:team')
   @Roles('viewer')
+  @ApiTags('sessions')
+  @ApiOperation({ summary: "The team's session tree (agents, forks, entries)" })
+  @ApiParam({ name: 'team', schema: NAME_SCHEMA })
   async tree(@Param('team') team: string): Promise<{ items: Array<{ agent: string; parent: string | null; forkedFromEntry: string | null; entries: number; updatedAt: string }> }> {
     if (!NAME.test(team)) throw new InvalidRequest('team must match [a-z0-9][a-z0-9._-]{0,63}');
     const rows = await this.sessions.tree(team);

@@ -1,9 +1,11 @@
 import { Controller, Get, HttpCode, Inject, ServiceUnavailableException } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { DataSource } from 'typeorm';
 import type { BuiltRuntime } from '../runtime/build-runtime';
 import { DATA_SOURCE, RUNTIME } from '../runtime/runtime.tokens';
 import { Public } from '../auth/access.decorators';
 
+@ApiTags('health')
 @Controller()
 export class HealthController {
   constructor(
@@ -14,6 +16,7 @@ export class HealthController {
   /** Liveness: the process answers. */
   @Get('health')
   @Public()
+  @ApiOperation({ summary: 'Liveness: the process answers' })
   health(): { status: 'ok'; instance: string } {
     return { status: 'ok', instance: this.runtime.system.instanceId };
   }
@@ -21,6 +24,7 @@ export class HealthController {
   /** Readiness: Redis and PostgreSQL answer. */
   @Get('ready')
   @Public()
+  @ApiOperation({ summary: 'Readiness: Redis and PostgreSQL answer (503 otherwise)' })
   @HttpCode(200)
   async ready(): Promise<{ status: 'ready'; redis: 'ok'; postgres: 'ok' }> {
     const timeout = <T>(p: Promise<T>) => Promise.race([p, new Promise<never>((_, rej) => setTimeout(() => rej(new Error('timeout')), 1000).unref())]);

@@ -14,6 +14,8 @@ const STATUS: Record<string, number> = {
   'runtime.stopped': 503,
   'storage.unavailable': 503,
   'request.invalid': 422,
+  'message.unknown_type': 422,
+  'agent.invalid_state': 409,
   'actor.handler_failed': 500,
   'resource.not_found': 404,
   'intent.invalid': 422,
@@ -44,9 +46,15 @@ export class ProblemFilter implements ExceptionFilter {
       code = status === 404 ? 'route.not_found' : status === 413 ? 'request.too_large' : status === 400 ? 'request.invalid' : `http.${status}`;
       detail = err.message;
     } else if (typeof err === 'object' && err !== null && typeof (err as { code?: unknown }).code === 'string') {
-      const e = err as { code: string; message?: string; retryable?: boolean };
+      const e = err as { code: string; message?: string; retryable?: boolean; details?: { causeCode?: unknown } };
       code = e.code;
       status = STATUS[code] ?? 500;
+      // A handler that refused the message with a client-error code (message.unknown_type): answer that, not 500.
+      const cause = e.details?.causeCode;
+      if (code === 'actor.handler_failed' && typeof cause === 'string' && (STATUS[cause] ?? 500) < 500) {
+        code = cause;
+        status = STATUS[cause]!;
+      }
       detail = e.message ?? code;
       retryable = e.retryable ?? false;
       const after = (err as { details?: { retryAfterS?: unknown } }).details?.retryAfterS;

@@ -23,6 +23,7 @@ export function str(b: Record<string, unknown>, key: string, opts: { required?: 
     return undefined;
   }
   if (typeof v !== 'string' || v.length === 0 || v.length > (opts.max ?? 10000)) throw new InvalidRequest(`${key} must be a string of 1-${opts.max ?? 10000} chars`);
+  if (v.includes('\u0000')) throw new InvalidRequest(`${key} must not contain NUL characters`);
   if (opts.pattern && !opts.pattern.test(v)) throw new InvalidRequest(`${key} must match ${opts.pattern}`);
   return v;
 }
@@ -37,3 +38,24 @@ export function checkBudget(b: Record<string, unknown>, key: string): { tokens?:
   return v as { tokens?: number; costUsd?: number };
 }
 
+
+/** The query string as single strings with only `allowed` keys (unknown or repeated keys are refused). */
+export function query(q: unknown, allowed: string[]): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  if (typeof q !== 'object' || q === null) return out;
+  for (const [k, v] of Object.entries(q)) {
+    if (!allowed.includes(k)) throw new InvalidRequest(`unknown query parameter "${k}" (allowed: ${allowed.join(', ') || 'none'})`);
+    if (typeof v !== 'string') throw new InvalidRequest(`query parameter "${k}" must be given once, as a string`);
+    if (v.length > 1000 || v.includes('\u0000')) throw new InvalidRequest(`query parameter "${k}" must be at most 1000 chars, without NUL`);
+    out[k] = v;
+  }
+  return out;
+}
+
+/** An integer query value in [min, max], `fallback` when absent. */
+export function int(raw: string | undefined, key: string, fallback: number, min: number, max: number): number {
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n) || n < min || n > max) throw new InvalidRequest(`${key} must be an integer in [${min}, ${max}]`);
+  return n;
+}

@@ -22,6 +22,8 @@ export interface BuiltRuntime {
   mailbox: RedisMailbox;
   leases: RedisLeaseManager;
   keys: RedisKeys;
+  /** Live members of the cluster (heartbeats on Redis' clock). */
+  membership: RedisMembership;
   redis: Redis;
   /** Graceful: finishes turns in flight, releases leases, closes connections. */
   close(timeoutMs?: number): Promise<void>;
@@ -47,6 +49,7 @@ export function buildRuntime(o: BuildRuntimeOptions): BuiltRuntime {
   const bullConnection = redis.duplicate({ maxRetriesPerRequest: null, enableAutoPipelining: false });
   bullConnection.on('error', () => undefined);
   const reminders = new BullReminders(bullConnection, keys, o.runtime.shardCount);
+  const membership = new RedisMembership(scripted, keys);
   const system = new ActorSystem({
     instanceId: o.instanceId ?? newInstanceId(),
     shardCount: o.runtime.shardCount,
@@ -56,7 +59,7 @@ export function buildRuntime(o: BuildRuntimeOptions): BuiltRuntime {
     maxMessageBytes: o.runtime.maxMessageBytes,
     mailbox,
     leases,
-    membership: new RedisMembership(scripted, keys),
+    membership,
     store: new PgStateStore(o.dataSource),
     replies,
     reminders,
@@ -70,6 +73,7 @@ export function buildRuntime(o: BuildRuntimeOptions): BuiltRuntime {
     mailbox,
     leases,
     keys,
+    membership,
     redis,
     async close(timeoutMs = 10000) {
       await system.stop(timeoutMs);

@@ -73,11 +73,23 @@ export class HandlerError extends GodelError {
   readonly code = 'actor.handler_failed';
   readonly retryable = false;
   constructor(actor: string, type: string, attempts: number, cause: unknown) {
+    const causeCode = typeof (cause as { code?: unknown })?.code === 'string' ? (cause as { code: string }).code : undefined;
     super(`${actor} failed to handle "${type}" ${attempts} time(s): ${cause instanceof Error ? cause.message : String(cause)}`, {
       actor,
       type,
       attempts,
+      // The handler's own stable code (e.g. message.unknown_type), so the API can tell a bad message from a bug.
+      ...(causeCode ? { causeCode } : {}),
     });
+  }
+}
+
+/** An actor received a message type it does not handle: the sender's mistake, not the actor's. */
+export class UnknownMessageError extends GodelError {
+  readonly code = 'message.unknown_type';
+  readonly retryable = false;
+  constructor(kind: string, type: string) {
+    super(`${kind} actors do not handle message type "${type}"`, { kind, type });
   }
 }
 

@@ -562,6 +562,6 @@ export class ActorSystem implements ActivationHost {
     this.asks.delete(r.request);
     clearTimeout(pending.timer);
     if (r.ok) pending.resolve(r.value);
-    else pending.reject(new RemoteError(r.error?.code ?? 'unknown', r.error?.message ?? 'failed', r.error?.retryable ?? false));
+    else pending.reject(new RemoteError(r.error?.code ?? 'unknown', r.error?.message ?? 'failed', r.error?.retryable ?? false, r.error?.details ?? {}));
   }
 }

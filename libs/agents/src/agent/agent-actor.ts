@@ -1,12 +1,13 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { GodelError, type ActorContext, type ActorDefinition, type Message } from '@godel/actors';
+import { GodelError, UnknownMessageError, type ActorContext, type ActorDefinition, type Message } from '@godel/actors';
 import type { EventLog, SessionStore } from '@godel/persistence';
 import { WorktreeManager } from '@godel/workspace';
 import { initialAgentState, type AgentState, type AgentUpdate, type StartAgent } from './agent-state';
 import type { AgentProcessHost } from './process-host';
 import { chainFor, isProviderFailure } from './provider-chain';
 import { cutSession } from './session-cut';
+import { AgentStateError } from './agent-errors';
 
 export interface AgentActorDeps {
   host: AgentProcessHost;
@@ -149,7 +150,7 @@ export function agentActor(deps: AgentActorDeps): ActorDefinition<AgentState> {
   }
 
   async function prompt(s: AgentState, text: string, ctx: ActorContext): Promise<AgentState> {
-    if (!ACTIVE.has(s.status)) throw new Error(`agent is ${s.status}: cannot prompt`);
+    if (!ACTIVE.has(s.status)) throw new AgentStateError(s.status, 'prompt');
     if (!deps.host.has(ctx.selfAddress)) await spawn(s, ctx);
     await deps.host.prompt(ctx.selfAddress, text);
     s.status = 'running';
@@ -280,7 +281,7 @@ export function agentActor(deps: AgentActorDeps): ActorDefinition<AgentState> {
         case 'get':
           break;
         default:
-          throw new Error(`agent: unknown message ${msg.type}`);
+          throw new UnknownMessageError('agent', msg.type);
       }
       ctx.reply(next);
       return next;
