@@ -2,7 +2,7 @@ import { Controller, Get, Headers, Query, Req, Res } from '@nestjs/common';
 import { GodelError } from '@godel/actors';
 import { EventLog, type StoredEvent } from '@godel/persistence';
 import { EventStream, type StreamFilter } from '../events/event-stream';
-import { Roles } from '../auth/access.decorators';
+import { QueryToken, Roles } from '../auth/access.decorators';
 
 class InvalidEventQuery extends GodelError {
   readonly code = 'request.invalid';
@@ -38,21 +38,32 @@ export class EventsController {
     private readonly live: EventStream,
   ) {}
 
+  /** A page after `after`; or, with `latest=true`, the last `limit` events (where a live view starts). */
   @Get()
   @Roles('viewer')
   async list(@Query() q: Record<string, string | undefined>): Promise<{ items: StoredEvent[] }> {
     const { filter, after, limit } = parseQuery(q);
+    if (q.latest !== undefined && q.latest !== 'true' && q.latest !== 'false') throw new InvalidEventQuery('latest must be true or false');
+    if (q.latest === 'true') return { items: await this.log.latest({ ...filter, limit }) };
     return { items: await this.log.list({ ...filter, after, limit }) };
   }
 
+  /**
+   * SSE. Each event carries `event: <type>`; `as=message` sends them unnamed so a browser's
+   * EventSource.onmessage sees every type. The only route that takes `?access_token=` (EventSource
+   * cannot send an Authorization header).
+   */
   @Get('stream')
   @Roles('viewer')
+  @QueryToken()
   stream(@Query() q: Record<string, string | undefined>, @Headers('last-event-id') lastEventId: string | undefined, @Req() req: ClosableRequest, @Res() res: SseResponse): void {
     const { filter, after } = parseQuery(q, lastEventId);
+    if (q.as !== undefined && q.as !== 'message') throw new InvalidEventQuery('as must be message (or absent)');
+    const named = q.as === undefined;
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
     res.write(': godel event stream\n\n');
     const unsubscribe = this.live.subscribe(filter, after, (events) => {
-      res.write(events.map((e) => `id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`).join(''));
+      res.write(events.map((e) => `id: ${e.seq}\n${named ? `event: ${e.type}\n` : ''}data: ${JSON.stringify(e)}\n\n`).join(''));
     });
     const ping = setInterval(() => res.write(': ping\n\n'), 15000);
     req.on('close', () => {
