@@ -232,7 +232,7 @@ describe('auth over HTTP (in-process app, route table from Nest metadata)', () =
     const stream = async (query: string) => {
       const abort = new AbortController();
       const res = await fetch(`${url}/api/v1/events/stream?${query}`, { signal: abort.signal });
-      const first = res.status === 200 ? new TextDecoder().decode((await res.body!.getReader().read()).value) : await res.json();
+      const first: any = res.status === 200 ? new TextDecoder().decode((await res.body!.getReader().read()).value) : await res.json();
       abort.abort();
       return { status: res.status, type: res.headers.get('content-type'), first };
     };

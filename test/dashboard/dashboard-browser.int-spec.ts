@@ -7,13 +7,16 @@
  * A screenshot is kept under test-artifacts/ (also when the test fails).
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { parse as parseYaml } from 'yaml';
-import { createTestEnv, git, GodelCluster, type TestEnv } from '@godel/testing';
+import { copySampleRepo, createTestEnv, GodelCluster, type TestEnv } from '@godel/testing';
+
+// Runs inside the page (page.evaluate); the test's tsconfig has no DOM lib.
+declare const sessionStorage: { getItem(k: string): string | null; setItem(k: string, v: string): void };
 
 const ROOT = join(__dirname, '..', '..');
 const CHROMIUM = '/usr/bin/chromium';
@@ -21,17 +24,6 @@ const PLAYBOOK = join(ROOT, 'examples', 'calc.playbook.yaml');
 const ARTIFACTS = join(ROOT, 'test-artifacts');
 // STACK.md: without the background-networking flags Chromium floods the closed network.
 const CHROMIUM_ARGS = ['--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-
-/** A fresh git repository with the sample's files on branch main (as `godel do --sample` makes it). */
-function sampleRepo(dir: string): string {
-  const repo = join(dir, 'calc');
-  mkdirSync(repo, { recursive: true });
-  cpSync(join(ROOT, 'examples', 'calc'), repo, { recursive: true });
-  git(repo, 'init', '-q', '-b', 'main');
-  git(repo, 'add', '.');
-  git(repo, 'commit', '-qm', 'calc: the sample repository');
-  return repo;
-}
 
 describe('the dashboard in headless Chromium (real server process, real pi, scripted model, real git)', () => {
   let env: TestEnv;
@@ -73,7 +65,7 @@ describe('the dashboard in headless Chromium (real server process, real pi, scri
 
   it('logs in with the admin key, starts the sample intent from the form, and follows it live to succeeded', async () => {
     const book = parseYaml(readFileSync(PLAYBOOK, 'utf8')) as { intent: string; verify: string };
-    const repo = sampleRepo(dir);
+    const repo = await copySampleRepo(dir, join(ROOT, 'examples', 'calc'));
     const context = await browser!.newContext({ viewport: { width: 1400, height: 1000 } });
     const page = await context.newPage();
     page.setDefaultTimeout(30_000);
