@@ -252,6 +252,30 @@ describe('auth over HTTP (in-process app, route table from Nest metadata)', () =
     expect([del.status, del.body.code]).toEqual([401, 'auth.missing']);
   });
 
+  it('ends an open event stream when its key is revoked (the token was checked only at connect)', async () => {
+    const k = await createKey(url, admin, 'watcher', 'viewer');
+    const token = (await login(url, k.key)).accessToken;
+    const abort = new AbortController();
+    const res = await fetch(`${url}/api/v1/events/stream?as=message&access_token=${encodeURIComponent(token)}`, { signal: abort.signal });
+    expect(res.status).toBe(200);
+    const reader = res.body!.getReader();
+    expect(new TextDecoder().decode((await reader.read()).value)).toContain(': godel event stream');
+    expect((await call('DELETE', `/api/v1/auth/keys/${k.id}`, { token: admin })).status).toBe(200);
+    // the server ends the response: the next reads drain whatever came before and then report done
+    const bound = setTimeout(() => abort.abort(), 10_000);
+    let done = false;
+    try {
+      while (!done) done = (await reader.read()).done;
+    } finally {
+      clearTimeout(bound);
+    }
+    expect(done).toBe(true);
+    expect(abort.signal.aborted).toBe(false);
+    // and it cannot come back
+    const again = await fetch(`${url}/api/v1/events/stream?access_token=${encodeURIComponent(token)}`);
+    expect([again.status, ((await again.json()) as { code: string }).code]).toEqual([401, 'auth.invalid']);
+  });
+
   it('serves the dashboard page publicly, same-origin scripts only; nothing else under /dashboard', async () => {
     const page = await fetch(`${url}/dashboard`);
     expect(page.status).toBe(200);

@@ -3,6 +3,8 @@ import { GodelError } from '@godel/actors';
 import { EventLog, type StoredEvent } from '@godel/persistence';
 import { EventStream, type StreamFilter } from '../events/event-stream';
 import { QueryToken, Roles } from '../auth/access.decorators';
+import { AuthService } from '../auth/auth.service';
+import type { AuthedRequest } from '../auth/request-context';
 
 class InvalidEventQuery extends GodelError {
   readonly code = 'request.invalid';
@@ -36,6 +38,7 @@ export class EventsController {
   constructor(
     private readonly log: EventLog,
     private readonly live: EventStream,
+    private readonly auth: AuthService,
   ) {}
 
   /** A page after `after`; or, with `latest=true`, the last `limit` events (where a live view starts). */
@@ -51,12 +54,12 @@ export class EventsController {
   /**
    * SSE. Each event carries `event: <type>`; `as=message` sends them unnamed so a browser's
    * EventSource.onmessage sees every type. The only route that takes `?access_token=` (EventSource
-   * cannot send an Authorization header).
+   * cannot send an Authorization header). A stream whose key is revoked meanwhile ends within a second.
    */
   @Get('stream')
   @Roles('viewer')
   @QueryToken()
-  stream(@Query() q: Record<string, string | undefined>, @Headers('last-event-id') lastEventId: string | undefined, @Req() req: ClosableRequest, @Res() res: SseResponse): void {
+  stream(@Query() q: Record<string, string | undefined>, @Headers('last-event-id') lastEventId: string | undefined, @Req() req: ClosableRequest & AuthedRequest, @Res() res: SseResponse): void {
     const { filter, after } = parseQuery(q, lastEventId);
     if (q.as !== undefined && q.as !== 'message') throw new InvalidEventQuery('as must be message (or absent)');
     const named = q.as === undefined;
@@ -66,10 +69,19 @@ export class EventsController {
       res.write(events.map((e) => `id: ${e.seq}\n${named ? `event: ${e.type}\n` : ''}data: ${JSON.stringify(e)}\n\n`).join(''));
     });
     const ping = setInterval(() => res.write(': ping\n\n'), 15000);
-    req.on('close', () => {
+    const principal = req.principal;
+    const check = setInterval(() => {
+      if (principal && !this.auth.stillValid(principal)) close();
+    }, 1000);
+    let closed = false;
+    const close = () => {
+      if (closed) return;
+      closed = true;
       clearInterval(ping);
+      clearInterval(check);
       unsubscribe();
       res.end();
-    });
+    };
+    req.on('close', close);
   }
 }
