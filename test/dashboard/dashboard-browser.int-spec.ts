@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { parse as parseYaml } from 'yaml';
-import { copySampleRepo, createTestEnv, GodelCluster, type TestEnv } from '@godel/testing';
+import { adminToken, bearer, copySampleRepo, createKey, createTestEnv, GodelCluster, type TestEnv } from '@godel/testing';
 
 // Runs inside the page (page.evaluate); the test's tsconfig has no DOM lib.
 declare const sessionStorage: { getItem(k: string): string | null; setItem(k: string, v: string): void };
@@ -157,4 +157,31 @@ describe('the dashboard in headless Chromium (real server process, real pi, scri
       await context.close();
     }
   }, 240_000);
+
+  it('fails closed: a revoked key ends the live stream and the page returns to the login form', async () => {
+    const admin = await adminToken(url, cluster.adminKey);
+    const key = await createKey(url, admin, 'dashboard-watcher', 'viewer');
+    const context = await browser!.newContext();
+    const page = await context.newPage();
+    page.setDefaultTimeout(30_000);
+    try {
+      await page.goto(`${url}/dashboard`);
+      await page.fill('#api-key', key.key);
+      await page.click('#login-form button[type=submit]');
+      await page.locator('#live[data-state="live"]').waitFor();
+      expect(await page.textContent('#who')).toBe('dashboard-watcher (viewer)');
+      const res = await fetch(`${url}/api/v1/auth/keys/${key.id}`, { method: 'DELETE', headers: bearer(admin) });
+      expect(res.status).toBe(200);
+      // the server ends the stream; the page finds out why (401 auth.invalid) and logs out
+      await page.locator('#login-view').waitFor({ state: 'visible' });
+      expect(await page.textContent('#login-error')).toContain('auth.invalid');
+      expect(await page.isHidden('#app-view')).toBe(true);
+      expect(await page.evaluate(() => sessionStorage.getItem('godel.dashboard.tokens'))).toBeNull();
+    } catch (err) {
+      await screenshot(page, 'dashboard-revoked-failed').catch(() => undefined);
+      throw err;
+    } finally {
+      await context.close();
+    }
+  }, 60_000);
 });

@@ -297,12 +297,27 @@
     es.onerror = () => {
       if (source !== es) return;
       setLive('reconnecting');
-      if (es.readyState === EventSource.CLOSED) {
-        setTimeout(() => {
-          if (source === es && tokens) startStream().catch(() => undefined);
-        }, 1000);
-      }
+      if (es.readyState === EventSource.CLOSED) restartStream(es, 1000);
     };
+  }
+
+  /**
+   * A new stream after `delay` (backing off while the server is away), unless logged out or replaced.
+   * EventSource does not say why it gave up: an API call first refreshes an expired token, or logs
+   * out when the key was revoked.
+   */
+  function restartStream(es, delay) {
+    setTimeout(() => {
+      if (source !== es || !tokens) return;
+      api('GET', '/api/v1/auth/whoami')
+        .then(() => startStream())
+        .catch(() => {
+          if (!tokens) return;
+          source = es;
+          setLive('reconnecting');
+          restartStream(es, Math.min(delay * 2, 15_000));
+        });
+    }, delay);
   }
 
   async function loadWorkflows() {
