@@ -14,7 +14,7 @@ import { createKey, createTestEnv, login, type TestEnv } from '@godel/testing';
 import { AppModule } from '../../apps/godel/src/app.module';
 import { expressRoutes, routeTable, sampleUrl, type RouteInfo } from './route-table';
 
-const PUBLIC = ['GET /health', 'GET /metrics', 'GET /ready', 'POST /api/v1/auth/refresh', 'POST /api/v1/auth/token'];
+const PUBLIC = ['GET /dashboard', 'GET /dashboard/:file', 'GET /health', 'GET /metrics', 'GET /ready', 'POST /api/v1/auth/refresh', 'POST /api/v1/auth/token'];
 const RATE = { perSecond: 2, burst: 20 };
 
 describe('auth over HTTP (in-process app, route table from Nest metadata)', () => {
@@ -225,6 +225,70 @@ describe('auth over HTTP (in-process app, route table from Nest metadata)', () =
     const listed = await call('GET', '/api/v1/auth/audit?requestId=req-audit-1', { token: admin });
     expect(listed.body.items[0]).toMatchObject({ requestId: 'req-audit-1', keyName: 'bootstrap-admin', status: 201 });
     expect(listed.body.items).toHaveLength(1);
+  });
+
+  it('takes ?access_token= on the SSE stream only (EventSource cannot send headers), still checking it', async () => {
+    expect(routes.filter((r) => r.queryToken).map((r) => `${r.method} ${r.path}`)).toEqual(['GET /api/v1/events/stream']);
+    const stream = async (query: string) => {
+      const abort = new AbortController();
+      const res = await fetch(`${url}/api/v1/events/stream?${query}`, { signal: abort.signal });
+      const first: any = res.status === 200 ? new TextDecoder().decode((await res.body!.getReader().read()).value) : await res.json();
+      abort.abort();
+      return { status: res.status, type: res.headers.get('content-type'), first };
+    };
+    const ok = await stream(`as=message&access_token=${encodeURIComponent(viewer.token)}`);
+    expect([ok.status, ok.type]).toEqual([200, 'text/event-stream']);
+    expect(ok.first).toContain(': godel event stream');
+    expect((await stream(`access_token=${admin.slice(0, -4)}AAAA`)).first.code).toBe('auth.invalid');
+    expect((await stream('access_token=')).status).toBe(401);
+    expect((await stream('after=0')).first.code).toBe('auth.missing');
+    expect((await stream(`as=named&access_token=${encodeURIComponent(viewer.token)}`)).status).toBe(422);
+    // the same token in the query of any other route counts for nothing
+    for (const path of ['/api/v1/events', '/api/v1/runtime', '/api/v1/teams', '/api/v1/auth/whoami']) {
+      const res = await call('GET', `${path}?access_token=${encodeURIComponent(admin)}`);
+      expect([path, res.status, res.body.code]).toEqual([path, 401, 'auth.missing']);
+    }
+    const del = await call('DELETE', `/api/v1/auth/keys/${viewer.id}?access_token=${encodeURIComponent(admin)}`);
+    expect([del.status, del.body.code]).toEqual([401, 'auth.missing']);
+  });
+
+  it('ends an open event stream when its key is revoked (the token was checked only at connect)', async () => {
+    const k = await createKey(url, admin, 'watcher', 'viewer');
+    const token = (await login(url, k.key)).accessToken;
+    const abort = new AbortController();
+    const res = await fetch(`${url}/api/v1/events/stream?as=message&access_token=${encodeURIComponent(token)}`, { signal: abort.signal });
+    expect(res.status).toBe(200);
+    const reader = res.body!.getReader();
+    expect(new TextDecoder().decode((await reader.read()).value)).toContain(': godel event stream');
+    expect((await call('DELETE', `/api/v1/auth/keys/${k.id}`, { token: admin })).status).toBe(200);
+    // the server ends the response: the next reads drain whatever came before and then report done
+    const bound = setTimeout(() => abort.abort(), 10_000);
+    let done = false;
+    try {
+      while (!done) done = (await reader.read()).done;
+    } finally {
+      clearTimeout(bound);
+    }
+    expect(done).toBe(true);
+    expect(abort.signal.aborted).toBe(false);
+    // and it cannot come back
+    const again = await fetch(`${url}/api/v1/events/stream?access_token=${encodeURIComponent(token)}`);
+    expect([again.status, ((await again.json()) as { code: string }).code]).toEqual([401, 'auth.invalid']);
+  });
+
+  it('serves the dashboard page publicly, same-origin scripts only; nothing else under /dashboard', async () => {
+    const page = await fetch(`${url}/dashboard`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(await page.text()).toContain('<script src="/dashboard/app.js"></script>');
+    const js = await fetch(`${url}/dashboard/app.js`);
+    expect([js.status, js.headers.get('content-type')]).toEqual([200, 'text/javascript; charset=utf-8']);
+    expect(await js.text()).toContain('/api/v1/auth/token');
+    for (const f of ['nope.js', 'index.html', '..%2Fdashboard.controller.ts', '%2e%2e%2fapp.module.ts']) {
+      const res = await fetch(`${url}/dashboard/${f}`);
+      expect([f, res.status]).toEqual([f, 404]);
+    }
   });
 
   it('keeps /health, /ready and /metrics open', async () => {

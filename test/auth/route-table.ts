@@ -2,13 +2,15 @@ import type { INestApplication } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { RequestMethod } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
-import { routeAccess, type RouteAccess } from '../../apps/godel/src/auth/access.decorators';
+import { acceptsQueryToken, routeAccess, type RouteAccess } from '../../apps/godel/src/auth/access.decorators';
 
 export interface RouteInfo {
   method: string;
   /** Express pattern, e.g. `/api/v1/agents/:team/:name`. */
   path: string;
   access: RouteAccess;
+  /** Takes `?access_token=` (only the SSE stream may). */
+  queryToken: boolean;
   controller: string;
   handler: string;
 }
@@ -36,7 +38,7 @@ export function routeTable(app: INestApplication): RouteInfo[] {
       if (path === undefined) continue;
       const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as number];
       for (const p of Array.isArray(path) ? path : [path]) {
-        routes.push({ method, path: join(base, p), access: routeAccess(reflector, handler, cls), controller: cls.name, handler: name });
+        routes.push({ method, path: join(base, p), access: routeAccess(reflector, handler, cls), queryToken: acceptsQueryToken(reflector, handler), controller: cls.name, handler: name });
       }
     }
   }

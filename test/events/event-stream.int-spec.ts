@@ -98,6 +98,16 @@ describe('event stream (SSE) across instances', () => {
     const middle = expected[Math.floor(expected.length / 2)];
     const resumed = await readSse(url, { token, lastEventId: middle, until: (seen) => seen.length >= expected.filter((x) => x > middle).length, timeoutMs: 10000 });
     expect(resumed.map((e) => e.id)).toEqual(expected.filter((x) => x > middle));
+
+    // latest=true: the last `limit` events, oldest first (where the dashboard's feed starts)
+    const latest = (await (await fetch(`${a.url}/api/v1/events?team=sse&latest=true&limit=3`, { headers: bearer(token) })).json()) as { items: Array<{ seq: number }> };
+    // (the agent may still append: compare with the log read afterwards, from the first one returned)
+    expect(latest.items).toHaveLength(3);
+    const following = (await (await fetch(`${a.url}/api/v1/events?team=sse&after=${latest.items[0].seq - 1}&limit=1000`, { headers: bearer(token) })).json()) as { items: Array<{ seq: number }> };
+    expect(following.items.slice(0, 3).map((e) => e.seq)).toEqual(latest.items.map((e) => e.seq));
+    expect(latest.items[2].seq).toBeGreaterThanOrEqual(log.items[log.items.length - 1].seq);
+    const bad = await fetch(`${a.url}/api/v1/events?latest=yes`, { headers: bearer(token) });
+    expect(bad.status).toBe(422);
   }, 60000);
 
   it('100 subscribers × 1,000 events appended in bursts: each gets all of them in order; one that drops mid-stream resumes with Last-Event-ID and misses nothing', async () => {

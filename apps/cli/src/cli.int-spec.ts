@@ -320,7 +320,7 @@ describe('godel --help and bin/godel', () => {
     const r = await run(['--help'], {}, 15_000, undefined, BIN);
     expect(r.code).toBe(0);
     const commands = [...r.stdout.split('Commands:')[1].matchAll(/^ {2}(\w+)/gm)].map((m) => m[1]);
-    expect(commands).toEqual(['demo', 'up', 'do', 'workflow', 'auth', 'agent', 'events', 'instances', 'metrics', 'help']);
+    expect(commands).toEqual(['demo', 'up', 'do', 'team', 'task', 'workflow', 'auth', 'dashboard', 'agent', 'events', 'instances', 'metrics', 'help']);
     const unknown = await run(['frobnicate'], {}, 15_000, undefined, BIN);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain("unknown command 'frobnicate'");

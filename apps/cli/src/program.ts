@@ -14,6 +14,10 @@ import { instances, metrics } from './commands/cluster';
 import { eventsReplay, eventsTail, type EventFilter } from './commands/events';
 import { GodelHttp } from './http';
 import { ApiClient } from './api-client';
+import type { ApiFlags } from './commands/api';
+import { dashboardUrl } from './commands/dashboard';
+import { taskGet, taskList } from './commands/task';
+import { teamCancel, teamGet, teamList } from './commands/team';
 import { Lifecycle } from './lifecycle';
 import { createOutput, type Output } from './output';
 
@@ -188,6 +192,32 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
       .option('--sample', 'run on a fresh copy of the bundled sample repository with its scripted playbook (offline)'),
   ).action(act<DoFlags>('do', (f, out, life, args) => runDo({ ...f, intent: args[0], timeoutS: f.timeout }, loadConfig(), out, life)));
 
+  const apiOptions = (c: Command) =>
+    c.option('--url <url>', 'the Godel server (default: GODEL_URL or http://127.0.0.1:<GODEL_PORT>)').option('--json', 'one JSON document on stdout');
+  const TEAM_STATUSES = ['planning', 'running', 'succeeded', 'failed', 'cancelled'];
+  const TASK_STATUSES = ['pending', 'ready', 'running', 'in_review', 'merging', 'done', 'failed', 'cancelled'];
+
+  const team = program.command('team').description('teams on a running server: list, get, cancel (GODEL_API_KEY or `godel auth login` first)');
+  apiOptions(team.command('list').description('list teams, newest first: status, task counts, merged commits, cost'))
+    .addOption(new Option('--status <status>', 'only teams with this status').choices(TEAM_STATUSES))
+    .addOption(new Option('--limit <n>', 'at most this many teams').argParser(intArg(1, 500)))
+    .action(act<ApiFlags & { status?: string; limit?: number }>('team list', (f, out) => teamList(f, loadConfig(), out)));
+  apiOptions(team.command('get').argument('<team>', 'the team (see godel team list)').description('show a team: status, intent, tasks, members, merged commits, cost')).action(
+    act<ApiFlags>('team get', (f, out, _l, args) => teamGet(args[0], f, loadConfig(), out)),
+  );
+  apiOptions(team.command('cancel').argument('<team>', 'the team (see godel team list)').description("cancel a team: its agents stop; what was merged stays (needs operator)"))
+    .option('--reason <text>', 'why (kept with the team and in the event log)')
+    .action(act<ApiFlags & { reason?: string }>('team cancel', (f, out, _l, args) => teamCancel(args[0], f, loadConfig(), out)));
+
+  const task = program.command('task').description("teams' tasks on a running server: list, get");
+  apiOptions(task.command('list').description('list tasks of a team (or of the latest teams)'))
+    .option('--team <team>', 'only this team')
+    .addOption(new Option('--status <status>', 'only tasks with this status').choices(TASK_STATUSES))
+    .action(act<ApiFlags & { team?: string; status?: string }>('task list', (f, out) => taskList(f, loadConfig(), out)));
+  apiOptions(task.command('get').argument('<team>', 'the team').argument('<task>', 'the task id (see godel task list --team <team>)').description('show a task: status, worker, rounds, commits, prompt')).action(
+    act<ApiFlags>('task get', (f, out, _l, args) => taskGet(args[0], args[1], f, loadConfig(), out)),
+  );
+
   const workflow = program.command('workflow').description('workflow templates: list, show, validate, run');
   workflow
     .command('list')
@@ -215,6 +245,10 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
   ).action(act<DoFlags>('workflow run', (f, out, life, args) => runDo({ ...f, workflow: args[0], intent: args[1], timeoutS: f.timeout }, loadConfig(), out, life)));
 
   addAuth(program, setExitCode);
+
+  apiOptions(program.command('dashboard').description("print the URL of the server's dashboard (teams, agents, tasks, merge queue, live events in a browser)")).action(
+    act<ApiFlags>('dashboard', (f, out) => dashboardUrl(f, loadConfig(), out)),
+  );
   addServerCommands(program, setExitCode);
   return program;
 }

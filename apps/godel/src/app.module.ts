@@ -4,6 +4,7 @@ import type { GodelConfig } from '@godel/config';
 import { AuthGuard } from './auth/auth.guard';
 import { AuthModule } from './auth/auth.module';
 import { ConfigModule } from './config.module';
+import { DashboardController } from './dashboard/dashboard.controller';
 import { ActorsController } from './http/actors.controller';
 import { AgentsController } from './http/agents.controller';
 import { EventsController } from './http/events.controller';
@@ -22,7 +23,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [ConfigModule.forRoot(config), RuntimeModule, AuthModule],
-      controllers: [HealthController, MetricsController, ActorsController, AgentsController, EventsController, TeamsController, InstancesController, DocsController],
+      controllers: [HealthController, MetricsController, ActorsController, AgentsController, EventsController, TeamsController, InstancesController, DocsController, DashboardController],
       providers: [
         { provide: APP_FILTER, useClass: ProblemFilter },
         // Every route needs @Public() or @Roles(): the guard refuses the rest (fail closed).

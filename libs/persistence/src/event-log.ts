@@ -61,6 +61,17 @@ export class EventLog {
     }));
   }
 
+  /** The last `limit` events matching the filter, oldest first (where a live view starts). */
+  async latest(filter: { agent?: string; team?: string; type?: string; limit?: number } = {}): Promise<StoredEvent[]> {
+    const rows: Array<{ seq: string }> = await this.ds.query(
+      `SELECT seq FROM events WHERE ($1::text IS NULL OR agent = $1) AND ($2::text IS NULL OR team = $2) AND ($3::text IS NULL OR type = $3) ORDER BY seq DESC LIMIT $4`,
+      [filter.agent ?? null, filter.team ?? null, filter.type ?? null, filter.limit ?? 100],
+    );
+    if (rows.length === 0) return [];
+    const oldest = Math.min(...rows.map((r) => Number(r.seq)));
+    return this.list({ ...filter, after: oldest - 1, limit: rows.length });
+  }
+
   /** Time (ms) of each agent's latest event: the monitor's measure of progress. */
   async lastActivity(agents: string[]): Promise<Map<string, number>> {
     if (agents.length === 0) return new Map();

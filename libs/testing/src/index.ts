@@ -24,7 +24,7 @@ export type {
 export { GodelCluster } from './godel-cluster';
 export type { ClusterMember, GodelClusterOptions } from './godel-cluster';
 export { TcpProxy } from './tcp-proxy';
-export { createSampleRepo, git } from './sample-repo';
+export { copySampleRepo, createSampleRepo, git } from './sample-repo';
 export { teamPlaybook, loadPlaybook } from './scripted-model/team-playbook';
 export type { TeamPlaybook, WorkerMove } from './scripted-model/team-playbook';
 export { login, adminToken, bearer, createKey } from './api-auth';

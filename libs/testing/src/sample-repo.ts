@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { cp, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** Runs git in `cwd` with a fixed test identity; returns trimmed stdout. */
@@ -15,5 +15,15 @@ export async function createSampleRepo(root: string, files: Record<string, strin
   for (const [name, content] of Object.entries(files)) await writeFile(join(repo, name), content);
   git(repo, 'add', '.');
   git(repo, 'commit', '-qm', 'init');
+  return repo;
+}
+
+/** A git repository at `<root>/<name of source>` on branch main with one commit of a copy of `source` (e.g. examples/calc). */
+export async function copySampleRepo(root: string, source: string): Promise<string> {
+  const repo = join(root, source.split('/').filter(Boolean).pop()!);
+  await cp(source, repo, { recursive: true });
+  git(repo, 'init', '-q', '-b', 'main');
+  git(repo, 'add', '.');
+  git(repo, 'commit', '-qm', 'the sample repository');
   return repo;
 }

@@ -93,7 +93,7 @@ export async function runUp(o: UpOptions, config: GodelConfig, out: Output, life
       out.emit(parsed ?? { event: 'server.output', line });
     } else if (parsed?.event === 'godel.ready') {
       shardEvents.flush();
-      out.progress(`Godel is up at ${String(parsed.url)} (pid ${String(parsed.pid)}). Ctrl-C stops it and the local services.`);
+      out.progress(`Godel is up at ${String(parsed.url)} (pid ${String(parsed.pid)}); dashboard at ${String(parsed.url)}/dashboard. Ctrl-C stops it and the local services.`);
     } else if (!parsed || o.verbose) {
       out.print(parsed ? humanLine(parsed) : line);
     } else if (!(parsed.level === 'log' && QUIET_CONTEXTS.has(String(parsed.context))) && !shardEvents.add(parsed)) {

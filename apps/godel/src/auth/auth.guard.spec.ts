@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import type { ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AccessTokens } from '@godel/auth';
-import { Public, Roles } from './access.decorators';
+import { Public, QueryToken, Roles } from './access.decorators';
 import { AuthGuard } from './auth.guard';
 import type { AuthService } from './auth.service';
 import type { AuthedRequest } from './request-context';
@@ -15,6 +15,13 @@ class Decorated {
   open(): void {}
   @Roles('operator')
   mutate(): void {}
+}
+class Stream {
+  @Roles('viewer')
+  @QueryToken()
+  stream(): void {}
+  @Roles('viewer')
+  list(): void {}
 }
 @Roles('admin')
 class AdminByClass {
@@ -58,5 +65,24 @@ describe('AuthGuard', () => {
     await expect(guard.canActivate(context(AdminByClass, 'anything', { headers: { authorization: `Bearer ${operator}` } }))).rejects.toMatchObject({ code: 'auth.forbidden' });
     // only the allowed call spent rate-limit budget
     expect(taken).toEqual(['o']);
+  });
+
+  it('takes ?access_token= only on a @QueryToken route (the SSE stream), never elsewhere, and still checks it', async () => {
+    const viewer = (await access.issue({ keyId: 'qv', name: 'qv', role: 'viewer' })).token;
+    await expect(guard.canActivate(context(Stream, 'stream', { query: { access_token: viewer } }))).resolves.toBe(true);
+    // the same token in the query of any other route is ignored: no token
+    await expect(guard.canActivate(context(Stream, 'list', { query: { access_token: viewer } }))).rejects.toMatchObject({ code: 'auth.missing' });
+    await expect(guard.canActivate(context(Decorated, 'mutate', { query: { access_token: viewer } }))).rejects.toMatchObject({ code: 'auth.missing' });
+    // a forged or doubled token is refused; no token at all is still missing
+    await expect(guard.canActivate(context(Stream, 'stream', { query: { access_token: `${viewer.slice(0, -4)}AAAA` } }))).rejects.toMatchObject({ code: 'auth.invalid' });
+    await expect(guard.canActivate(context(Stream, 'stream', { query: { access_token: [viewer, viewer] } }))).rejects.toMatchObject({ code: 'auth.invalid' });
+    await expect(guard.canActivate(context(Stream, 'stream', {}))).rejects.toMatchObject({ code: 'auth.missing' });
+    // the role still applies to a query token
+    class AdminStream {
+      @Roles('admin')
+      @QueryToken()
+      stream(): void {}
+    }
+    await expect(guard.canActivate(context(AdminStream, 'stream', { query: { access_token: viewer } }))).rejects.toMatchObject({ code: 'auth.forbidden' });
   });
 });

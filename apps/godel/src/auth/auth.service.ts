@@ -43,6 +43,11 @@ export class AuthService {
     return p;
   }
 
+  /** Whether a caller verified earlier still stands: long-lived responses (the SSE stream) re-check it. */
+  stillValid(p: Principal): boolean {
+    return !this.revocations.isRevoked(p.keyId) && !this.keys.isStaleBootstrap(p.keyId);
+  }
+
   private async pair(p: Principal, refreshToken: string, refreshExpiresAt: number): Promise<TokenPair> {
     const a = await this.access.issue(p);
     return { tokenType: 'Bearer', accessToken: a.token, expiresAt: a.expiresAt, expiresIn: this.access.ttlS, refreshToken, refreshExpiresAt, key: p };

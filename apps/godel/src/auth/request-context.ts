@@ -6,6 +6,7 @@ export interface AuthedRequest {
   originalUrl: string;
   headers: Record<string, string | string[] | undefined>;
   params?: Record<string, string>;
+  query?: Record<string, unknown>;
   route?: { path?: string };
   requestId?: string;
   principal?: Principal;

@@ -4,7 +4,9 @@ import { GodelError } from '@godel/actors';
 import { EventLog, type StoredEvent } from '@godel/persistence';
 import { EventStream, type StreamFilter } from '../events/event-stream';
 import { query } from './validate';
-import { Roles } from '../auth/access.decorators';
+import { QueryToken, Roles } from '../auth/access.decorators';
+import { AuthService } from '../auth/auth.service';
+import type { AuthedRequest } from '../auth/request-context';
 
 class InvalidEventQuery extends GodelError {
   readonly code = 'request.invalid';
@@ -20,17 +22,22 @@ interface ClosableRequest {
   on(event: 'close', fn: () => void): void;
 }
 
-/** One SSE frame per event, built once however many subscribers it goes to (the live reader shares event objects). */
-const frames = new WeakMap<StoredEvent, string>();
-function frame(e: StoredEvent): string {
-  let f = frames.get(e);
-  if (f === undefined) frames.set(e, (f = `id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`));
+/**
+ * One SSE frame per event, built once however many subscribers it goes to (the live reader shares
+ * event objects). Named (`event: <type>`) by default; unnamed for `as=message` (a browser's
+ * EventSource.onmessage sees only unnamed events).
+ */
+const named = new WeakMap<StoredEvent, string>();
+const unnamed = new WeakMap<StoredEvent, string>();
+function frame(e: StoredEvent, withName: boolean): string {
+  const cache = withName ? named : unnamed;
+  let f = cache.get(e);
+  if (f === undefined) cache.set(e, (f = `id: ${e.seq}\n${withName ? `event: ${e.type}\n` : ''}data: ${JSON.stringify(e)}\n\n`));
   return f;
 }
 
-const QUERY_KEYS = ['after', 'limit', 'agent', 'team', 'type'];
-
-function parseQuery(raw: unknown, lastEventId?: string): { filter: StreamFilter; after: number; limit: number } {
+function parseQuery(raw: unknown, keys: string[], lastEventId?: string): { filter: StreamFilter; after: number; limit: number; q: Record<string, string | undefined> } {
+  const QUERY_KEYS = keys;
   const q: Record<string, unknown> = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>) : {};
   for (const [k, v] of Object.entries(q)) {
     if (!QUERY_KEYS.includes(k)) throw new InvalidEventQuery(`unknown query parameter "${k}" (${QUERY_KEYS.join(', ')})`);
@@ -46,7 +53,7 @@ function parseQuery(raw: unknown, lastEventId?: string): { filter: StreamFilter;
     const v = q[k] as string | undefined;
     if (v !== undefined && (v.length === 0 || v.length > 200 || v.includes('\u0000'))) throw new InvalidEventQuery(`${k} must be 1-200 chars, without NUL`);
   }
-  return { filter: { agent: q.agent as string | undefined, team: q.team as string | undefined, type: q.type as string | undefined }, after, limit };
+  return { filter: { agent: q.agent as string | undefined, team: q.team as string | undefined, type: q.type as string | undefined }, after, limit, q: q as Record<string, string | undefined> };
 }
 
 const FILTERS = [
@@ -63,22 +70,27 @@ export class EventsController {
   constructor(
     private readonly log: EventLog,
     private readonly live: EventStream,
+    private readonly auth: AuthService,
   ) {}
 
   @Get()
   @Roles('viewer')
-  @ApiOperation({ summary: 'A page of the event log, in sequence order' })
+  @ApiOperation({ summary: 'A page of the event log, in sequence order; with latest=true the last `limit` events (where a live view starts)' })
   @ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: 1000, default: 200 } })
+  @ApiQuery({ name: 'latest', required: false, schema: { type: 'string', enum: ['true', 'false'] } })
   @(FILTERS[0])
   @(FILTERS[1])
   @(FILTERS[2])
   @(FILTERS[3])
   async list(@Query() q: unknown): Promise<{ items: StoredEvent[] }> {
-    const { filter, after, limit } = parseQuery(q);
+    const { filter, after, limit, q: p } = parseQuery(q, ['after', 'limit', 'agent', 'team', 'type', 'latest']);
+    if (p.latest !== undefined && p.latest !== 'true' && p.latest !== 'false') throw new InvalidEventQuery('latest must be true or false');
+    if (p.latest === 'true') return { items: await this.log.latest({ ...filter, limit }) };
     return { items: await this.log.list({ ...filter, after, limit }) };
   }
 
   @Get('head')
+  @Roles('viewer')
   @ApiOperation({ summary: 'The highest sequence number in the log (where `godel events tail` starts following)' })
   async head(@Query() q: unknown): Promise<{ seq: number }> {
     query(q, []);
@@ -87,7 +99,10 @@ export class EventsController {
 
   @Get('stream')
   @Roles('viewer')
-  @ApiOperation({ summary: 'Live events over SSE from any sequence (id: = seq); resumes with Last-Event-ID' })
+  @QueryToken()
+  @ApiOperation({ summary: 'Live events over SSE from any sequence (id: = seq); resumes with Last-Event-ID. The only route that also takes ?access_token= (EventSource cannot send headers); ends within a second when its key is revoked' })
+  @ApiQuery({ name: 'as', required: false, description: 'message: unnamed events (EventSource.onmessage)', schema: { type: 'string', enum: ['message'] } })
+  @ApiQuery({ name: 'access_token', required: false, description: 'for browsers only', schema: { type: 'string' } })
   @ApiProduces('text/event-stream')
   @ApiHeader({ name: 'last-event-id', required: false, description: 'resume after this sequence (wins over ?after)' })
   @ApiQuery({ name: 'limit', required: false, description: 'accepted for symmetry with the list; ignored', schema: { type: 'integer', minimum: 1, maximum: 1000 } })
@@ -95,18 +110,29 @@ export class EventsController {
   @(FILTERS[1])
   @(FILTERS[2])
   @(FILTERS[3])
-  stream(@Query() q: unknown, @Headers('last-event-id') lastEventId: string | undefined, @Req() req: ClosableRequest, @Res() res: SseResponse): void {
-    const { filter, after } = parseQuery(q, lastEventId);
+  stream(@Query() q: unknown, @Headers('last-event-id') lastEventId: string | undefined, @Req() req: ClosableRequest & AuthedRequest, @Res() res: SseResponse): void {
+    const { filter, after, q: p } = parseQuery(q, ['after', 'limit', 'agent', 'team', 'type', 'as', 'access_token'], lastEventId);
+    if (p.as !== undefined && p.as !== 'message') throw new InvalidEventQuery('as must be message (or absent)');
+    const withName = p.as === undefined;
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
     res.write(': godel event stream\n\n');
     const unsubscribe = this.live.subscribe(filter, after, (events) => {
-      res.write(events.map(frame).join(''));
+      res.write(events.map((e) => frame(e, withName)).join(''));
     });
     const ping = setInterval(() => res.write(': ping\n\n'), 15000);
-    req.on('close', () => {
+    const principal = req.principal;
+    const check = setInterval(() => {
+      if (principal && !this.auth.stillValid(principal)) close();
+    }, 1000);
+    let closed = false;
+    const close = () => {
+      if (closed) return;
+      closed = true;
       clearInterval(ping);
+      clearInterval(check);
       unsubscribe();
       res.end();
-    });
+    };
+    req.on('close', close);
   }
 }
