@@ -17,7 +17,14 @@ import { operations, requestFor, type FuzzRequest } from './openapi-fuzz';
 
 /** Every route the app's controllers declare, as `METHOD /path/{param}` (read from Nest's metadata). */
 function controllerRoutes(): string[] {
-  const controllers = AppModule.forRoot({} as GodelConfig).controllers ?? [];
+  // The app's controllers and those of the modules it imports (e.g. AuthModule's).
+  const root = AppModule.forRoot({} as GodelConfig);
+  const controllers = [...(root.controllers ?? [])];
+  for (const m of root.imports ?? []) {
+    const mod = (typeof m === 'function' ? m : (m as { module?: unknown }).module) as object | undefined;
+    if (mod) controllers.push(...((Reflect.getMetadata('controllers', mod) as typeof controllers | undefined) ?? []));
+    if (typeof m === 'object' && m !== null && 'controllers' in m) controllers.push(...((m as { controllers?: typeof controllers }).controllers ?? []));
+  }
   const routes: string[] = [];
   for (const c of controllers) {
     const base = String(Reflect.getMetadata(PATH_METADATA, c) ?? '');

@@ -14,7 +14,7 @@ import { createKey, createTestEnv, login, type TestEnv } from '@godel/testing';
 import { AppModule } from '../../apps/godel/src/app.module';
 import { expressRoutes, routeTable, sampleUrl, type RouteInfo } from './route-table';
 
-const PUBLIC = ['GET /dashboard', 'GET /dashboard/:file', 'GET /health', 'GET /metrics', 'GET /ready', 'POST /api/v1/auth/refresh', 'POST /api/v1/auth/token'];
+const PUBLIC = ['GET /api/v1/docs', 'GET /api/v1/openapi.json', 'GET /dashboard', 'GET /dashboard/:file', 'GET /health', 'GET /metrics', 'GET /ready', 'POST /api/v1/auth/refresh', 'POST /api/v1/auth/token'];
 const RATE = { perSecond: 2, burst: 20 };
 
 describe('auth over HTTP (in-process app, route table from Nest metadata)', () => {

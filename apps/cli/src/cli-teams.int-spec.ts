@@ -189,8 +189,8 @@ describe('godel team | task | dashboard (a real server process, real pi, scripte
 
     const port = await closedPort();
     const down = await run(['task', 'list', '--url', `http://127.0.0.1:${port}`, '--json'], admin);
-    expect(down.code).toBe(3);
-    expect(json(down).error.code).toBe('api.unreachable');
+    expect(down.code).toBe(5);
+    expect(json(down).error.code).toBe('server.unreachable');
     expect(down.stderr).toContain('godel up');
   }, 60_000);
 
