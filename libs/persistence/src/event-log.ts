@@ -86,7 +86,13 @@ export class EventLog {
   }
 
   private async insert(events: EventRecord[]): Promise<number[]> {
-    const rows: Array<{ seq: string }> = await this.ds.query(
+    // Readers follow by sequence (`seq > cursor`): a sequence must never become visible after a higher
+    // one, or a reader that moved past it skips it. Appends from every instance are serialized by a
+    // transaction-scoped advisory lock (per schema), so sequence order is commit order. One lock per
+    // batch: measured by bench:api's events_ingest_per_s.
+    const rows: Array<{ seq: string }> = await this.ds.transaction(async (m) => {
+      await m.query(`SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.events'))`);
+      return m.query(
       `INSERT INTO events (at, type, agent, team, correlation_id, data)
        SELECT to_timestamp(u.at / 1000.0), u.type, u.agent, u.team, u.cid, u.data
        FROM unnest($1::float8[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[]) WITH ORDINALITY AS u(at, type, agent, team, cid, data, ord)
@@ -101,7 +107,8 @@ export class EventLog {
         // PostgreSQL's jsonb refuses \u0000; one such string must not fail the whole batch.
         events.map((e) => JSON.stringify(e.data ?? {}).replace(/(?<!\\)((?:\\\\)*)\\u0000/g, '$1\\ufffd')),
       ],
-    );
+      );
+    });
     const seqs = rows.map((r) => Number(r.seq));
     const last = Math.max(...seqs);
     for (const l of this.listeners) l(last);
