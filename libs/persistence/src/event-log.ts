@@ -93,20 +93,20 @@ export class EventLog {
     const rows: Array<{ seq: string }> = await this.ds.transaction(async (m) => {
       await m.query(`SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.events'))`);
       return m.query(
-      `INSERT INTO events (at, type, agent, team, correlation_id, data)
-       SELECT to_timestamp(u.at / 1000.0), u.type, u.agent, u.team, u.cid, u.data
-       FROM unnest($1::float8[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[]) WITH ORDINALITY AS u(at, type, agent, team, cid, data, ord)
-       ORDER BY u.ord
-       RETURNING seq`,
-      [
-        events.map((e) => e.at ?? Date.now()),
-        events.map((e) => e.type),
-        events.map((e) => e.agent ?? null),
-        events.map((e) => e.team ?? null),
-        events.map((e) => e.correlationId ?? null),
-        // PostgreSQL's jsonb refuses \u0000; one such string must not fail the whole batch.
-        events.map((e) => JSON.stringify(e.data ?? {}).replace(/(?<!\\)((?:\\\\)*)\\u0000/g, '$1\\ufffd')),
-      ],
+        `INSERT INTO events (at, type, agent, team, correlation_id, data)
+         SELECT to_timestamp(u.at / 1000.0), u.type, u.agent, u.team, u.cid, u.data
+         FROM unnest($1::float8[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[]) WITH ORDINALITY AS u(at, type, agent, team, cid, data, ord)
+         ORDER BY u.ord
+         RETURNING seq`,
+        [
+          events.map((e) => e.at ?? Date.now()),
+          events.map((e) => e.type),
+          events.map((e) => e.agent ?? null),
+          events.map((e) => e.team ?? null),
+          events.map((e) => e.correlationId ?? null),
+          // PostgreSQL's jsonb refuses \u0000; one such string must not fail the whole batch.
+          events.map((e) => JSON.stringify(e.data ?? {}).replace(/(?<!\\)((?:\\\\)*)\\u0000/g, '$1\\ufffd')),
+        ],
       );
     });
     const seqs = rows.map((r) => Number(r.seq));
