@@ -1,10 +1,11 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { inheritedEnv, type GodelConfig } from '@godel/config';
 import { prepareIntent } from '@godel/orchestration';
+import { copySampleRepo } from '@godel/testing';
 import { parse as parseYaml } from 'yaml';
 import { ApiClient } from '../api-client';
 import { CliError, EXIT } from '../cli-error';
@@ -60,15 +61,9 @@ function examplesDir(): string {
 }
 
 /** A fresh git repository with the sample's files, under the Godel home. */
-function sampleRepo(config: GodelConfig): { repo: string; playbook: string; intent: string; verify?: string } {
+async function sampleRepo(config: GodelConfig): Promise<{ repo: string; playbook: string; intent: string; verify?: string }> {
   const ex = examplesDir();
-  const repo = join(config.homeDir, 'samples', `calc-${Date.now().toString(36)}`);
-  mkdirSync(repo, { recursive: true });
-  cpSync(join(ex, 'calc'), repo, { recursive: true });
-  const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=Godel sample', '-c', 'user.email=sample@godel.invalid', ...args], { cwd: repo, stdio: 'pipe' });
-  git('init', '-q', '-b', 'main');
-  git('add', '.');
-  git('commit', '-qm', 'calc: the sample repository');
+  const repo = await copySampleRepo(join(config.homeDir, 'samples', Date.now().toString(36)), join(ex, 'calc'));
   const playbook = join(ex, 'calc.playbook.yaml');
   const book = parseYaml(readFileSync(playbook, 'utf8')) as { intent?: string; verify?: string };
   return { repo, playbook, intent: book.intent ?? 'add a calculator library', verify: book.verify };
@@ -180,7 +175,7 @@ export async function runDo(o: DoOptions, config: GodelConfig, out: Output, life
   let playbook = o.playbook;
   if (o.sample) {
     if (o.url) throw new CliError('do.usage', '--sample runs on a local server with the sample playbook; leave out --url', EXIT.usage);
-    const s = sampleRepo(config);
+    const s = await sampleRepo(config);
     repo = s.repo;
     playbook = s.playbook;
     intent ??= s.intent;
