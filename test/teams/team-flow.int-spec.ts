@@ -79,3 +79,54 @@ describe('a team delivers an intent (real pi, scripted model, real git, Redis, P
     expect(events.map((e) => e.type)).toContain('team.succeeded');
   }, 180_000);
 });
+
+describe('a team runs a workflow template (no coordinator)', () => {
+  let f: TeamFixture;
+  afterEach(async () => {
+    await f?.close();
+  });
+
+  it('takes the DAG from the template; its review task asks for a fix, which becomes a task before the review runs again', async () => {
+    f = await createTeamFixture({
+      workers: {
+        api: { task: { files: { 'api.txt': 'api\n' } } },
+        docs: { task: { files: { 'docs.txt': 'docs\n' } } },
+        'review-fix1': { task: { files: { 'docs.txt': 'docs, with an example\n' } } },
+      },
+      reviews: { review: ['request_changes: the docs need an example', 'approve'] },
+    });
+    const yaml = [
+      'name: tiny',
+      'description: two slices and a review',
+      'tasks:',
+      '  - id: api',
+      '    title: API for {{intent}}',
+      '    prompt: Write api.txt for {{intent}}',
+      '  - { id: docs, title: Docs, prompt: Write docs.txt, dependsOn: [api] }',
+      '  - id: review',
+      '    title: Review',
+      '    role: reviewer',
+      '    prompt: Review {{intent}}',
+      '    dependsOn: [docs]',
+      '',
+    ].join('\n');
+    const team = await f.run({ intent: 'the widget', workflowYaml: yaml, concurrency: 2 });
+    const s = await f.untilDone(team);
+    expect(s.status).toBe('succeeded');
+    expect(s.workflow).toBe('tiny');
+    expect(s.members.coordinator).toBeUndefined();
+    expect(s.tasks.api.title).toBe('API for the widget');
+    expect(s.order).toEqual(['api', 'docs', 'review-fix1', 'review']);
+    expect(s.tasks.review.dependsOn).toEqual(['docs', 'review-fix1']);
+    expect(Object.values(s.tasks).map((t) => t.status)).toEqual(['done', 'done', 'done', 'done']);
+    expect(readFileSync(join(f.repo, 'docs.txt'), 'utf8')).toBe('docs, with an example\n');
+    const events = await f.events(team);
+    expect(events.find((e) => e.type === 'team.planned')?.data).toMatchObject({ source: 'workflow tiny' });
+    expect(events.filter((e) => e.type.startsWith('review.') && e.data.task === 'review').map((e) => e.type)).toEqual([
+      'review.started',
+      'review.changes_requested',
+      'review.started',
+      'review.approved',
+    ]);
+  }, 180_000);
+});

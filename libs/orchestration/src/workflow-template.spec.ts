@@ -37,6 +37,8 @@ describe('workflow templates', () => {
     const cyc = ['name: c', 'description: d', 'tasks:', '  - {id: a, title: A, prompt: p, dependsOn: [b]}', '  - {id: b, title: B, prompt: p, dependsOn: [a]}'].join('\n');
     expect(issues(cyc)).toEqual([{ line: 4, field: 'tasks', message: 'dependency cycle: a → b → a' }]);
     expect(issues('name: x\ntasks: [\n')[0]).toMatchObject({ field: '(yaml)' });
+    // A YAML syntax error names its own line, not line 1.
+    expect(issues('name: x\ndescription: d\ntasks:\n  - id: a\n    title: A, prompt: p }\n  - x: ]\n')[0]).toMatchObject({ field: '(yaml)', line: 5 });
     expect(issues('- just a list')[0]).toMatchObject({ field: '(root)' });
     expect(issues('name: x\ndescription: y\ntasks: []')).toEqual([{ line: 3, field: 'tasks', message: 'must be a non-empty list' }]);
   });

@@ -51,7 +51,7 @@ export function parseWorkflow(text: string, file = '<workflow>'): WorkflowTempla
   const issues: WorkflowIssue[] = [];
   const at = (node: Node | null | undefined): number => (node?.range ? lines.linePos(node.range[0]).line : 1);
   const add = (node: Node | null | undefined, field: string, message: string) => issues.push({ file, line: at(node), field, message });
-  for (const e of doc.errors) issues.push({ file, line: e.linePos?.[0]?.line ?? 1, field: '(yaml)', message: e.message.split('\n')[0] });
+  for (const e of doc.errors) issues.push({ file, line: e.linePos?.[0]?.line ?? lines.linePos(e.pos[0]).line, field: '(yaml)', message: e.message.split('\n')[0] });
   if (issues.length > 0) throw new WorkflowValidationError(issues);
   const root = doc.contents;
   if (!isMap(root)) throw new WorkflowValidationError([{ file, line: at(root as Node), field: '(root)', message: 'expected a mapping with name, description, tasks' }]);
