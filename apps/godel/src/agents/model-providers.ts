@@ -40,6 +40,16 @@ export class ModelProviders {
     return new ModelProviders([{ provider: 'scripted', model: 'scripted', baseUrl: server.url, label: SCRIPTED_MODEL_IDENTITY }], true, server);
   }
 
+  /**
+   * The offline scripted model listens on a port of each server; a provider chain stored by another
+   * instance names that instance's port. Rewrites such entries to this server's model (real
+   * providers are untouched).
+   */
+  localize(providers: ProviderRef[]): ProviderRef[] {
+    if (!this.server) return providers;
+    return providers.map((p) => (p.label === SCRIPTED_MODEL_IDENTITY && p.provider === 'scripted' ? { ...p, baseUrl: this.server!.url } : p));
+  }
+
   describe(): { offline: boolean; providers: string[] } {
     return { offline: this.offline, providers: this.providers.map((p) => p.label ?? `${p.provider}/${p.model}`) };
   }

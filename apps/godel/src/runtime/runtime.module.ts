@@ -115,11 +115,18 @@ const LOGGED = new Set([
     },
     {
       provide: ACTOR_DEFINITIONS,
-      inject: [GODEL_CONFIG, AgentProcessHost, EventLog, SessionStore, AgentQueries, Refinery],
-      useFactory: (config: GodelConfig, host: AgentProcessHost, events: EventLog, sessions: SessionStore, queries: AgentQueries, refinery: Refinery) => [
+      inject: [GODEL_CONFIG, AgentProcessHost, EventLog, SessionStore, AgentQueries, Refinery, ModelProviders],
+      useFactory: (config: GodelConfig, host: AgentProcessHost, events: EventLog, sessions: SessionStore, queries: AgentQueries, refinery: Refinery, models: ModelProviders) => [
         // The counter is the runtime's reference actor (demo, failover tests, benchmark).
         counterActor,
-        agentActor({ host, events, sessions, worktreesRoot: join(config.homeDir, 'worktrees'), teamUsage: (t, x) => queries.teamUsage(t, x) }),
+        agentActor({
+          host,
+          events,
+          sessions,
+          worktreesRoot: join(config.homeDir, 'worktrees'),
+          teamUsage: (t, x) => queries.teamUsage(t, x),
+          localizeProviders: (ps) => models.localize(ps),
+        }),
         teamActor({ events, enqueueMerge: (job) => refinery.enqueue(job), lastActivity: (a) => events.lastActivity(a), teamUsage: (t) => queries.teamUsage(t) }),
       ],
     },

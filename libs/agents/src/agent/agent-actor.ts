@@ -20,6 +20,12 @@ export interface AgentActorDeps {
   restartWindowMs?: number;
   /** Liveness check that also resumes agents whose actor moved to another instance. */
   heartbeatMs?: number;
+  /**
+   * Providers as this instance reaches them, at each process start. An instance-local provider (the
+   * offline scripted model runs inside each server) gets this instance's address, so an agent that
+   * moved after a failover does not call the dead instance's port.
+   */
+  localizeProviders?: (providers: AgentState['providers']) => AgentState['providers'];
   /** Usage of the team's other agents (committed state), for team budgets. */
   teamUsage?: (team: string, exclude: string) => Promise<{ total: number; costUsd: number }>;
 }
@@ -81,7 +87,7 @@ export function agentActor(deps: AgentActorDeps): ActorDefinition<AgentState> {
       cwd: s.worktree!,
       runtime: s.runtime,
       team: s.team,
-      providers: s.providers,
+      providers: deps.localizeProviders ? deps.localizeProviders(s.providers) : s.providers,
       providerIndex: s.providerIndex,
       session: stored ? { fileName: stored.fileName, content: stored.content } : undefined,
       correlationId: s.correlationId,
