@@ -115,7 +115,7 @@ export class AgentsController {
   @ApiOperation({ summary: 'Prompt, steer, abort, stop or fork an agent' })
   @ApiParam({ name: 'team', schema: NAME_SCHEMA })
   @ApiParam({ name: 'name', schema: NAME_SCHEMA })
-  @ApiParam({ name: 'action', schema: { type: 'string', enum: ['prompt', 'steer', 'abort', 'stop', 'fork'] } })
+  @ApiParam({ name: 'action', schema: { type: 'string', enum: ['prompt', 'steer', 'abort', 'stop', 'restart', 'fork'] } })
   @ApiBody({ schema: ACT_SCHEMA, required: false })
   async act(@Param('team') team: string, @Param('name') name: string, @Param('action') action: string, @Body() body: unknown): Promise<AgentState> {
     const to = address(team, name);

@@ -1,4 +1,5 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
+import { ApiBody, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { GodelError } from '@godel/actors';
 import { Refinery, builtinWorkflows, parseWorkflow, prepareIntent, startIntent, teamAddress, type TaskState, type TeamState, type WorkflowTemplate } from '@godel/orchestration';
 import { AgentQueries } from '@godel/persistence';
@@ -6,7 +7,7 @@ import { ModelProviders } from '../agents/model-providers';
 import type { BuiltRuntime } from '../runtime/build-runtime';
 import { RUNTIME } from '../runtime/runtime.tokens';
 import { Roles } from '../auth/access.decorators';
-import { InvalidRequest, NAME, checkBudget, obj, str } from './validate';
+import { InvalidRequest, NAME, checkBudget, int, obj, query, str } from './validate';
 
 class NotFound extends GodelError {
   readonly code = 'resource.not_found';
@@ -49,7 +50,27 @@ function intNum(v: unknown, key: string, min: number, max: number): number | und
   return v;
 }
 
+const NAME_SCHEMA = { type: 'string', pattern: NAME.source };
+const BUDGET_SCHEMA = { type: 'object', additionalProperties: false, properties: { tokens: { type: 'number', minimum: 0, exclusiveMinimum: true }, costUsd: { type: 'number', minimum: 0, exclusiveMinimum: true } } };
+const INTENT_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['intent', 'repo'],
+  properties: {
+    intent: { type: 'string', minLength: 1, maxLength: 20000 },
+    repo: { type: 'string', minLength: 1, maxLength: 4096, description: 'path of a git repository on the server' },
+    target: { type: 'string', minLength: 1, maxLength: 200, description: 'branch to merge into (default main)' },
+    verify: { type: 'string', minLength: 1, maxLength: 2000, description: "the repository's verification command (default: .godel.yaml, then the workflow's)" },
+    workflow: { type: 'string', minLength: 1, maxLength: 4096, description: 'a built-in workflow name or a YAML file on the server' },
+    workflowYaml: { type: 'string', minLength: 1, maxLength: 100000 },
+    budget: BUDGET_SCHEMA,
+    concurrency: { type: 'integer', minimum: 1, maximum: 16 },
+    dryRun: { type: 'boolean' },
+  },
+};
+
 /** Intents, teams, tasks, workflows and the merge queue. */
+@ApiTags('teams')
 @Controller('api/v1')
 export class TeamsController {
   constructor(
@@ -63,6 +84,8 @@ export class TeamsController {
   @Roles('operator')
   @Post('intents')
   @HttpCode(202)
+  @ApiOperation({ summary: 'Start an intent: a team forms, plans, works, reviews and merges (dryRun: the plan only, nothing started)' })
+  @ApiBody({ schema: INTENT_SCHEMA })
   async createIntent(@Body() body: unknown): Promise<Record<string, unknown>> {
     const b = obj(body, ['intent', 'repo', 'target', 'verify', 'workflow', 'workflowYaml', 'budget', 'concurrency', 'dryRun']);
     if (b.dryRun !== undefined && typeof b.dryRun !== 'boolean') throw new InvalidRequest('dryRun must be a boolean');
@@ -83,6 +106,7 @@ export class TeamsController {
 
   @Roles('viewer')
   @Get('intents/:id')
+  @ApiOperation({ summary: "An intent's team (intent ids are intent-<team>)" })
   async intent(@Param('id') id: string): Promise<Record<string, unknown>> {
     if (!id.startsWith('intent-')) throw new NotFound(`unknown intent ${id} (intent ids look like intent-<team>)`);
     return this.team(id.slice('intent-'.length));
@@ -90,15 +114,20 @@ export class TeamsController {
 
   @Roles('viewer')
   @Get('teams')
-  async teams(@Query('status') status?: string, @Query('limit') limit = '100'): Promise<{ items: Record<string, unknown>[] }> {
+  @ApiOperation({ summary: 'Teams, newest first, with task counts and merged commits' })
+  @ApiQuery({ name: 'status', required: false, schema: { type: 'string', enum: STATUSES } })
+  @ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: 500, default: 100 } })
+  async teams(@Query() q: unknown): Promise<{ items: Record<string, unknown>[] }> {
+    const { status, limit } = query(q, ['status', 'limit']);
     if (status !== undefined && !STATUSES.includes(status)) throw new InvalidRequest(`status must be one of ${STATUSES.join(', ')}`);
-    const l = Number(limit);
-    if (!Number.isInteger(l) || l < 1 || l > 500) throw new InvalidRequest('limit must be in [1, 500]');
+    const l = int(limit, 'limit', 100, 1, 500);
     return { items: (await this.queries.teams({ status, limit: l })).map((s) => teamSummary(s as unknown as TeamState)) };
   }
 
   @Roles('viewer')
   @Get('teams/:team')
+  @ApiOperation({ summary: 'A team: status, members, tasks, the ledger of approved commits' })
+  @ApiParam({ name: 'team', schema: NAME_SCHEMA })
   async team(@Param('team') team: string): Promise<Record<string, unknown>> {
     const s = await this.load(team);
     return { ...teamSummary(s), verify: s.verify ?? null, startCommit: s.startCommit ?? null, settings: s.settings, ledger: s.ledger, taskList: s.order.map((id) => taskView(team, s.tasks[id])) };
@@ -107,6 +136,9 @@ export class TeamsController {
   @Roles('operator')
   @Post('teams/:team/cancel')
   @HttpCode(200)
+  @ApiOperation({ summary: "Cancel a team: its agents stop, unfinished tasks are cancelled" })
+  @ApiParam({ name: 'team', schema: NAME_SCHEMA })
+  @ApiBody({ schema: { type: 'object', additionalProperties: false, properties: { reason: { type: 'string', minLength: 1, maxLength: 500 } } }, required: false })
   async cancel(@Param('team') team: string, @Body() body: unknown): Promise<Record<string, unknown>> {
     await this.load(team);
     const b = obj(body ?? {}, ['reason']);
@@ -116,6 +148,8 @@ export class TeamsController {
 
   @Roles('viewer')
   @Get('teams/:team/tasks')
+  @ApiOperation({ summary: "A team's tasks in plan order" })
+  @ApiParam({ name: 'team', schema: NAME_SCHEMA })
   async teamTasks(@Param('team') team: string): Promise<{ items: Record<string, unknown>[] }> {
     const s = await this.load(team);
     return { items: s.order.map((id) => taskView(team, s.tasks[id])) };
@@ -123,7 +157,11 @@ export class TeamsController {
 
   @Roles('viewer')
   @Get('tasks')
-  async tasks(@Query('team') team?: string, @Query('status') status?: string): Promise<{ items: Record<string, unknown>[] }> {
+  @ApiOperation({ summary: 'Tasks of one team or of the latest 100 teams' })
+  @ApiQuery({ name: 'team', required: false, schema: NAME_SCHEMA })
+  @ApiQuery({ name: 'status', required: false, schema: { type: 'string', enum: TASK_STATUSES } })
+  async tasks(@Query() q: unknown): Promise<{ items: Record<string, unknown>[] }> {
+    const { team, status } = query(q, ['team', 'status']);
     if (status !== undefined && !TASK_STATUSES.includes(status)) throw new InvalidRequest(`status must be one of ${TASK_STATUSES.join(', ')}`);
     const teams = team !== undefined ? [await this.load(team)] : ((await this.queries.teams({ limit: 100 })) as unknown as TeamState[]);
     return { items: teams.flatMap((s) => s.order.map((id) => taskView(s.team, s.tasks[id]))).filter((t) => !status || t.status === status) };
@@ -131,6 +169,9 @@ export class TeamsController {
 
   @Roles('viewer')
   @Get('teams/:team/tasks/:task')
+  @ApiOperation({ summary: 'One task' })
+  @ApiParam({ name: 'team', schema: NAME_SCHEMA })
+  @ApiParam({ name: 'task', schema: { type: 'string', minLength: 1, maxLength: 64 } })
   async task(@Param('team') team: string, @Param('task') task: string): Promise<Record<string, unknown>> {
     const s = await this.load(team);
     const t = s.tasks[task];
@@ -140,18 +181,21 @@ export class TeamsController {
 
   @Roles('viewer')
   @Get('merge-queue')
+  @ApiOperation({ summary: 'Merge jobs waiting or running, oldest first' })
   async mergeQueue(): Promise<{ items: unknown[] }> {
     return { items: await this.refinery.pending() };
   }
 
   @Roles('viewer')
   @Get('workflows')
+  @ApiOperation({ summary: 'The built-in workflow templates' })
   workflows(): { items: Array<Pick<WorkflowTemplate, 'name' | 'description'> & { tasks: number }> } {
     return { items: builtinWorkflows().map((w) => ({ name: w.name, description: w.description, tasks: w.tasks.length })) };
   }
 
   @Roles('viewer')
   @Get('workflows/:name')
+  @ApiOperation({ summary: 'A built-in workflow template' })
   workflow(@Param('name') name: string): WorkflowTemplate {
     const w = builtinWorkflows().find((x) => x.name === name);
     if (!w) throw new NotFound(`unknown workflow ${name} (built-ins: ${builtinWorkflows().map((x) => x.name).join(', ')})`);
@@ -162,6 +206,8 @@ export class TeamsController {
   @Roles('operator')
   @Post('workflows/validate')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Validate a workflow YAML: 200 with the template, or 422 with every problem (line, field)' })
+  @ApiBody({ schema: { type: 'object', additionalProperties: false, required: ['yaml'], properties: { yaml: { type: 'string', minLength: 1, maxLength: 100000 }, file: { type: 'string', minLength: 1, maxLength: 200 } } } })
   validateWorkflow(@Body() body: unknown): WorkflowTemplate {
     const b = obj(body, ['yaml', 'file']);
     return parseWorkflow(str(b, 'yaml', { required: true, max: 100_000 })!, str(b, 'file', { max: 200 }) ?? '<request>');
