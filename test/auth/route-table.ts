@@ -1,6 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
-import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
+import { METHOD_METADATA, PATH_METADATA, ROUTE_ARGS_METADATA } from '@nestjs/common/constants';
 import { RequestMethod } from '@nestjs/common';
+import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import { acceptsQueryToken, routeAccess, type RouteAccess } from '../../apps/godel/src/auth/access.decorators';
 
@@ -13,6 +14,8 @@ export interface RouteInfo {
   queryToken: boolean;
   controller: string;
   handler: string;
+  /** The handler reads a request body (@Body). */
+  takesBody: boolean;
 }
 
 const join = (...parts: Array<string | undefined>) =>
@@ -38,7 +41,9 @@ export function routeTable(app: INestApplication): RouteInfo[] {
       if (path === undefined) continue;
       const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as number];
       for (const p of Array.isArray(path) ? path : [path]) {
-        routes.push({ method, path: join(base, p), access: routeAccess(reflector, handler, cls), queryToken: acceptsQueryToken(reflector, handler), controller: cls.name, handler: name });
+        const args = (Reflect.getMetadata(ROUTE_ARGS_METADATA, cls, name) ?? {}) as Record<string, unknown>;
+        const takesBody = Object.keys(args).some((k) => k.split(':')[0] === String(RouteParamtypes.BODY));
+        routes.push({ method, path: join(base, p), access: routeAccess(reflector, handler, cls), queryToken: acceptsQueryToken(reflector, handler), controller: cls.name, handler: name, takesBody });
       }
     }
   }

@@ -5,7 +5,7 @@ import { AgentQueries, EventLog, SessionStore, type StoredEvent } from '@godel/p
 import { ModelProviders } from '../agents/model-providers';
 import type { BuiltRuntime } from '../runtime/build-runtime';
 import { RUNTIME } from '../runtime/runtime.tokens';
-import { InvalidRequest, NAME, checkBudget, int, obj, query, str } from './validate';
+import { InvalidRequest, NAME, NotFound, checkBudget, int, obj, query, str } from './validate';
 import { Roles } from '../auth/access.decorators';
 
 const ASK_MS = 120_000;
@@ -105,8 +105,16 @@ export class AgentsController {
   @ApiOperation({ summary: "An agent's state" })
   @ApiParam({ name: 'team', schema: NAME_SCHEMA })
   @ApiParam({ name: 'name', schema: NAME_SCHEMA })
-  get(@Param('team') team: string, @Param('name') name: string): Promise<AgentState> {
-    return this.runtime.system.ask<AgentState>(address(team, name), 'get', {}, ASK_MS);
+  async get(@Param('team') team: string, @Param('name') name: string): Promise<AgentState> {
+    return this.runtime.system.ask<AgentState>(await this.existing(team, name), 'get', {}, ASK_MS);
+  }
+
+  /** The address of an agent that was started (committed state); 404 otherwise. */
+  private async existing(team: string, name: string): Promise<string> {
+    const to = address(team, name);
+    const status = await this.queries.status(to);
+    if (status === undefined || status === 'new') throw new NotFound(`no agent ${team}/${name} (list them with GET /api/v1/agents?team=${team})`);
+    return to;
   }
 
   @Post('agents/:team/:name/:action')
@@ -118,7 +126,7 @@ export class AgentsController {
   @ApiParam({ name: 'action', schema: { type: 'string', enum: ['prompt', 'steer', 'abort', 'stop', 'restart', 'fork'] } })
   @ApiBody({ schema: ACT_SCHEMA, required: false })
   async act(@Param('team') team: string, @Param('name') name: string, @Param('action') action: string, @Body() body: unknown): Promise<AgentState> {
-    const to = address(team, name);
+    const to = await this.existing(team, name);
     const b = obj(body ?? {}, ['text', 'reason', 'name', 'entry']);
     switch (action) {
       case 'prompt':
@@ -150,7 +158,7 @@ export class AgentsController {
     const { after, limit } = query(q, ['after', 'limit']);
     const a = int(after, 'after', 0, 0, Number.MAX_SAFE_INTEGER);
     const l = int(limit, 'limit', 200, 1, 1000);
-    return { items: await this.events.list({ agent: address(team, name), after: a, limit: l }) };
+    return { items: await this.events.list({ agent: await this.existing(team, name), after: a, limit: l }) };
   }
 
   /** Tokens and cost summed over a team's agents. */
@@ -161,7 +169,9 @@ export class AgentsController {
   @ApiParam({ name: 'team', schema: NAME_SCHEMA })
   async teamUsage(@Param('team') team: string): Promise<{ team: string; total: number; costUsd: number; agents: number }> {
     if (!NAME.test(team)) throw new InvalidRequest('team must match [a-z0-9][a-z0-9._-]{0,63}');
-    return { team, ...(await this.queries.teamUsage(team)) };
+    const usage = await this.queries.teamUsage(team);
+    if (usage.agents === 0) throw new NotFound(`no agents in team ${team}`);
+    return { team, ...usage };
   }
 
   @Get('sessions/:team')
@@ -172,6 +182,7 @@ export class AgentsController {
   async tree(@Param('team') team: string): Promise<{ items: Array<{ agent: string; parent: string | null; forkedFromEntry: string | null; entries: number; updatedAt: string }> }> {
     if (!NAME.test(team)) throw new InvalidRequest('team must match [a-z0-9][a-z0-9._-]{0,63}');
     const rows = await this.sessions.tree(team);
+    if (rows.length === 0 && (await this.queries.teamUsage(team)).agents === 0) throw new NotFound(`no agents in team ${team}`);
     return {
       items: rows.map((r) => ({ agent: r.agent, parent: r.parentAgent, forkedFromEntry: r.forkedFromEntry, entries: r.content.split('\n').filter(Boolean).length, updatedAt: r.updatedAt })),
     };

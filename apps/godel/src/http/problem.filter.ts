@@ -21,7 +21,6 @@ const STATUS: Record<string, number> = {
   'intent.invalid': 422,
   'workflow.invalid': 422,
   'plan.invalid': 422,
-  'agent.not_restartable': 409,
   'auth.missing': 401,
   'auth.invalid': 401,
   'auth.expired': 401,

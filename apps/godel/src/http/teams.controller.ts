@@ -1,18 +1,12 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { GodelError } from '@godel/actors';
 import { Refinery, builtinWorkflows, parseWorkflow, prepareIntent, startIntent, teamAddress, type TaskState, type TeamState, type WorkflowTemplate } from '@godel/orchestration';
 import { AgentQueries } from '@godel/persistence';
 import { ModelProviders } from '../agents/model-providers';
 import type { BuiltRuntime } from '../runtime/build-runtime';
 import { RUNTIME } from '../runtime/runtime.tokens';
 import { Roles } from '../auth/access.decorators';
-import { InvalidRequest, NAME, checkBudget, int, obj, query, str } from './validate';
-
-class NotFound extends GodelError {
-  readonly code = 'resource.not_found';
-  readonly retryable = false;
-}
+import { InvalidRequest, NAME, NotFound, checkBudget, int, obj, query, str } from './validate';
 
 const STATUSES = ['planning', 'running', 'succeeded', 'failed', 'cancelled'];
 const TASK_STATUSES = ['pending', 'ready', 'running', 'in_review', 'merging', 'done', 'failed', 'cancelled'];

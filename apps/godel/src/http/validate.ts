@@ -6,6 +6,12 @@ export class InvalidRequest extends GodelError {
   readonly retryable = false;
 }
 
+/** An id that names nothing (HTTP 404, problem+json). */
+export class NotFound extends GodelError {
+  readonly code = 'resource.not_found';
+  readonly retryable = false;
+}
+
 /** Team, agent and task names. */
 export const NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 

@@ -146,6 +146,7 @@ export class ActorSystem implements ActivationHost {
 
   depth(to: ActorId | string): Promise<number> {
     const id = typeof to === 'string' ? parseActorId(to) : to;
+    if (!this.defs.has(id.kind)) return Promise.reject(new UnknownActorKindError(id.kind, [...this.defs.keys()]));
     return this.opts.mailbox.depth(formatActorId(id), shardOf(id, this.opts.shardCount));
   }
 

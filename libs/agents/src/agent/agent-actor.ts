@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { GodelError, UnknownMessageError, type ActorContext, type ActorDefinition, type Message } from '@godel/actors';
+import { UnknownMessageError, type ActorContext, type ActorDefinition, type Message } from '@godel/actors';
 import type { EventLog, SessionStore } from '@godel/persistence';
 import { WorktreeManager } from '@godel/workspace';
 import { initialAgentState, type AgentState, type AgentUpdate, type StartAgent } from './agent-state';
@@ -28,12 +28,6 @@ export interface AgentActorDeps {
   localizeProviders?: (providers: AgentState['providers']) => AgentState['providers'];
   /** Usage of the team's other agents (committed state), for team budgets. */
   teamUsage?: (team: string, exclude: string) => Promise<{ total: number; costUsd: number }>;
-}
-
-/** `agent.restart` of an agent that is not running (stopped, failed, never started). */
-export class AgentNotRestartable extends GodelError {
-  readonly code = 'agent.not_restartable';
-  readonly retryable = false;
 }
 
 const ACTIVE = new Set(['starting', 'running', 'idle']);
@@ -157,6 +151,8 @@ export function agentActor(deps: AgentActorDeps): ActorDefinition<AgentState> {
 
   async function prompt(s: AgentState, text: string, ctx: ActorContext): Promise<AgentState> {
     if (!ACTIVE.has(s.status)) throw new AgentStateError(s.status, 'prompt');
+    // One turn at a time: a second prompt would be refused by the runtime mid-turn (it was a 500).
+    if (s.status === 'running') throw new AgentStateError(s.status, 'prompt (steer it, or prompt again when the turn has ended)');
     if (!deps.host.has(ctx.selfAddress)) await spawn(s, ctx);
     await deps.host.prompt(ctx.selfAddress, text);
     s.status = 'running';
@@ -259,7 +255,7 @@ export function agentActor(deps: AgentActorDeps): ActorDefinition<AgentState> {
         case 'agent.restart':
           // Monitor (stuck) or operator: the process goes, the session stays; counts toward the
           // restart intensity like a crash.
-          if (!ACTIVE.has(s.status)) throw new AgentNotRestartable(`agent is ${s.status}: only a starting, idle or running agent can be restarted`);
+          if (!ACTIVE.has(s.status)) throw new AgentStateError(s.status, 'restart');
           await deps.host.stop(ctx.selfAddress);
           next = await exited(s, { code: null, signal: String(p.reason ?? 'restart requested') }, ctx);
           break;
