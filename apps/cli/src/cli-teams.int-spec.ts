@@ -170,11 +170,11 @@ describe('godel team | task | dashboard (a real server process, real pi, scripte
 
   it('errors say what to do next, with meaningful exit codes', async () => {
     const unknownTeam = await run(['team', 'get', 'no-such-team', '--url', url, '--json'], viewer);
-    expect(unknownTeam.code).toBe(1);
+    expect(unknownTeam.code).toBe(6);
     expect(json(unknownTeam).error.code).toBe('resource.not_found');
     expect(unknownTeam.stderr).toContain('godel team list');
     const unknownTask = await run(['task', 'get', team, 'nope', '--url', url], viewer);
-    expect(unknownTask.code).toBe(1);
+    expect(unknownTask.code).toBe(6);
     expect(unknownTask.stderr).toContain(`godel task list --team ${team}`);
     const badName = await run(['team', 'get', 'Bad Name!', '--url', url], viewer);
     expect(badName.code).toBe(2);
@@ -204,7 +204,7 @@ describe('godel team | task | dashboard (a real server process, real pi, scripte
     expect(page.status).toBe(200);
     const port = await closedPort();
     const down = await run(['dashboard', '--url', `http://127.0.0.1:${port}`], {});
-    expect(down.code).toBe(3);
+    expect(down.code).toBe(5);
     expect(down.stderr).toContain('godel up');
     const bad = await run(['dashboard', '--url', 'not a url'], {});
     expect(bad.code).toBe(2);

@@ -34,7 +34,7 @@ interface Problem {
 /** What to do next, by HTTP status. */
 function advice(status: number): { exit: number; next: string } {
   if (status === 401 || status === 403) return { exit: EXIT.unauthorized, next: 'log in with `godel auth login` (or use a key with the right role)' };
-  if (status === 404) return { exit: EXIT.notFound, next: 'check the name (`godel agent list` shows what exists)' };
+  if (status === 404) return { exit: EXIT.notFound, next: 'check the name (`godel team list`, `godel agent list` show what exists)' };
   if (status === 409) return { exit: EXIT.checkFailed, next: 'check its state with `godel agent get`' };
   if (status === 429) return { exit: EXIT.unavailable, next: 'slow down and retry in a moment' };
   if (status === 503) return { exit: EXIT.unavailable, next: 'the server is not ready (Redis or PostgreSQL down, or shutting down): retry, or check `godel up`' };
@@ -52,8 +52,8 @@ export class GodelHttp {
 
   constructor(
     baseUrl: string,
-    /** The access token of each request (refreshed by the source when it expires). */
-    private readonly token: () => Promise<string>,
+    /** The access token of each request (refreshed by the source when it expires); none for login. */
+    private readonly token?: () => Promise<string>,
     private readonly timeoutMs = 30_000,
   ) {
     this.baseUrl = baseUrl.replace(/\/+$/, '');
@@ -120,12 +120,12 @@ export class GodelHttp {
 
   private async fetch(method: string, path: string, body?: unknown, headers?: Record<string, string>, signal?: AbortSignal, timeout = true): Promise<Response> {
     const url = `${this.baseUrl}${path}`;
-    const authorization = `Bearer ${await this.token()}`;
+    const auth: Record<string, string> = this.token ? { authorization: `Bearer ${await this.token()}` } : {};
     const signals = [signal, timeout ? AbortSignal.timeout(this.timeoutMs) : undefined].filter((s): s is AbortSignal => !!s);
     try {
       return await fetch(url, {
         method,
-        headers: { ...(headers ?? this.headers(body === undefined ? {} : { 'content-type': 'application/json' })), authorization },
+        headers: { ...(headers ?? this.headers(body === undefined ? {} : { 'content-type': 'application/json' })), ...auth },
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: signals.length ? AbortSignal.any(signals) : undefined,
       });

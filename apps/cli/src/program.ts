@@ -323,7 +323,7 @@ function serverAction<A extends unknown[]>(name: string, setExitCode: (code: num
       const url = flags.url ?? config.cli.url;
       if (!/^https?:\/\/[^\s/]+/.test(url)) throw new InvalidArgumentError(`--url must be an http(s) URL such as http://127.0.0.1:7373, got "${url}"`);
       const api = await ApiClient.connect(url, { apiKey: config.cli.apiKey, credentialsFile: config.cli.credentialsFile });
-      setExitCode(await fn(new GodelHttp(url, () => api.accessToken()), out, ...args));
+      setExitCode(await fn(api.http, out, ...args));
     } catch (err) {
       if (err instanceof InvalidArgumentError) {
         out.warn(`${name}: ${err.message}`);

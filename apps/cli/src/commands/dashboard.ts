@@ -14,7 +14,7 @@ export async function dashboardUrl(flags: ApiFlags, config: GodelConfig, out: Ou
   const url = new URL('/dashboard', base).toString();
   const res = await fetch(url, { signal: AbortSignal.timeout(10_000) }).catch((err: unknown) => {
     const why = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
-    throw new CliError('api.unreachable', `cannot reach the Godel server at ${base.origin} (${why}). Start it (\`godel up\`) or pass the right --url`, EXIT.servicesUnavailable);
+    throw new CliError('server.unreachable', `cannot reach the Godel server at ${base.origin} (${why}): is the server running? start it with \`godel up\`, or pass the right --url`, EXIT.unreachable);
   });
   if (!res.ok) throw new CliError('dashboard.missing', `${base.origin} answered ${res.status} for /dashboard: is it a Godel server? Pass the right --url`, EXIT.checkFailed);
   out.print(`${url}\n(log in on the page with an API key; \`godel auth keys create --role viewer\` makes one for watching)`);
