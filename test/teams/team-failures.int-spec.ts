@@ -161,6 +161,37 @@ describe('teams under failure (real pi, scripted model, real git)', () => {
     expect((await f.events(poor)).map((e) => e.type)).toEqual(expect.arrayContaining(['budget.exceeded', 'team.failed']));
   }, 180_000);
 
+  it('cancelling a team mid-work stops its agents and its queued merges; whatever was approved is reported', async () => {
+    f = await createTeamFixture({
+      plan: {
+        tasks: [
+          { id: 'quick', title: 'Quick', prompt: 'Write quick.txt.', dependsOn: [] },
+          { id: 'slow', title: 'Slow', prompt: 'Write slow.txt.', dependsOn: [] },
+        ],
+      },
+      workers: { quick: { task: { files: { 'quick.txt': 'q\n' } } }, slow: { task: { files: { 'slow.txt': 's\n' } } } },
+      delayMs: 1200,
+    });
+    const team = await f.run({ intent: 'cancel me', concurrency: 2 });
+    await until('a task to run', async () => (Object.values((await f!.team(team)).tasks).some((t) => t.status === 'running') ? true : undefined));
+    const cancelled = await f.agents.rt.system.ask<{ status: string }>(`team/${team}`, 'team.cancel', { reason: 'changed my mind' }, 30_000);
+    expect(cancelled.status).toBe('cancelled');
+    await sleep(3000); // anything still in flight lands or is dropped
+    const s = await f.team(team);
+    expect({ status: s.status, reason: s.reason }).toEqual({ status: 'cancelled', reason: 'changed my mind' });
+    expect(Object.values(s.tasks).every((t) => ['cancelled', 'done'].includes(t.status))).toBe(true);
+    for (const m of Object.values(s.members)) expect([m.name, (await f.agent(team, m.name)).status]).toEqual([m.name, 'stopped']);
+    const tip = git(f.repo, 'rev-parse', 'main');
+    for (const l of s.ledger) {
+      if (l.outcome === 'merged') expect(() => git(f!.repo, 'merge-base', '--is-ancestor', l.merged!, tip)).not.toThrow();
+      else expect(l.reason).toBeTruthy();
+    }
+    // Nothing moves after the end.
+    const events = await f.events(team);
+    const end = events.find((x) => x.type === 'team.cancelled')!.seq;
+    expect(events.filter((e) => e.type.startsWith('task.') && e.seq > end)).toEqual([]);
+  }, 120_000);
+
   it('bad input is refused before anything starts: not a repository, empty intent, invalid workflow, zero budget, unknown branch', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'godel-bad-'));
     try {

@@ -55,6 +55,7 @@ export async function createTeamFixture(book: TeamPlaybook, o: AgentFixtureOptio
           teamActor({
             events: f.events,
             enqueueMerge: (job) => refinery.enqueue(job),
+            withdrawMerges: (team) => refinery.withdraw(team),
             lastActivity: (a) => f.events.lastActivity(a),
             teamUsage: (t) => queries.teamUsage(t),
           }),

@@ -127,7 +127,7 @@ const LOGGED = new Set([
           teamUsage: (t, x) => queries.teamUsage(t, x),
           localizeProviders: (ps) => models.localize(ps),
         }),
-        teamActor({ events, enqueueMerge: (job) => refinery.enqueue(job), lastActivity: (a) => events.lastActivity(a), teamUsage: (t) => queries.teamUsage(t) }),
+        teamActor({ events, enqueueMerge: (job) => refinery.enqueue(job), withdrawMerges: (team) => refinery.withdraw(team), lastActivity: (a) => events.lastActivity(a), teamUsage: (t) => queries.teamUsage(t) }),
       ],
     },
     { provide: RuntimeMetrics, useValue: new RuntimeMetrics() },

@@ -89,6 +89,19 @@ export class Refinery {
     return id;
   }
 
+  /** Removes a team's merges that have not started; returns how many. A running one finishes. */
+  async withdraw(team: string): Promise<number> {
+    let n = 0;
+    for (const j of await this.queue.getJobs(['waiting', 'delayed', 'prioritized'], 0, 1000, true)) {
+      if (j.data.team !== team) continue;
+      await j.remove().then(
+        () => n++,
+        () => undefined, // it started meanwhile: it finishes and is recorded
+      );
+    }
+    return n;
+  }
+
   /** Jobs waiting or merging, oldest first (for the API and dashboard). */
   async pending(): Promise<Array<{ id: string; state: string; team: string; task: string; repo: string; target: string; queuedAt: number; attemptsMade: number }>> {
     const jobs = await this.queue.getJobs(['active', 'waiting', 'delayed', 'prioritized'], 0, 200, true);

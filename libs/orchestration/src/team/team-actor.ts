@@ -11,6 +11,8 @@ export interface TeamActorDeps {
   events: EventLog;
   /** Queues an approved commit with the refinery (merge queue). */
   enqueueMerge(job: MergeJob): Promise<unknown>;
+  /** Removes a team's merges that have not started (the team ended). */
+  withdrawMerges?(team: string): Promise<unknown>;
   /** Latest event time (ms) per agent address, for stuck detection. */
   lastActivity(agents: string[]): Promise<Map<string, number>>;
   /** Tokens and cost summed over the team's agents. */
@@ -276,6 +278,8 @@ export function teamActor(deps: TeamActorDeps): ActorDefinition<TeamState> {
   async function backToWorker(s: TeamState, t: TaskState, ctx: ActorContext, text: (round: number) => string, data: Record<string, unknown>, resetTo?: string): Promise<void> {
     const m = t.worker ? s.members[t.worker] : undefined;
     if (!m || m.retired) {
+      // Its worker is gone: a fresh one starts from the tip; the work so far stays reachable.
+      if (t.commit && t.commit !== t.base) await keepRef(s.repo, `refs/godel/attempts/${s.team}/${t.id}/round-${t.round}`, t.commit);
       t.worker = undefined;
       return setTask(s, t, 'ready', { ...data, reassign: true });
     }
@@ -327,6 +331,17 @@ export function teamActor(deps: TeamActorDeps): ActorDefinition<TeamState> {
         return releaseAndFail(s, t, `merge.failed: ${detail}`);
       }
     }
+  }
+
+  /** A merge that finishes after the team ended (cancelled meanwhile) still goes into the ledger. */
+  async function lateMerge(s: TeamState, r: MergeResult): Promise<void> {
+    const merged = r.kind === 'merged';
+    const entry = s.ledger.find((l) => l.task === r.task && l.commit === r.commit);
+    if (entry?.outcome === 'merged' || (entry && !merged)) return;
+    const update = { outcome: merged ? ('merged' as const) : ('failed' as const), merged: merged ? r.merged : undefined, reason: merged ? `merged after the team ${s.status}` : `${r.kind} after the team ${s.status}`, at: Date.now() };
+    if (entry) Object.assign(entry, update);
+    else s.ledger.push({ task: r.task, commit: r.commit, ...update });
+    await event(s, 'merge.after_team_ended', { task: r.task, outcome: r.kind, commit: r.commit, merged: merged ? r.merged : null, teamStatus: s.status });
   }
 
   /** Monitor: a member is gone for good (past its restart intensity, over budget, stopped). */
@@ -416,8 +431,11 @@ export function teamActor(deps: TeamActorDeps): ActorDefinition<TeamState> {
 
   async function finish(s: TeamState, ctx: ActorContext, status: 'succeeded' | 'failed' | 'cancelled', reason?: string): Promise<void> {
     if (TERMINAL_TEAM.has(s.status)) return;
+    // Merges still queued are withdrawn; one already running may land, and is recorded if it does.
+    if (s.order.some((id) => s.tasks[id].status === 'merging')) await deps.withdrawMerges?.(s.team);
     for (const id of s.order) {
       const t = s.tasks[id];
+      if (t.status === 'merging' && t.commit) s.ledger.push({ task: t.id, commit: t.commit, outcome: 'failed', reason: `team ${status} before the merge finished`, at: Date.now() });
       if (!TERMINAL.has(t.status)) await setTask(s, t, 'cancelled', { reason: `team ${status}` });
     }
     s.status = status;
@@ -452,6 +470,7 @@ export function teamActor(deps: TeamActorDeps): ActorDefinition<TeamState> {
           break;
         case 'team.merge_result':
           if (!TERMINAL_TEAM.has(s.status)) await onMergeResult(s, p as unknown as MergeResult, ctx);
+          else await lateMerge(s, p as unknown as MergeResult);
           break;
         case 'team.cancel':
           await finish(s, ctx, 'cancelled', String(p.reason ?? 'cancelled by request'));
