@@ -7,13 +7,20 @@ import { openDatabase } from '@godel/persistence';
 import type { DataSource } from 'typeorm';
 import { buildRuntime, type BuiltRuntime } from '../../apps/godel/src/runtime/build-runtime';
 
-async function waitFor(cond: () => Promise<boolean> | boolean, timeoutMs = 15000): Promise<void> {
+async function waitFor(cond: () => Promise<boolean> | boolean, timeoutMs = 15000, describe?: () => Promise<string> | string): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (Date.now() < end) {
     if (await cond()) return;
     await new Promise((r) => setTimeout(r, 50));
   }
-  throw new Error('condition not met in time');
+  throw new Error(`condition not met in ${timeoutMs} ms${describe ? `: ${await describe()}` : ''}`);
+}
+
+/** How many times each runtime event happened (for failure messages). */
+function tally(events: string[]): string {
+  const n = new Map<string, number>();
+  for (const e of events) n.set(e, (n.get(e) ?? 0) + 1);
+  return JSON.stringify(Object.fromEntries(n));
 }
 
 describe('runtime faults', () => {
@@ -48,7 +55,8 @@ describe('runtime faults', () => {
         if (round === 10 || round === 20) proxy.cut(); // mid-turn: commits, acks and reads in flight
         await new Promise((r) => setTimeout(r, 10));
       }
-      await waitFor(async () => (await Promise.all(counters.map((c) => sender.system.depth(c)))).every((d) => d === 0), 30000);
+      const depths = () => Promise.all(counters.map((c) => sender.system.depth(c)));
+      await waitFor(async () => (await depths()).every((d) => d === 0), 30000, async () => `depths ${JSON.stringify(await depths())}, runtime events ${tally(events)}, stats ${JSON.stringify(rt.system.stats())}`);
       const states = await Promise.all(counters.map((c) => sender.system.ask<CounterState>(c, 'get', {}, 10000)));
       expect(states.reduce((n, s) => n + s.count, 0)).toBe(accepted);
       for (const s of states) expect(s.count).toBe(30);

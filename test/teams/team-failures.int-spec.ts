@@ -143,7 +143,7 @@ describe('teams under failure (real pi, scripted model, real git)', () => {
     const s = await f.untilDone(team, 90_000);
     expect(s.status).toBe('succeeded');
     const events = await f.events(team);
-    const stuck = events.find((e) => e.type === 'monitor.stuck');
+    const stuck = events.find((e) => e.type === 'monitor.stuck' && e.data.task === 'hang');
     expect(stuck?.data).toMatchObject({ task: 'hang', action: 'restart' });
     expect(events.some((e) => e.type === 'agent.restarted' && e.agent === stuck!.agent)).toBe(true);
     await f.close();

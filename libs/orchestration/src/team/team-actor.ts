@@ -23,7 +23,8 @@ export function teamAddress(team: string): string {
   return `team/${team}`;
 }
 
-const BUSY_ROLES: ReadonlySet<string> = new Set(['running', 'starting', 'preparing']);
+/** Only a member in a turn can be stuck; process start-up has its own deadlines in the process host. */
+const BUSY_ROLES: ReadonlySet<string> = new Set(['running']);
 
 /**
  * The team actor (`team/<team>`): owns an intent's task DAG and its members. It starts the agents
@@ -392,6 +393,11 @@ export function teamActor(deps: TeamActorDeps): ActorDefinition<TeamState> {
     if (TERMINAL_TEAM.has(s.status)) return;
     switch (u.event) {
       case 'started':
+        // A member started with a prompt (the coordinator) is at work from now on.
+        if (m.busySince !== undefined) {
+          m.status = 'running';
+          m.busySince = Date.now();
+        }
         if (m.role === 'coordinator') startPool(s, ctx, s.settings.concurrency - 1);
         break;
       case 'turn_completed':
