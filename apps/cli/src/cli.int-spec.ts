@@ -275,7 +275,9 @@ describe('godel do and godel workflow (real server process, real pi, scripted mo
     const repo = String(summary.repo);
     for (const m of merged) expect(() => execFileSync('git', ['-C', repo, 'merge-base', '--is-ancestor', m.commit, 'main'])).not.toThrow();
     expect(execFileSync('node', ['check.js'], { cwd: repo, encoding: 'utf8' })).toContain('3 checks passed');
-    expect(lines.map((l) => l.event)).toEqual(expect.arrayContaining(['team.started', 'team.planned', 'review.changes_requested', 'merge.verify_finished', 'team.succeeded']));
+    expect(lines.map((l) => l.event)).toEqual(expect.arrayContaining(['team.started', 'team.planned', 'review.changes_requested', 'merge.verify_finished', 'status', 'team.succeeded']));
+    // Progress includes what the agents cost so far.
+    expect(lines.find((l) => l.event === 'status')).toMatchObject({ usage: { total: expect.any(Number) } });
     expect(r.stderr).toContain('Stopping the local Godel server');
     const pg = new Client({ connectionString: DATABASE_URL });
     await pg.connect();

@@ -216,6 +216,8 @@ export async function runDo(o: DoOptions, config: GodelConfig, out: Output, life
   out.emit({ event: 'team.started', team, intentId: started.intentId, plan: started.plan });
 
   let after = 0;
+  let lastSignature = '';
+  let lastStatusAt = 0;
   const deadline = Date.now() + (o.timeoutS ?? 3600) * 1000;
   let view: TeamView;
   for (;;) {
@@ -228,6 +230,20 @@ export async function runDo(o: DoOptions, config: GodelConfig, out: Output, life
     }
     view = await api.request<TeamView>('GET', `/api/v1/teams/${team}`);
     if (['succeeded', 'failed', 'cancelled'].includes(view.status) && events.items.length === 0) break;
+    // A status line when something changed, at most every 3 s: tasks, busy agents, tokens and cost.
+    const signature = `${view.taskList.map((t) => t.status).join()}|${view.members.map((m) => m.status).join()}`;
+    if (signature !== lastSignature && Date.now() - lastStatusAt >= 3000) {
+      lastSignature = signature;
+      lastStatusAt = Date.now();
+      const usage = await api.request<{ total: number; costUsd: number }>('GET', `/api/v1/teams/${team}/usage`).catch(() => ({ total: 0, costUsd: 0 }));
+      const counts = new Map<string, number>();
+      for (const t of view.taskList) counts.set(t.status, (counts.get(t.status) ?? 0) + 1);
+      const busy = view.members.filter((m) => m.status === 'running').length;
+      out.progress(
+        `status: tasks ${[...counts].map(([k, n]) => `${n} ${k}`).join(', ') || 'being planned'} · agents ${busy} busy / ${view.members.length} · ${usage.total.toLocaleString('en-US')} tokens, $${usage.costUsd.toFixed(4)}`,
+      );
+      out.emit({ event: 'status', tasks: Object.fromEntries(counts), agentsBusy: busy, agents: view.members.length, usage });
+    }
     if (Date.now() > deadline) {
       await api.request('POST', `/api/v1/teams/${team}/cancel`, { reason: `godel do --timeout ${o.timeoutS ?? 3600}s reached` });
       out.warn(`timed out after ${o.timeoutS ?? 3600} s: team ${team} cancelled`);
