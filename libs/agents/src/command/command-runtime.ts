@@ -1,4 +1,5 @@
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
+import { onChildEnd } from '../runtime/child-end';
 import {
   AgentCommandError,
   AgentProcessExitedError,
@@ -84,7 +85,6 @@ interface Run {
 
 const STDERR_TAIL_CHARS = 16 * 1024;
 /** After `exit`, how long to wait for stdout to drain (`close`) before giving up on it. */
-const CLOSE_AFTER_EXIT_MS = 2_000;
 
 /**
  * `AgentRuntime` for coding CLIs that stream JSON lines and run one process per prompt (Claude
@@ -294,23 +294,16 @@ export class CommandRuntime implements AgentRuntime {
     run.runTimer = setTimeout(() => this.timeOut(run, 'run', this.runTimeoutMs), this.runTimeoutMs);
     this.touch(run);
     run.done = new Promise<RuntimeExit>((resolve) => {
-      let fallback: NodeJS.Timeout | undefined;
-      const finish = (exit: RuntimeExit) => {
-        if (run.finished) return;
-        run.finished = true;
-        clearTimeout(fallback);
-        this.finishRun(run, exit);
-        resolve(exit);
-      };
-      child.once('exit', (code, signal) => {
-        killGroup(pid, 'SIGKILL'); // whatever the run left behind in its group
-        fallback = setTimeout(() => {
-          child.stdout.destroy();
-          child.stderr.destroy();
-          finish({ code, signal });
-        }, CLOSE_AFTER_EXIT_MS);
-      });
-      child.once('close', (code: number | null, signal: NodeJS.Signals | null) => finish({ code, signal }));
+      onChildEnd(
+        child,
+        (exit) => {
+          if (run.finished) return;
+          run.finished = true;
+          this.finishRun(run, exit);
+          resolve(exit);
+        },
+        () => killGroup(pid, 'SIGKILL'), // whatever the run left behind in its group
+      );
     });
     return run;
   }

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { onChildEnd } from '../runtime/child-end';
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { AgentError, AgentProcessExitedError, AgentProtocolError, AgentRuntimeMissingError, AgentSpawnError, AgentTimeoutError } from './errors';
@@ -30,7 +31,6 @@ export interface PiCallOptions {
 const ID_PREFIX = 'godel';
 const STDERR_TAIL_CHARS = 16 * 1024;
 /** After `exit`, how long to wait for stdout to drain (`close`) before giving up on it. */
-const CLOSE_AFTER_EXIT_MS = 2_000;
 
 /**
  * One `pi --mode rpc` process: JSONL commands with ids on stdin, responses and events on stdout.
@@ -70,25 +70,18 @@ export class PiRpcProcess {
     child.stdin.on('error', () => undefined); // EPIPE once pi is gone; writers learn it from `exited`.
     child.on('error', () => undefined); // kill() failures; the spawn error itself is handled in start().
     this.exited = new Promise<PiExit>((resolve) => {
-      let fallback: NodeJS.Timeout | undefined;
-      const finish = (exit: PiExit) => {
-        if (this.hub.isClosed) return;
-        clearTimeout(fallback);
-        this.exit = exit;
-        this.splitter.end();
-        this.pending.failAll((command, id) => this.exitedError(`pi exited before answering "${command}"`, { command, id }));
-        this.hub.close();
-        resolve(exit);
-      };
-      child.once('exit', (code, signal) => {
-        this.exit = { code, signal };
-        fallback = setTimeout(() => {
-          child.stdout.destroy();
-          child.stderr.destroy();
-          finish({ code, signal });
-        }, CLOSE_AFTER_EXIT_MS);
-      });
-      child.once('close', (code: number | null, signal: NodeJS.Signals | null) => finish({ code, signal }));
+      onChildEnd(
+        child,
+        (exit) => {
+          if (this.hub.isClosed) return;
+          this.exit = exit;
+          this.splitter.end();
+          this.pending.failAll((command, id) => this.exitedError(`pi exited before answering "${command}"`, { command, id }));
+          this.hub.close();
+          resolve(exit);
+        },
+        (exit) => (this.exit = exit),
+      );
     });
   }
 
