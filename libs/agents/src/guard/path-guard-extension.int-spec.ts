@@ -10,15 +10,15 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { startScriptedModel, type RecordedRequest, type ScriptedModel, type Step, type ToolCallSpec } from '@godel/testing';
 import { AgentProcessExitedError } from '../pi/errors';
-import { writeModelsJson, writeSettingsJson } from '../pi/agent-dir';
-import { locatePiBin } from '../pi/pi-launch';
+import { writeSettingsJson } from '../pi/agent-dir';
 import type { PiEvent } from '../pi/pi-protocol';
 import { PiRpcProcess, type PiRpcStartOptions } from '../pi/pi-rpc-process';
 import { guardDenialFromEvent, isGuardDenial, readGuardDenials } from './guard-denials';
 import { GUARD_EXTENSION_FILE, withPathGuard } from './guard-launch';
 import { GUARD_REASON_PREFIX } from './guard-protocol';
+import { requirePiBin, writeScriptedModels } from '../pi/pi-test-kit';
 
-const PI_BIN = locatePiBin(__dirname);
+const PI_BIN = requirePiBin(__dirname);
 const TURN_TIMEOUT_MS = 30_000;
 const PASSWD_FIRST_LINE = readFileSync('/etc/passwd', 'utf8').split('\n')[0];
 
@@ -46,7 +46,6 @@ describe('path guard extension in a real pi', () => {
   let scripts: Record<string, (ToolCallSpec | ToolCallSpec[])[]> = {};
 
   beforeAll(async () => {
-    if (!PI_BIN) throw new Error('node_modules/.bin/pi not found; is @mariozechner/pi-coding-agent installed?');
     model = await startScriptedModel({
       script: ({ scriptName, index }): Step => {
         const calls = scripts[scriptName ?? ''] ?? [];
@@ -86,14 +85,7 @@ describe('path guard extension in a real pi', () => {
     const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=Godel Test', '-c', 'user.email=test@godel.invalid', ...args], { cwd: repo, env: baseEnv });
     git('init', '-q');
     git('commit', '-q', '--allow-empty', '-m', 'init');
-    await writeModelsJson(agentDir, {
-      providerName: 'scripted',
-      baseUrl: model.url,
-      api: 'openai-completions',
-      apiKey: 'sk-scripted-offline',
-      compat: { supportsDeveloperRole: false, supportsReasoningEffort: false },
-      models: [{ id: 'scripted', name: 'scripted model (offline)', contextWindow: 32_000, maxTokens: 4_096 }],
-    });
+    await writeScriptedModels(agentDir, model, false);
     await writeSettingsJson(agentDir, { retry: { enabled: false, provider: { maxRetries: 0 } } });
     return { repo, outside, home, agentDir, baseEnv, secret, logFile: join(root, 'guard.jsonl') };
   }

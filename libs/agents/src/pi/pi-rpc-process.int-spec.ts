@@ -8,12 +8,12 @@ import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { startScriptedModel, type ScriptedModel } from '@godel/testing';
-import { writeModelsJson, writeSettingsJson, type PiSettings } from './agent-dir';
-import { locatePiBin } from './pi-launch';
+import { writeSettingsJson, type PiSettings } from './agent-dir';
 import type { PiEvent } from './pi-protocol';
 import { PiRpcProcess } from './pi-rpc-process';
+import { WRITER_SCRIPT, expectGone, requirePiBin, writeScriptedModels } from './pi-test-kit';
 
-const PI_BIN = locatePiBin(__dirname);
+const PI_BIN = requirePiBin(__dirname);
 const TURN_TIMEOUT_MS = 20_000;
 
 /** Types of the events in order, leaving out the many streaming message_update events. */
@@ -22,26 +22,18 @@ const outline = (events: PiEvent[]) =>
     .filter((e) => e.type !== 'message_update')
     .map((e) => (e.type === 'message_start' || e.type === 'message_end' ? `${e.type}:${e.message.role}` : e.type));
 
-function expectGone(pid: number): void {
-  expect(() => process.kill(pid, 0)).toThrow(expect.objectContaining({ code: 'ESRCH' }));
-}
-
 describe('PiRpcProcess with a real pi and the scripted model', () => {
   let model: ScriptedModel;
   let root: string;
   const started: PiRpcProcess[] = [];
 
   beforeAll(async () => {
-    if (!PI_BIN) throw new Error('node_modules/.bin/pi not found; is @mariozechner/pi-coding-agent installed?');
     // One server for every agent of this file; each test picks its script with a [script:NAME] marker.
     model = await startScriptedModel({
       models: ['scripted', 'scripted-b'],
       script: {
         scripts: {
-          writer: [
-            { toolCalls: [{ name: 'write', arguments: { path: 'hello.txt', content: 'hello from the script\n' } }], usage: { promptTokens: 120, completionTokens: 30 } },
-            { text: 'I wrote hello.txt.', usage: { promptTokens: 200, completionTokens: 10 } },
-          ],
+          writer: WRITER_SCRIPT,
           'fails-once': [{ error: { status: 500, message: 'upstream exploded' } }, { text: 'recovered' }],
           failover: [{ error: { status: 500, message: 'primary is down' } }, { text: 'the backup answered' }],
         },
@@ -77,17 +69,7 @@ describe('PiRpcProcess with a real pi and the scripted model', () => {
     const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=Godel Test', '-c', 'user.email=test@godel.invalid', ...args], { cwd: repo, env: baseEnv, encoding: 'utf8' });
     git('init', '-q');
     git('commit', '-q', '--allow-empty', '-m', 'init');
-    await writeModelsJson(agentDir, {
-      providerName: 'scripted',
-      baseUrl: model.url,
-      api: 'openai-completions',
-      apiKey: 'sk-scripted-offline',
-      compat: { supportsDeveloperRole: false, supportsReasoningEffort: false },
-      models: [
-        { id: 'scripted', name: 'scripted model (offline)', contextWindow: 32_000, maxTokens: 4_096 },
-        { id: 'scripted-b', name: 'scripted model B (offline)', contextWindow: 32_000, maxTokens: 4_096 },
-      ],
-    });
+    await writeScriptedModels(agentDir, model);
     await writeSettingsJson(agentDir, settings);
     return { repo, agentDir, sessionDir, baseEnv, git };
   }

@@ -7,17 +7,13 @@ import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { startScriptedModel, type ScriptedModel } from '@godel/testing';
-import { writeModelsJson, writeSettingsJson } from '../pi/agent-dir';
-import { locatePiBin } from '../pi/pi-launch';
+import { writeSettingsJson } from '../pi/agent-dir';
 import { addUsage, emptyUsage, waitForAgentEnd, type AgentRuntimeEvent, type AgentRuntimeEventOf } from './agent-runtime';
 import { PiRuntime } from './pi-runtime';
+import { WRITER_SCRIPT, expectGone, requirePiBin, writeScriptedModels } from '../pi/pi-test-kit';
 
-const PI_BIN = locatePiBin(__dirname);
+const PI_BIN = requirePiBin(__dirname);
 const TURN_TIMEOUT_MS = 20_000;
-
-function expectGone(pid: number): void {
-  expect(() => process.kill(pid, 0)).toThrow(expect.objectContaining({ code: 'ESRCH' }));
-}
 
 describe('PiRuntime with a real pi and the scripted model', () => {
   let model: ScriptedModel;
@@ -25,15 +21,11 @@ describe('PiRuntime with a real pi and the scripted model', () => {
   const runtimes: PiRuntime[] = [];
 
   beforeAll(async () => {
-    if (!PI_BIN) throw new Error('node_modules/.bin/pi not found; is @mariozechner/pi-coding-agent installed?');
     model = await startScriptedModel({
       models: ['scripted', 'scripted-b'],
       script: {
         scripts: {
-          writer: [
-            { toolCalls: [{ name: 'write', arguments: { path: 'hello.txt', content: 'hello from the script\n' } }], usage: { promptTokens: 120, completionTokens: 30 } },
-            { text: 'I wrote hello.txt.', usage: { promptTokens: 200, completionTokens: 10 } },
-          ],
+          writer: WRITER_SCRIPT,
           broken: [{ error: { status: 500, message: 'upstream exploded' } }],
           slow: [{ text: 'too late', delayMs: 3_000 }],
         },
@@ -64,17 +56,7 @@ describe('PiRuntime with a real pi and the scripted model', () => {
     await Promise.all([mkdir(repo), mkdir(home)]);
     const baseEnv = { PATH: `${dirname(process.execPath)}:/usr/bin:/bin`, HOME: home };
     execFileSync('git', ['init', '-q'], { cwd: repo, env: baseEnv });
-    await writeModelsJson(agentDir, {
-      providerName: 'scripted',
-      baseUrl: model.url,
-      api: 'openai-completions',
-      apiKey: 'sk-scripted-offline',
-      compat: { supportsDeveloperRole: false, supportsReasoningEffort: false },
-      models: [
-        { id: 'scripted', name: 'scripted model (offline)', contextWindow: 32_000, maxTokens: 4_096 },
-        { id: 'scripted-b', name: 'scripted model B (offline)', contextWindow: 32_000, maxTokens: 4_096 },
-      ],
-    });
+    await writeScriptedModels(agentDir, model);
     await writeSettingsJson(agentDir, { retry: { enabled: false, provider: { maxRetries: 0 } } });
     const rt = new PiRuntime({
       cwd: repo,
