@@ -302,6 +302,9 @@ describe('godel do and godel workflow (real server process, real pi, scripted mo
       const invalid = await run(['workflow', 'validate', bad], {}, 20_000);
       expect(invalid.code).toBe(1);
       expect(invalid.stdout).toContain(`${bad}:7: tasks[0].colour`);
+      const remotePlaybook = await run(['do', 'x', '--repo', ROOT, '--url', 'http://127.0.0.1:9', '--playbook', bad], {}, 20_000);
+      expect(remotePlaybook.code).toBe(2);
+      expect(remotePlaybook.stderr).toContain('--playbook is for the local server');
       const badRun = await run(['do', 'x', '--repo', ROOT, '--workflow', bad, '--dry-run'], {}, 20_000);
       expect(badRun.code).toBe(2);
       const plan = await run(['do', 'add a login page', '--repo', ROOT, '--workflow', 'feature', '--dry-run', '--json'], {}, 20_000);

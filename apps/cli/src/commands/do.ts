@@ -182,6 +182,7 @@ export async function runDo(o: DoOptions, config: GodelConfig, out: Output, life
     verify ??= s.verify;
     out.progress(`Sample repository: ${repo} (a fresh copy of examples/calc)`);
   }
+  if (o.playbook && o.url) throw new CliError('do.usage', '--playbook is for the local server this command starts (offline scripted model); leave out --url, or configure the remote server with GODEL_PLAYBOOK', EXIT.usage);
   if (!repo) throw new CliError('do.usage', 'say which repository: --repo PATH (or --sample for the bundled sample)', EXIT.usage);
   if (!intent?.trim()) throw new CliError('intent.invalid', 'the intent is empty: say what the team should do, e.g. godel do "add a /health endpoint" --repo .', EXIT.usage);
   const request = {
