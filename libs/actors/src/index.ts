@@ -12,6 +12,7 @@ export {
   UnknownMessageError,
   RuntimeStoppedError,
   RemoteError,
+  MailboxUnavailableError,
 } from './errors/runtime-errors';
 export { actorId, parseActorId, formatActorId, affinityOf } from './actor-id';
 export type { ActorId } from './actor-id';

@@ -37,8 +37,11 @@ export interface MailboxTransport {
   takeOver(shard: number, consumer: string, epoch: number): Promise<{ lastDeliveredId: string }>;
   /** Entries pending for `consumer` with id > afterId (redeliveries after a takeover). */
   readPending(shard: number, consumer: string, epoch: number, afterId: string, count: number): Promise<MailboxEntry[]>;
-  /** New entries of one shard; fenced. */
-  readNew(shard: number, consumer: string, epoch: number, count: number): Promise<MailboxEntry[]>;
+  /**
+   * New entries of one shard; fenced. Entries pending for `consumer` after `afterId` (a read whose
+   * reply was lost in a dropped connection) come first, so they are never left to a later owner.
+   */
+  readNew(shard: number, consumer: string, epoch: number, count: number, afterId?: string): Promise<MailboxEntry[]>;
   /** Blocks until one of the shards has an entry after the given id, or the timeout. Returns those shards. */
   waitForEntries(after: Map<number, string>, blockMs: number): Promise<number[]>;
   /** Acknowledges (and removes) entries; writes dead letters in the same atomic step. Fenced. */
@@ -104,7 +107,10 @@ export interface Reply {
 }
 
 export interface ReplyBus {
-  subscribe(instance: string, onReply: (r: Reply) => void): Promise<void>;
+  /** `onReconnect`: the subscription was re-established; replies published meanwhile may be missed (see `fetch`). */
+  subscribe(instance: string, onReply: (r: Reply) => void, onReconnect?: () => void): Promise<void>;
   publish(instance: string, reply: Reply): Promise<void>;
+  /** Replies already published for these requests of `instance` (kept briefly), if the bus keeps them. */
+  fetch?(instance: string, requests: string[]): Promise<Reply[]>;
   close(): Promise<void>;
 }

@@ -33,6 +33,10 @@ export class RedisKeys {
   replyChannel(instance: string): string {
     return `${this.prefix}:reply:${instance}`;
   }
+  /** A published ask reply, kept briefly for an asker that missed the publication. */
+  reply(instance: string, request: string): string {
+    return `${this.prefix}:reply:${instance}:${request}`;
+  }
   /** BullMQ prefix (its own keys live under it). */
   bullPrefix(): string {
     return `${this.prefix}:bull`;

@@ -10,14 +10,19 @@ import {
   type MailboxTransport,
 } from '@godel/actors';
 import type { Redis } from 'ioredis';
+import { RUNTIME_CLIENT_OPTIONS, duplicateClient, retryAcrossReconnects } from './connections';
 import { GROUP, type RedisKeys } from './keys';
 import type { ScriptedRedis } from './scripts';
 
 export interface RedisMailboxOptions {
   /** Messages waiting per actor before send() fails with mailbox.full. */
   limit: number;
-  /** How long a delivered envelope id is remembered for deduplication. */
+  /** How long a delivered envelope id is remembered for `send(..., { dedupe: true })` (outbox effects, reminders). */
   dedupeTtlMs?: number;
+  /** How long every other send's id is remembered: a resend or a caller's retry within it is a no-op (default 10 min). */
+  resendWindowMs?: number;
+  /** How long send() waits for the connection to come back before `mailbox.unavailable` (default 2 s). */
+  sendDeadlineMs?: number;
   deadLetterMaxLen?: number;
 }
 
@@ -38,18 +43,22 @@ export class RedisMailbox implements MailboxTransport {
   ) {}
 
   async send(env: Envelope, shard: number, o: { dedupe?: boolean } = {}): Promise<boolean> {
-    const ttl = o.dedupe ? (this.opts.dedupeTtlMs ?? 24 * 3600 * 1000) : 0;
-    const r = await this.redis.sendMessage(
-      this.keys.mailbox(shard),
-      this.keys.depth(shard),
-      this.keys.seen(shard, env.id),
-      env.to,
-      this.opts.limit,
-      encodeEnvelope(env),
-      ttl,
+    return (await this.append(env, shard, o)).fresh;
+  }
+
+  /**
+   * Appends once, whatever the connection does: the send script remembers the envelope id with the
+   * stream id it got, so running it again (after a cut lost its reply) returns the original id.
+   */
+  async append(env: Envelope, shard: number, o: { dedupe?: boolean } = {}): Promise<{ streamId: string; fresh: boolean }> {
+    const ttl = o.dedupe ? (this.opts.dedupeTtlMs ?? 24 * 3600 * 1000) : (this.opts.resendWindowMs ?? 10 * 60 * 1000);
+    const payload = encodeEnvelope(env);
+    const r = await retryAcrossReconnects(this.redis, `send to ${env.to}`, this.opts.sendDeadlineMs ?? 2000, () =>
+      this.redis.sendMessage(this.keys.mailbox(shard), this.keys.depth(shard), this.keys.seen(shard, env.id), env.to, this.opts.limit, payload, ttl),
     );
     if (r === -1 || r === '-1') throw new MailboxFullError(env.to, this.opts.limit);
-    return r !== 0 && r !== '0';
+    const [streamId, fresh] = r as [string, number | string];
+    return { streamId: String(streamId), fresh: Number(fresh) === 1 };
   }
 
   async depth(actor: string, shard: number): Promise<number> {
@@ -64,22 +73,23 @@ export class RedisMailbox implements MailboxTransport {
   }
 
   readPending(shard: number, consumer: string, epoch: number, afterId: string, count: number): Promise<MailboxEntry[]> {
-    return this.read(shard, consumer, epoch, count, afterId);
+    return this.read(shard, consumer, epoch, count, afterId, 'pending');
   }
 
-  readNew(shard: number, consumer: string, epoch: number, count: number): Promise<MailboxEntry[]> {
-    return this.read(shard, consumer, epoch, count, '>');
+  readNew(shard: number, consumer: string, epoch: number, count: number, afterId = '0-0'): Promise<MailboxEntry[]> {
+    return this.read(shard, consumer, epoch, count, afterId, 'new');
   }
 
-  private async read(shard: number, consumer: string, epoch: number, count: number, from: string): Promise<MailboxEntry[]> {
-    const r = await this.redis.readMailbox(this.keys.lease(shard), this.keys.mailbox(shard), GROUP, consumer, epoch, count, from);
+  private async read(shard: number, consumer: string, epoch: number, count: number, after: string, mode: 'new' | 'pending'): Promise<MailboxEntry[]> {
+    const r = await this.redis.readMailbox(this.keys.lease(shard), this.keys.mailbox(shard), GROUP, consumer, epoch, count, after, mode);
     if (r === -1) throw new StaleEpochError(shard, epoch, 'mailbox read');
     return (r as RawEntry[]).map(([streamId, fields]) => toEntry(shard, streamId, fields));
   }
 
   async waitForEntries(after: Map<number, string>, blockMs: number): Promise<number[]> {
     if (after.size === 0) return [];
-    this.blocking ??= this.redis.duplicate();
+    // Reads only (no consumer group): a resent or failed XREAD changes nothing.
+    this.blocking ??= duplicateClient(this.redis, RUNTIME_CLIENT_OPTIONS);
     const keys = [...after.keys()].map((s) => this.keys.mailbox(s));
     const ids = [...after.values()];
     const r = (await this.blocking.xread('COUNT', 1, 'BLOCK', blockMs, 'STREAMS', ...keys, ...ids)) as unknown;
@@ -92,7 +102,9 @@ export class RedisMailbox implements MailboxTransport {
     if (items.length === 0) return;
     const args: string[] = [];
     for (const i of items) args.push(i.streamId, i.actor, i.deadLetter ? JSON.stringify(i.deadLetter) : '');
-    const r = await this.redis.ackMessages(
+    // Idempotent: XACK answers 0 for an entry already acknowledged, and only a fresh XACK counts,
+    // decrements the depth or writes the dead letter.
+    const r = await retryAcrossReconnects(this.redis, `ack on shard ${shard}`, this.opts.sendDeadlineMs ?? 2000, () => this.redis.ackMessages(
       this.keys.lease(shard),
       this.keys.mailbox(shard),
       this.keys.depth(shard),
@@ -101,7 +113,7 @@ export class RedisMailbox implements MailboxTransport {
       epoch,
       this.opts.deadLetterMaxLen ?? 10000,
       ...args,
-    );
+    ));
     if (r === -1) throw new StaleEpochError(shard, epoch, 'ack');
   }
 

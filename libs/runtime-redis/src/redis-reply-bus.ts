@@ -1,21 +1,28 @@
 import type { Reply, ReplyBus } from '@godel/actors';
 import type { Redis } from 'ioredis';
+import { RUNTIME_CLIENT_OPTIONS, duplicateClient, retryAcrossReconnects } from './connections';
 import type { RedisKeys } from './keys';
+import type { ScriptedRedis } from './scripts';
+
+/** How long a published reply stays fetchable (an asker that was cut off fetches it on reconnect). */
+const REPLY_TTL_MS = 60_000;
 
 /**
- * Ask replies over Redis pub/sub, one channel per instance. A lost reply only costs the asker a
- * timeout: the message itself is durable and handled regardless.
+ * Ask replies over Redis pub/sub, one channel per instance. Each reply is also kept for a minute
+ * (`publishReply-1.lua`, one atomic step), so an asker whose subscription dropped while its reply
+ * was published fetches it when it is back (`fetch`, called on every re-subscription and once more
+ * before an ask times out) instead of answering a timeout for a message that was handled.
  */
 export class RedisReplyBus implements ReplyBus {
   private sub?: Redis;
 
   constructor(
-    private readonly pub: Redis,
+    private readonly pub: ScriptedRedis,
     private readonly keys: RedisKeys,
   ) {}
 
-  async subscribe(instance: string, onReply: (r: Reply) => void): Promise<void> {
-    this.sub = this.pub.duplicate();
+  async subscribe(instance: string, onReply: (r: Reply) => void, onReconnect?: () => void): Promise<void> {
+    this.sub = duplicateClient(this.pub, { ...RUNTIME_CLIENT_OPTIONS, autoResendUnfulfilledCommands: true });
     const channel = this.keys.replyChannel(instance);
     this.sub.on('message', (ch: string, text: string) => {
       if (ch !== channel) return;
@@ -25,11 +32,37 @@ export class RedisReplyBus implements ReplyBus {
         // a foreign or corrupt publication on our channel: ignore it
       }
     });
+    let first = true;
+    this.sub.on('ready', () => {
+      if (first) return void (first = false);
+      // ioredis re-subscribes on 'ready'; give the SUBSCRIBE a moment, then fetch what was missed.
+      if (onReconnect) setTimeout(onReconnect, 100).unref();
+    });
     await this.sub.subscribe(channel);
   }
 
   async publish(instance: string, reply: Reply): Promise<void> {
-    await this.pub.publish(this.keys.replyChannel(instance), JSON.stringify(reply));
+    const text = JSON.stringify(reply);
+    await retryAcrossReconnects(this.pub, 'reply', 5000, () =>
+      this.pub.publishReply(this.keys.reply(instance, reply.request), this.keys.replyChannel(instance), text, REPLY_TTL_MS),
+    );
+  }
+
+  async fetch(instance: string, requests: string[]): Promise<Reply[]> {
+    if (requests.length === 0) return [];
+    const out: Reply[] = [];
+    for (let i = 0; i < requests.length; i += 500) {
+      const texts = await this.pub.mget(...requests.slice(i, i + 500).map((r) => this.keys.reply(instance, r)));
+      for (const t of texts) {
+        if (!t) continue;
+        try {
+          out.push(JSON.parse(t) as Reply);
+        } catch {
+          // not ours
+        }
+      }
+    }
+    return out;
   }
 
   async close(): Promise<void> {

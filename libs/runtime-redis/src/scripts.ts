@@ -14,6 +14,7 @@ const SCRIPTS = [
   'readMailbox-2',
   'heartbeatMember-1',
   'liveMembers-1',
+  'publishReply-1',
 ] as const;
 
 export type ScriptName = (typeof SCRIPTS)[number] extends `${infer N}-${number}` ? N : never;

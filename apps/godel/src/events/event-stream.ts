@@ -53,6 +53,8 @@ export class EventStream {
     this.sub = this.redis.duplicate();
     this.sub.on('error', () => undefined);
     this.sub.on('message', () => void this.readLive());
+    // Notifications published while the subscription was down are lost: read on every reconnect.
+    this.sub.on('ready', () => void this.readLive());
     await this.sub.subscribe(this.channel);
     this.timer = setInterval(() => void this.readLive(), 2000);
     this.timer.unref();

@@ -16,15 +16,19 @@ interface SendBody {
   /** Wait for the reply (after the actor's state committed). */
   ask?: boolean;
   timeoutMs?: number;
+  /** Client message id (tells): sending again with the same id within the resend window appends nothing. */
+  id?: string;
 }
 
 function validateSend(body: unknown): SendBody {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new InvalidRequestError('body must be a JSON object');
   const b = body as Record<string, unknown>;
-  const allowed = new Set(['type', 'payload', 'ask', 'timeoutMs']);
+  const allowed = new Set(['type', 'payload', 'ask', 'timeoutMs', 'id']);
   for (const k of Object.keys(b)) if (!allowed.has(k)) throw new InvalidRequestError(`unknown field "${k}"`);
   if (typeof b.type !== 'string' || !/^[A-Za-z0-9._:-]{1,64}$/.test(b.type)) throw new InvalidRequestError('type: 1-64 chars of [A-Za-z0-9._:-]');
   if (b.ask !== undefined && typeof b.ask !== 'boolean') throw new InvalidRequestError('ask must be a boolean');
+  if (b.id !== undefined && (typeof b.id !== 'string' || !/^[A-Za-z0-9._:-]{8,128}$/.test(b.id))) throw new InvalidRequestError('id: 8-128 chars of [A-Za-z0-9._:-]');
+  if (b.id !== undefined && b.ask === true) throw new InvalidRequestError('id is for tells (an ask is answered to the request that sent it)');
   if (b.timeoutMs !== undefined && (!Number.isInteger(b.timeoutMs) || (b.timeoutMs as number) < 1 || (b.timeoutMs as number) > 60000)) {
     throw new InvalidRequestError('timeoutMs must be an integer in [1, 60000]');
   }
@@ -40,6 +44,7 @@ const SEND_SCHEMA = {
     payload: { description: 'any JSON value (bounded by GODEL_MAX_MESSAGE_BYTES)' },
     ask: { type: 'boolean', description: 'wait for the reply (after the state committed)' },
     timeoutMs: { type: 'integer', minimum: 1, maximum: 60000 },
+    id: { type: 'string', pattern: '^[A-Za-z0-9._:-]{8,128}$', description: 'client message id of a tell: a retry with the same id (after a 503 or a lost response) is appended once' },
   },
 };
 
@@ -66,7 +71,7 @@ export class ActorsController {
     const b = validateSend(body);
     const to = formatActorId(actorId(kind, key));
     if (b.ask) return { accepted: true, reply: await this.runtime.system.ask(to, b.type, b.payload ?? null, b.timeoutMs ?? 5000) };
-    await this.runtime.system.tell(to, b.type, b.payload ?? null);
+    await this.runtime.system.tell(to, b.type, b.payload ?? null, b.id ? { id: `c:${b.id}` } : {});
     return { accepted: true };
   }
 

@@ -13,6 +13,7 @@ const STATUS: Record<string, number> = {
   'ask.timeout': 504,
   'runtime.stopped': 503,
   'storage.unavailable': 503,
+  'mailbox.unavailable': 503,
   'request.invalid': 422,
   'message.unknown_type': 422,
   'agent.invalid_state': 409,

@@ -12,6 +12,7 @@ import { RuntimeMetrics } from '../metrics/runtime-metrics';
 import { counterActor } from '@godel/testing';
 import type { DataSource } from 'typeorm';
 import { Redis } from 'ioredis';
+import { BULLMQ_CLIENT_OPTIONS, duplicateClient, withErrorListener } from '@godel/runtime-redis';
 import { buildRuntime, newInstanceId, type BuiltRuntime } from './build-runtime';
 import { ACTOR_DEFINITIONS, DATA_SOURCE, GODEL_CONFIG, RUNTIME, RUNTIME_REF } from './runtime.tokens';
 
@@ -54,7 +55,7 @@ const LOGGED = new Set([
       inject: [GODEL_CONFIG, RUNTIME, AgentQueries, EventLog],
       useFactory: (config: GodelConfig, rt: BuiltRuntime, queries: AgentQueries, events: EventLog) =>
         new WorktreeJanitor({
-          connection: rt.redis.duplicate({ maxRetriesPerRequest: null, enableAutoPipelining: false }),
+          connection: duplicateClient(rt.redis, BULLMQ_CLIENT_OPTIONS),
           prefix: rt.keys.bullPrefix(),
           worktreesRoot: join(config.homeDir, 'worktrees'),
           policy: { onMerged: true, ttlMs: config.cleanup.ttlMs, keepFailed: config.cleanup.keepFailed },
@@ -88,8 +89,7 @@ const LOGGED = new Set([
       provide: Refinery,
       inject: [GODEL_CONFIG, EventLog, RUNTIME_REF],
       useFactory: (config: GodelConfig, events: EventLog, ref: { current?: BuiltRuntime }) => {
-        const connection = new Redis(config.redisUrl!, { maxRetriesPerRequest: null, enableAutoPipelining: false });
-        connection.on('error', () => undefined);
+        const connection = withErrorListener(new Redis(config.redisUrl!, BULLMQ_CLIENT_OPTIONS));
         return new Refinery({ connection, lockClient: connection, prefix: `${config.keyPrefix}:bull`, tell: (to, type, payload) => ref.current!.system.tell(to, type, payload), events, closeConnection: true });
       },
     },
@@ -98,8 +98,7 @@ const LOGGED = new Set([
       provide: MaintenanceWatcher,
       inject: [GODEL_CONFIG, EventLog, RUNTIME, AgentQueries, ModelProviders],
       useFactory: (config: GodelConfig, events: EventLog, rt: BuiltRuntime, queries: AgentQueries, models: ModelProviders) => {
-        const connection = rt.redis.duplicate({ maxRetriesPerRequest: null, enableAutoPipelining: false });
-        connection.on('error', () => undefined);
+        const connection = duplicateClient(rt.redis, BULLMQ_CLIENT_OPTIONS);
         return new MaintenanceWatcher({
           connection,
           redis: rt.redis,

@@ -114,3 +114,16 @@ export class RemoteError extends GodelError {
     this.retryable = retryable;
   }
 }
+
+/**
+ * The instance cannot reach its mailbox store (Redis) within the deadline. `outcome`: `not_sent`
+ * (nothing happened) or `unknown` (the command may have run; retrying with the same message id is
+ * safe, sends are deduplicated by id).
+ */
+export class MailboxUnavailableError extends GodelError {
+  readonly code = 'mailbox.unavailable';
+  readonly retryable = true;
+  constructor(what: string, outcome: 'not_sent' | 'unknown', cause?: unknown) {
+    super(`${what}: Redis unreachable${cause ? ` (${cause instanceof Error ? cause.message : String(cause)})` : ''}`, { what, outcome, retryAfterS: 1 });
+  }
+}

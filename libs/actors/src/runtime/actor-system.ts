@@ -50,6 +50,13 @@ export interface ActorSystemOptions {
   onEvent?: (type: string, data: Record<string, unknown>) => void;
   /** Disable taking shards (a process that only sends). */
   hostShards?: boolean;
+  /**
+   * Monotonic milliseconds for lease deadlines (default `performance.now`): a shard is given up
+   * locally once `leaseTtlMs - leaseSafetyMs` have passed since its last successful renewal was sent.
+   */
+  monotonicNow?: () => number;
+  /** Margin before the lease TTL at which an unrenewed shard is stopped (default max(100 ms, TTL/10)). */
+  leaseSafetyMs?: number;
 }
 
 export interface RuntimeStats {
@@ -77,6 +84,8 @@ export class ActorSystem implements ActivationHost {
   private running = false;
   private stopping = false;
   private leaseTimer?: ReturnType<typeof setTimeout>;
+  private leaseWatchdog?: ReturnType<typeof setInterval>;
+  private readonly mono: () => number;
   private readLoopDone: Promise<void> = Promise.resolve();
   private capacityWaiter?: () => void;
   private leaseTick: Promise<void> = Promise.resolve();
@@ -84,6 +93,7 @@ export class ActorSystem implements ActivationHost {
 
   constructor(private readonly opts: ActorSystemOptions) {
     this.clock = opts.clock ?? systemClock;
+    this.mono = opts.monotonicNow ?? (() => performance.now());
     for (const d of opts.definitions) this.defs.set(d.kind, d);
     this.commits = new Batcher(async (writes) => {
       const refused = await opts.store.commit(writes);
@@ -106,12 +116,18 @@ export class ActorSystem implements ActivationHost {
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
-    await this.opts.replies.subscribe(this.opts.instanceId, (r) => this.onReply(r));
+    await this.opts.replies.subscribe(
+      this.opts.instanceId,
+      (r) => this.onReply(r),
+      () => void this.recoverReplies(),
+    );
     if (this.opts.hostShards === false) return;
     await this.opts.membership.heartbeat(this.opts.instanceId, this.opts.leaseTtlMs);
     await this.leaseRound();
     await Promise.all(this.acquiring.values());
     this.scheduleLeaseRound();
+    this.leaseWatchdog = setInterval(() => this.expireUnrenewed(), Math.max(20, Math.floor(this.opts.leaseTtlMs / 10)));
+    this.leaseWatchdog.unref?.();
     this.readLoopDone = this.readLoop();
   }
 
@@ -128,8 +144,12 @@ export class ActorSystem implements ActivationHost {
     const env = this.envelopeFor(to, type, payload, { ...extra, replyTo: { instance: this.opts.instanceId, request } });
     const result = new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
-        this.asks.delete(request);
-        reject(new AskTimeoutError(env.to, type, timeoutMs));
+        // One last look: the reply may have been published while our subscription was down.
+        void this.fetchReplies([request]).finally(() => {
+          if (!this.asks.has(request)) return;
+          this.asks.delete(request);
+          reject(new AskTimeoutError(env.to, type, timeoutMs));
+        });
       }, timeoutMs);
       this.asks.set(request, { resolve: resolve as (v: unknown) => void, reject, timer });
     });
@@ -170,6 +190,7 @@ export class ActorSystem implements ActivationHost {
     if (!this.running || this.stopping) return;
     this.stopping = true;
     if (this.leaseTimer) clearTimeout(this.leaseTimer);
+    if (this.leaseWatchdog) clearInterval(this.leaseWatchdog);
     this.capacityWaiter?.();
     await this.leaseTick;
     await Promise.all(this.acquiring.values());
@@ -208,8 +229,11 @@ export class ActorSystem implements ActivationHost {
         [...this.owned.values()]
           .filter((s) => s.status !== 'closing')
           .map(async (s) => {
-            const ok = await this.opts.leases.renew(s.lease, this.opts.leaseTtlMs).catch(() => false);
-            if (!ok) this.loseShard(s, 'lease not renewed');
+            const sentAt = this.mono();
+            const ok = await this.opts.leases.renew(s.lease, this.opts.leaseTtlMs).catch(() => undefined);
+            if (ok === true) s.validUntil = Math.max(s.validUntil, this.leaseDeadline(sentAt));
+            else if (ok === false) this.loseShard(s, 'lease not renewed');
+            // undefined: Redis did not answer; the watchdog stops the shard before the TTL runs out.
           }),
       );
       if (this.stopping) return;
@@ -235,7 +259,22 @@ export class ActorSystem implements ActivationHost {
     }
   }
 
+  /** Local end of belief in a lease whose grant or renewal was sent at `sentAt` (Redis starts the TTL later). */
+  private leaseDeadline(sentAt: number): number {
+    const safety = this.opts.leaseSafetyMs ?? Math.max(100, Math.floor(this.opts.leaseTtlMs / 10));
+    return sentAt + this.opts.leaseTtlMs - safety;
+  }
+
+  /** An instance that cannot renew stops believing it owns the shard before the lease can expire in Redis. */
+  private expireUnrenewed(): void {
+    const now = this.mono();
+    for (const s of [...this.owned.values()]) {
+      if (s.status !== 'closing' && now >= s.validUntil) this.loseShard(s, 'lease not renewed in time (local deadline)');
+    }
+  }
+
   private async acquireShard(shard: number): Promise<void> {
+    const sentAt = this.mono();
     const lease = await this.opts.leases.acquire(shard, this.opts.instanceId, this.opts.leaseTtlMs);
     if (!lease) return;
     if (this.stopping) {
@@ -257,6 +296,7 @@ export class ActorSystem implements ActivationHost {
       lease,
       status: 'recovering',
       lastId: '0-0',
+      validUntil: this.leaseDeadline(sentAt),
       backlog: true,
       inFlight: 0,
       activations: new Map(),
@@ -353,7 +393,8 @@ export class ActorSystem implements ActivationHost {
   private async readShard(s: OwnedShard, count: number): Promise<void> {
     const read = (async () => {
       try {
-        const entries = await this.opts.mailbox.readNew(s.shard, this.opts.instanceId, s.lease.epoch, count);
+        // Our pending entries after lastId first: a batch whose reply a cut lost is handed over again.
+        const entries = await this.opts.mailbox.readNew(s.shard, this.opts.instanceId, s.lease.epoch, count, s.lastId);
         s.backlog = entries.length >= count;
         if (entries.length > 0) s.lastId = entries[entries.length - 1].streamId;
         // Still ours (also while being released): handle what was read, or the next owner would
@@ -555,6 +596,20 @@ export class ActorSystem implements ActivationHost {
     const bytes = Buffer.byteLength(encodeEnvelope(env));
     if (bytes > this.opts.maxMessageBytes) throw new MessageTooLargeError(bytes, this.opts.maxMessageBytes);
     return env;
+  }
+
+  /** After our reply subscription came back: fetch replies published while it was down. */
+  private async recoverReplies(): Promise<void> {
+    await this.fetchReplies([...this.asks.keys()]);
+  }
+
+  private async fetchReplies(requests: string[]): Promise<void> {
+    if (!this.opts.replies.fetch || requests.length === 0) return;
+    try {
+      for (const r of await this.opts.replies.fetch(this.opts.instanceId, requests)) this.onReply(r);
+    } catch (err) {
+      this.event('runtime.reply_fetch_failed', { error: String(err) });
+    }
   }
 
   private onReply(r: Reply): void {

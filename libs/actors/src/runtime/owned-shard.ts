@@ -11,6 +11,8 @@ export interface OwnedShard {
   status: 'recovering' | 'active' | 'closing';
   /** Id of the last entry the group delivered to us (XREAD waits for anything after it). */
   lastId: string;
+  /** Monotonic time after which we stop believing we hold the lease (last renewal sent + TTL - margin). */
+  validUntil: number;
   /** The last read filled its batch: read again without waiting. */
   backlog: boolean;
   /** Entries read and not yet settled. */
