@@ -28,6 +28,8 @@ export class BullReminders implements ReminderService {
     private readonly shardCount: number,
   ) {
     this.queue = new Queue<ReminderJob>('reminders', { connection, prefix: keys.bullPrefix() });
+    // Connection errors are retried by BullMQ; without a listener BullMQ prints each one.
+    this.queue.on('error', () => undefined);
   }
 
   async schedule(actor: string, name: string, delayMs: number, payload: unknown): Promise<void> {

@@ -64,20 +64,24 @@ function withDeadline<T>(p: Promise<T>, ms: number): Promise<T> {
   return Promise.race([p, guard]).finally(() => clearTimeout(timer));
 }
 
-/** Resolves when the client is connected, or false after `ms`. */
-export function whenReady(client: Redis, ms: number): Promise<boolean> {
-  if (client.status === 'ready') return Promise.resolve(true);
-  if (ms <= 0) return Promise.resolve(false);
-  return new Promise((resolve) => {
-    const done = (v: boolean) => {
-      clearTimeout(timer);
-      client.off('ready', onReady);
-      resolve(v);
-    };
-    const onReady = () => done(true);
-    const timer = setTimeout(() => done(false), ms);
-    client.on('ready', onReady);
-  });
+/** One shared wait per client for its next 'ready' (many callers wait at once during an outage). */
+const nextReady = new WeakMap<Redis, Promise<true>>();
+
+/** Resolves true when the client is connected, or false after `ms`. */
+export async function whenReady(client: Redis, ms: number): Promise<boolean> {
+  if (client.status === 'ready') return true;
+  if (ms <= 0) return false;
+  let ready = nextReady.get(client);
+  if (!ready) {
+    ready = new Promise<true>((resolve) => client.once('ready', () => resolve(true)));
+    nextReady.set(client, ready);
+    void ready.then(() => nextReady.delete(client));
+  }
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  const v = await Promise.race([ready, timeout]);
+  clearTimeout(timer);
+  return v;
 }
 
 /**

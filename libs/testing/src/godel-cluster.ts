@@ -13,6 +13,8 @@ export interface ClusterMember {
   /** Structured lines the member printed (JSON logs and events). */
   lines: Array<Record<string, unknown>>;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** `[ioredis] Unhandled error event` lines on stderr (a connection without an error listener). */
+  unhandledRedisErrors: number;
 }
 
 export interface GodelClusterOptions {
@@ -80,10 +82,15 @@ export class GodelCluster {
       process: child,
       pid: child.pid!,
       lines: [],
+      unhandledRedisErrors: 0,
       exited: new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal }))),
     };
     let stderr = '';
-    child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+    child.stderr!.on('data', (d: Buffer) => {
+      const text = d.toString();
+      member.unhandledRedisErrors += text.split('Unhandled error event').length - 1;
+      stderr = (stderr + text).slice(-4000);
+    });
     let buf = '';
     const ready = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`${instanceId} not ready in ${timeoutMs} ms: ${stderr}`)), timeoutMs);

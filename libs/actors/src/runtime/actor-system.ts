@@ -55,7 +55,7 @@ export interface ActorSystemOptions {
    * locally once `leaseTtlMs - leaseSafetyMs` have passed since its last successful renewal was sent.
    */
   monotonicNow?: () => number;
-  /** Margin before the lease TTL at which an unrenewed shard is stopped (default max(100 ms, TTL/10)). */
+  /** Margin before the lease TTL at which an unrenewed shard is stopped (default max(100 ms, TTL/5)). */
   leaseSafetyMs?: number;
 }
 
@@ -126,7 +126,7 @@ export class ActorSystem implements ActivationHost {
     await this.leaseRound();
     await Promise.all(this.acquiring.values());
     this.scheduleLeaseRound();
-    this.leaseWatchdog = setInterval(() => this.expireUnrenewed(), Math.max(20, Math.floor(this.opts.leaseTtlMs / 10)));
+    this.leaseWatchdog = setInterval(() => this.expireUnrenewed(), Math.max(20, Math.floor(this.opts.leaseTtlMs / 20)));
     this.leaseWatchdog.unref?.();
     this.readLoopDone = this.readLoop();
   }
@@ -261,7 +261,7 @@ export class ActorSystem implements ActivationHost {
 
   /** Local end of belief in a lease whose grant or renewal was sent at `sentAt` (Redis starts the TTL later). */
   private leaseDeadline(sentAt: number): number {
-    const safety = this.opts.leaseSafetyMs ?? Math.max(100, Math.floor(this.opts.leaseTtlMs / 10));
+    const safety = this.opts.leaseSafetyMs ?? Math.max(100, Math.floor(this.opts.leaseTtlMs / 5));
     return sentAt + this.opts.leaseTtlMs - safety;
   }
 
