@@ -59,7 +59,12 @@ export class GodelCluster {
   }
 
   /** Starts a member and resolves once it is listening with its shards acquired. */
-  async start(name = `m${this.members.size}`, timeoutMs = 30000): Promise<ClusterMember> {
+  start(name = `m${this.members.size}`, timeoutMs = 30000): Promise<ClusterMember> {
+    return this.startWith(name, {}, timeoutMs);
+  }
+
+  /** Starts a member with extra environment (e.g. its own REDIS_URL through a fault proxy). */
+  async startWith(name: string, extraEnv: Record<string, string>, timeoutMs = 30000): Promise<ClusterMember> {
     const instanceId = `${name}-g${++this.generation}`;
     const child = spawn(process.execPath, [...(this.opts.nodeArgs ?? []), this.entry], {
       env: {
@@ -73,6 +78,7 @@ export class GodelCluster {
         GODEL_ADMIN_KEY: this.adminKey,
         GODEL_JWT_SECRET: this.jwtSecret,
         ...this.opts.env,
+        ...extraEnv,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
