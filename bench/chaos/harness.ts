@@ -1,0 +1,295 @@
+/**
+ * The chaos harness (issue 15): real server processes (GodelCluster), each reaching Redis and
+ * PostgreSQL through its own loopback TCP proxy; a steady workload of counter tells over HTTP; faults
+ * drawn from a seeded generator, one at a time; then a checker. The fault schedule (kinds, targets,
+ * durations) is a function of the seed, so a failing seed replays the same schedule (CHAOS_SEED).
+ * Used by `npm run chaos`, `npm run bench:chaos` and test/chaos (small count).
+ */
+import { randomBytes } from 'node:crypto';
+import { adminToken, bearer, createTestEnv, GodelCluster, TcpProxy, type TestEnv } from '@godel/testing';
+
+export const FAULT_KINDS = ['kill', 'stop', 'redis_cut', 'pg_cut', 'redis_down', 'drain'] as const;
+export type FaultKind = (typeof FAULT_KINDS)[number];
+
+export interface ChaosOptions {
+  faults: number;
+  seed: number;
+  members?: number;
+  counters?: number;
+  /** Concurrent HTTP senders. */
+  workers?: number;
+  shards?: number;
+  leaseTtlMs?: number;
+  kinds?: readonly FaultKind[];
+  log?: (line: string) => void;
+}
+
+export interface ChaosReport {
+  seed: number;
+  faults: number;
+  faults_by_kind: Record<string, number>;
+  acknowledged: number;
+  /** Tells never acknowledged (given up after retries): allowed to be applied at most once. */
+  unacknowledged: number;
+  lost: number;
+  duplicated: number;
+  overlapping_activations: number;
+  /** Not measured without a team workload (null). */
+  tasks_lost: number | null;
+  event_gaps: number | null;
+  duplicate_events: number | null;
+  cluster: boolean;
+  drained: boolean;
+  unhandled_redis_errors: number;
+  duration_s: number;
+  tells_per_s: number;
+}
+
+/** mulberry32: a small seeded generator (the schedule must replay from the seed). */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export interface Fault {
+  kind: FaultKind;
+  /** Index of the member it hits (redis_down hits all). */
+  target: number;
+  /** How long the fault lasts (stop, redis_down) in ms. */
+  durationMs: number;
+  /** Pause after it, in ms. */
+  gapMs: number;
+}
+
+/** The schedule: every kind equally often (shuffled), targets and durations from the same seed. */
+export function schedule(seed: number, count: number, members: number, leaseTtlMs: number, kinds: readonly FaultKind[] = FAULT_KINDS): Fault[] {
+  const rnd = seededRandom(seed);
+  const deck: FaultKind[] = Array.from({ length: count }, (_, i) => kinds[i % kinds.length]);
+  for (let i = deck.length - 1; i > 0; i--) {
+    const j = Math.floor(rnd() * (i + 1));
+    [deck[i], deck[j]] = [deck[j], deck[i]];
+  }
+  return deck.map((kind) => ({
+    kind,
+    target: Math.floor(rnd() * members),
+    durationMs: kind === 'stop' ? leaseTtlMs + 500 + Math.floor(rnd() * 1000) : kind === 'redis_down' ? 1000 + Math.floor(rnd() * 2000) : 0,
+    gapMs: 200 + Math.floor(rnd() * 600),
+  }));
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface Slot {
+  name: string;
+  redis: TcpProxy;
+  pg: TcpProxy;
+  url?: string;
+}
+
+export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
+  const log = o.log ?? (() => undefined);
+  const memberCount = o.members ?? 3;
+  const shards = o.shards ?? 16;
+  const ttl = o.leaseTtlMs ?? 2000;
+  const plan = schedule(o.seed, o.faults, memberCount, ttl, o.kinds);
+  log(`chaos: seed ${o.seed}, ${o.faults} faults, ${memberCount} members (replay: CHAOS_SEED=${o.seed} CHAOS_FAULTS=${o.faults})`);
+  const env: TestEnv = await createTestEnv({ shardCount: shards, leaseTtlMs: ttl });
+  const cluster = new GodelCluster({
+    redisUrl: env.redisUrl,
+    databaseUrl: env.databaseUrl,
+    keyPrefix: env.keyPrefix,
+    schema: env.schema,
+    env: {
+      GODEL_SHARDS: String(shards),
+      GODEL_LEASE_TTL_MS: String(ttl),
+      GODEL_IDLE_TIMEOUT_MS: '30000',
+      GODEL_RATE_LIMIT_PER_S: '1000000',
+      GODEL_RATE_LIMIT_BURST: '1000000',
+      GODEL_ACCESS_TOKEN_TTL_S: '86400',
+    },
+  });
+  const redisPort = Number(new URL(env.redisUrl).port || 6379);
+  const pgUrl = new URL(env.databaseUrl);
+  const slots: Slot[] = [];
+  for (let i = 0; i < memberCount; i++) {
+    const slot: Slot = { name: `m${i}`, redis: new TcpProxy('127.0.0.1', redisPort), pg: new TcpProxy(pgUrl.hostname, Number(pgUrl.port || 5432)) };
+    await slot.redis.up();
+    await slot.pg.up();
+    slots.push(slot);
+  }
+  let unhandled = 0;
+  const start = async (slot: Slot): Promise<void> => {
+    const db = new URL(env.databaseUrl);
+    db.host = `127.0.0.1:${slot.pg.port}`;
+    const m = await cluster.startWith(slot.name, { REDIS_URL: `redis://127.0.0.1:${slot.redis.port}`, DATABASE_URL: db.toString() }, 60000);
+    slot.url = m.url;
+  };
+  const forget = (slot: Slot): void => {
+    unhandled += cluster.members.get(slot.name)?.unhandledRedisErrors ?? 0;
+    slot.url = undefined;
+  };
+
+  const t0 = performance.now();
+  const byKind: Record<string, number> = Object.fromEntries((o.kinds ?? FAULT_KINDS).map((k) => [k, 0]));
+  const counters = Array.from({ length: o.counters ?? 100 }, (_, i) => `c${i}`);
+  const acked = new Map(counters.map((c) => [c, 0]));
+  const uncertain = new Map(counters.map((c) => [c, 0]));
+  let sending = true;
+  try {
+    await start(slots[0]);
+    await Promise.all(slots.slice(1).map((s) => start(s)));
+    let token = await adminToken(slots[0].url!, cluster.adminKey);
+    const run = randomBytes(4).toString('hex');
+    let seq = 0;
+    const live = () => slots.filter((s) => s.url).map((s) => s.url!);
+    /** A user's client: 202 acknowledges; anything else is retried with the same id, on any member. */
+    const tell = async (counter: string): Promise<void> => {
+      const id = `${run}-${++seq}`;
+      const giveUpAt = performance.now() + 120000;
+      for (let attempt = 0; performance.now() < giveUpAt; attempt++) {
+        const urls = live();
+        const url = urls[(seq + attempt) % Math.max(1, urls.length)];
+        if (url) {
+          try {
+            const res = await fetch(`${url}/api/v1/actors/counter/${counter}/messages`, {
+              method: 'POST',
+              headers: bearer(token, { 'content-type': 'application/json' }),
+              body: JSON.stringify({ type: 'inc', payload: { by: 1 }, id }),
+              signal: AbortSignal.timeout(3000),
+            });
+            await res.arrayBuffer();
+            if (res.status === 202) {
+              acked.set(counter, acked.get(counter)! + 1);
+              return;
+            }
+            if (res.status === 401) token = await adminToken(url, cluster.adminKey).catch(() => token);
+          } catch {
+            // refused, reset or timed out (a stopped member): retry with the same id
+          }
+        }
+        await sleep(Math.min(500, 50 * (attempt + 1)));
+      }
+      uncertain.set(counter, uncertain.get(counter)! + 1);
+    };
+    const workers = Array.from({ length: o.workers ?? 12 }, async (_, w) => {
+      for (let i = w; sending; i += o.workers ?? 12) {
+        await tell(counters[i % counters.length]);
+        await sleep(5);
+      }
+    });
+
+    await sleep(1000);
+    for (const [i, f] of plan.entries()) {
+      const slot = slots[f.target];
+      byKind[f.kind]++;
+      log(`fault ${i + 1}/${plan.length}: ${f.kind} ${f.kind === 'redis_down' ? 'all' : slot.name}${f.durationMs ? ` ${f.durationMs} ms` : ''}`);
+      switch (f.kind) {
+        case 'kill':
+          forget(slot);
+          await cluster.kill(slot.name);
+          await start(slot);
+          break;
+        case 'drain':
+          forget(slot);
+          await cluster.stop(slot.name);
+          await start(slot);
+          break;
+        case 'stop': {
+          const m = cluster.members.get(slot.name)!;
+          process.kill(m.pid, 'SIGSTOP');
+          await sleep(f.durationMs);
+          process.kill(m.pid, 'SIGCONT');
+          break;
+        }
+        case 'redis_cut':
+          slot.redis.cut();
+          break;
+        case 'pg_cut':
+          slot.pg.cut();
+          break;
+        case 'redis_down':
+          await Promise.all(slots.map((s) => s.redis.down()));
+          await sleep(f.durationMs);
+          await Promise.all(slots.map((s) => s.redis.up()));
+          break;
+      }
+      await sleep(f.gapMs);
+    }
+    await sleep(1000);
+    sending = false;
+    await Promise.all(workers);
+    const sendDone = performance.now();
+
+    // Checker. Every mailbox drained (depth hashes empty), then counters against acknowledged tells.
+    const depth = async () => Number(await env.redis.eval(`local n = 0 for i = 0, ${shards - 1} do n = n + #redis.call('HVALS', ARGV[1] .. ':{s' .. i .. '}:depth') end return n`, 0, env.keyPrefix));
+    let drained = false;
+    for (const end = performance.now() + 120000; performance.now() < end; await sleep(250)) {
+      if ((await depth()) === 0) {
+        drained = true;
+        break;
+      }
+    }
+    // Turns already read are committed shortly after the depth reaches 0 (acks follow commits).
+    await sleep(500);
+    const rows = (await env.dataSource.query(`SELECT id, state FROM actor_state WHERE kind = 'counter'`)) as Array<{ id: string; state: { count: number; epochs: number[] } }>;
+    const states = new Map(rows.map((r) => [r.id.slice('counter/'.length), r.state]));
+    let lost = 0;
+    let duplicated = 0;
+    let overlapping = 0;
+    for (const c of counters) {
+      const s = states.get(c) ?? { count: 0, epochs: [] };
+      const low = acked.get(c)!;
+      const high = low + uncertain.get(c)!;
+      if (s.count < low) lost += low - s.count;
+      if (s.count > high) duplicated += s.count - high;
+      // Epochs under which a counter's turns ran, in commit order: a decrease means two activations interleaved.
+      for (let i = 1; i < s.epochs.length; i++) if (s.epochs[i] <= s.epochs[i - 1]) overlapping++;
+    }
+    // The fence log: per shard, grants in order with rising epochs.
+    const grants = (await env.dataSource.query(`SELECT shard, epoch FROM shard_lease_log ORDER BY id`)) as Array<{ shard: number; epoch: string }>;
+    const lastEpoch = new Map<number, number>();
+    for (const g of grants) {
+      const e = Number(g.epoch);
+      if (e <= (lastEpoch.get(g.shard) ?? 0)) overlapping++;
+      lastEpoch.set(g.shard, e);
+    }
+    const acknowledged = [...acked.values()].reduce((a, b) => a + b, 0);
+    for (const s of slots) unhandled += cluster.members.get(s.name)?.unhandledRedisErrors ?? 0;
+    return {
+      seed: o.seed,
+      faults: plan.length,
+      faults_by_kind: byKind,
+      acknowledged,
+      unacknowledged: [...uncertain.values()].reduce((a, b) => a + b, 0),
+      lost,
+      duplicated,
+      overlapping_activations: overlapping,
+      tasks_lost: null,
+      event_gaps: null,
+      duplicate_events: null,
+      cluster: false,
+      drained,
+      unhandled_redis_errors: unhandled,
+      duration_s: Math.round((performance.now() - t0) / 100) / 10,
+      tells_per_s: Math.round(acknowledged / ((sendDone - t0) / 1000)),
+    };
+  } finally {
+    sending = false;
+    for (const s of slots) {
+      await s.redis.up();
+      await s.pg.up();
+    }
+    await cluster.stopAll().catch(() => undefined);
+    for (const s of slots) {
+      await s.redis.down();
+      await s.pg.down();
+    }
+    await env.cleanup();
+  }
+}
