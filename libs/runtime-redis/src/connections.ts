@@ -26,7 +26,6 @@ export const RUNTIME_CLIENT_OPTIONS: RedisOptions = {
  * reconnects). Its scripts are keyed by job id and lock token, a job whose move was resent is
  * recovered by BullMQ's stalled-job check, and what our jobs do is deduplicated by job id, so the
  * default resend is harmless there; with resend off and `null`, an unanswered command would hang.
- * Subscriber connections use the same (SUBSCRIBE is idempotent and ioredis re-subscribes).
  */
 export const BULLMQ_CLIENT_OPTIONS: RedisOptions = {
   maxRetriesPerRequest: null,
@@ -34,6 +33,13 @@ export const BULLMQ_CLIENT_OPTIONS: RedisOptions = {
   enableOfflineQueue: true,
   enableAutoPipelining: false,
 };
+
+/**
+ * Subscriber connections: the same as BullMQ's. SUBSCRIBE is idempotent, and ioredis re-subscribes on
+ * every reconnect WITHOUT catching the promise: with `maxRetriesPerRequest: 0` a cut during that
+ * re-subscription is an unhandled rejection (seen in test/runtime/reconnects.int-spec.ts).
+ */
+export const SUBSCRIBER_CLIENT_OPTIONS: RedisOptions = BULLMQ_CLIENT_OPTIONS;
 
 /** Attaches the error listener every connection needs (else ioredis prints "Unhandled error event"). */
 export function withErrorListener<T extends Redis>(client: T, onError: (err: Error) => void = () => undefined): T {

@@ -8,4 +8,4 @@ export { RedisMembership } from './redis-membership';
 export { RedisReplyBus } from './redis-reply-bus';
 export { BullReminders } from './bullmq-reminders';
 export type { ReminderJob } from './bullmq-reminders';
-export { RUNTIME_CLIENT_OPTIONS, BULLMQ_CLIENT_OPTIONS, withErrorListener, duplicateClient, isConnectionError, retryAcrossReconnects, whenReady } from './connections';
+export { RUNTIME_CLIENT_OPTIONS, BULLMQ_CLIENT_OPTIONS, SUBSCRIBER_CLIENT_OPTIONS, withErrorListener, duplicateClient, isConnectionError, retryAcrossReconnects, whenReady } from './connections';

@@ -1,6 +1,6 @@
 import type { Reply, ReplyBus } from '@godel/actors';
 import type { Redis } from 'ioredis';
-import { RUNTIME_CLIENT_OPTIONS, duplicateClient, retryAcrossReconnects } from './connections';
+import { SUBSCRIBER_CLIENT_OPTIONS, duplicateClient, retryAcrossReconnects } from './connections';
 import type { RedisKeys } from './keys';
 import type { ScriptedRedis } from './scripts';
 
@@ -22,7 +22,7 @@ export class RedisReplyBus implements ReplyBus {
   ) {}
 
   async subscribe(instance: string, onReply: (r: Reply) => void, onReconnect?: () => void): Promise<void> {
-    this.sub = duplicateClient(this.pub, { ...RUNTIME_CLIENT_OPTIONS, autoResendUnfulfilledCommands: true });
+    this.sub = duplicateClient(this.pub, SUBSCRIBER_CLIENT_OPTIONS);
     const channel = this.keys.replyChannel(instance);
     this.sub.on('message', (ch: string, text: string) => {
       if (ch !== channel) return;

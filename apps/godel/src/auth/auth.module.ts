@@ -1,7 +1,7 @@
 import { Inject, Logger, Module, RequestMethod, type MiddlewareConsumer, type NestModule, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { AccessTokens, ApiKeyStore, AuditLog, RateLimiter, RefreshTokens, Revocations, newSecret } from '@godel/auth';
 import type { GodelConfig } from '@godel/config';
-import { BULLMQ_CLIENT_OPTIONS, duplicateClient } from '@godel/runtime-redis';
+import { SUBSCRIBER_CLIENT_OPTIONS, duplicateClient } from '@godel/runtime-redis';
 import type { DataSource } from 'typeorm';
 import type { BuiltRuntime } from '../runtime/build-runtime';
 import { RuntimeModule } from '../runtime/runtime.module';
@@ -24,7 +24,7 @@ function buildAuth(config: GodelConfig, ds: DataSource, rt: BuiltRuntime): AuthS
     log.warn(JSON.stringify({ event: 'auth.jwt_secret_generated', message: 'GODEL_JWT_SECRET is not set: access tokens of this process are valid on this process only' }));
   }
   // A subscriber: SUBSCRIBE is idempotent and ioredis re-subscribes (docs/adr/0004).
-  const subscriber = duplicateClient(rt.redis, BULLMQ_CLIENT_OPTIONS);
+  const subscriber = duplicateClient(rt.redis, SUBSCRIBER_CLIENT_OPTIONS);
   const keys = new ApiKeyStore(ds, adminKey);
   return new AuthService(
     keys,

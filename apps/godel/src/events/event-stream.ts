@@ -1,4 +1,5 @@
 import { EventLog, type StoredEvent } from '@godel/persistence';
+import { SUBSCRIBER_CLIENT_OPTIONS, duplicateClient } from '@godel/runtime-redis';
 import type { Redis } from 'ioredis';
 
 export interface StreamFilter {
@@ -50,8 +51,8 @@ export class EventStream {
   async start(): Promise<void> {
     this.cursor = await this.log.lastSeq();
     this.log.onAppended((seq) => void this.redis.publish(this.channel, String(seq)).catch(() => undefined));
-    this.sub = this.redis.duplicate();
-    this.sub.on('error', () => undefined);
+    // Subscriber options (docs/adr/0004): ioredis re-subscribes without catching; it must not be flushed.
+    this.sub = duplicateClient(this.redis, SUBSCRIBER_CLIENT_OPTIONS);
     this.sub.on('message', () => void this.readLive());
     // Notifications published while the subscription was down are lost: read on every reconnect.
     this.sub.on('ready', () => void this.readLive());

@@ -312,11 +312,13 @@ export class ActorSystem implements ActivationHost {
       let redelivered = 0;
       for (;;) {
         const entries = await this.opts.mailbox.readPending(shard, this.opts.instanceId, lease.epoch, after, 500);
-        if (entries.length === 0) break;
+        // Given up meanwhile (local lease deadline, fenced): the next owner redelivers the rest.
+        if (entries.length === 0 || this.owned.get(shard) !== owned) break;
         for (const e of entries) this.dispatch(owned, e);
         redelivered += entries.length;
         after = entries[entries.length - 1].streamId;
       }
+      if (this.owned.get(shard) !== owned) return;
       owned.lastId = lastDeliveredId;
       if (owned.status === 'recovering') owned.status = 'active';
       this.event('shard.acquired', { shard, epoch: lease.epoch, redelivered });
