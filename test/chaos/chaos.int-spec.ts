@@ -24,7 +24,7 @@ describe('chaos: 30 faults against three server processes', () => {
     const report = await runChaos({ faults: 30, seed, leaseTtlMs: 1000, shards: 8, counters: 60, workers: 8, log: (l) => lines.push(l) });
     process.stdout.write(`${JSON.stringify(report)}\n`);
     expect(report.faults).toBe(30);
-    expect(report.acknowledged).toBeGreaterThan(500);
+    expect(report.acknowledged).toBeGreaterThan(100);
     expect(report.drained).toBe(true);
     expect({ seed, lost: report.lost, duplicated: report.duplicated, overlapping: report.overlapping_activations, unhandled: report.unhandled_redis_errors }).toEqual({
       seed,
