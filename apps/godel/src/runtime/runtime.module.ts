@@ -4,7 +4,7 @@ import type { GodelConfig } from '@godel/config';
 import { join } from 'node:path';
 import { AgentProcessHost, WorktreeJanitor, agentActor, locatePiBin } from '@godel/agents';
 import { inheritedEnv } from '@godel/config';
-import { AgentQueries, EventLog, SessionStore, openDatabase } from '@godel/persistence';
+import { AgentQueries, EventLog, RepoRegistry, SessionStore, openDatabase } from '@godel/persistence';
 import { MaintenanceWatcher, Refinery, startIntent, teamActor } from '@godel/orchestration';
 import { ModelProviders } from '../agents/model-providers';
 import { EventStream } from '../events/event-stream';
@@ -43,6 +43,7 @@ const LOGGED = new Set([
     },
     { provide: EventLog, inject: [DATA_SOURCE], useFactory: (ds: DataSource) => new EventLog(ds) },
     { provide: AgentQueries, inject: [DATA_SOURCE], useFactory: (ds: DataSource) => new AgentQueries(ds) },
+    { provide: RepoRegistry, inject: [DATA_SOURCE], useFactory: (ds: DataSource) => new RepoRegistry(ds) },
     {
       provide: EventStream,
       inject: [EventLog, RUNTIME],
@@ -90,14 +91,15 @@ const LOGGED = new Set([
       useFactory: (config: GodelConfig, events: EventLog, ref: { current?: BuiltRuntime }) => {
         const connection = new Redis(config.redisUrl!, { maxRetriesPerRequest: null, enableAutoPipelining: false });
         connection.on('error', () => undefined);
-        return new Refinery({ connection, lockClient: connection, prefix: `${config.keyPrefix}:bull`, tell: (to, type, payload) => ref.current!.system.tell(to, type, payload), events, closeConnection: true });
+        return new Refinery({ connection, lockClient: connection, prefix: `${config.keyPrefix}:bull`, tell: (to, type, payload, extra) => ref.current!.system.tell(to, type, payload, extra), events, closeConnection: true });
       },
     },
     {
-      // Autonomic maintenance: opted-in repositories (.godel.yaml) whose target turns red get a team.
+      // Autonomic maintenance: repositories an admin registered with maintenance on (never by their own
+      // .godel.yaml) whose target turns red get a team.
       provide: MaintenanceWatcher,
-      inject: [GODEL_CONFIG, EventLog, RUNTIME, AgentQueries, ModelProviders],
-      useFactory: (config: GodelConfig, events: EventLog, rt: BuiltRuntime, queries: AgentQueries, models: ModelProviders) => {
+      inject: [GODEL_CONFIG, EventLog, RUNTIME, AgentQueries, ModelProviders, RepoRegistry],
+      useFactory: (config: GodelConfig, events: EventLog, rt: BuiltRuntime, queries: AgentQueries, models: ModelProviders, registry: RepoRegistry) => {
         const connection = rt.redis.duplicate({ maxRetriesPerRequest: null, enableAutoPipelining: false });
         connection.on('error', () => undefined);
         return new MaintenanceWatcher({
@@ -105,7 +107,7 @@ const LOGGED = new Set([
           redis: rt.redis,
           prefix: config.keyPrefix,
           everyMs: config.maintenanceEveryMs,
-          repos: () => queries.repos(),
+          repos: async () => (await registry.list({ maintenance: true })).filter((r) => r.verify).map((r) => ({ path: r.path, verify: r.verify! })),
           startIntent: (req) => startIntent((to, type, payload, ms) => rt.system.ask(to, type, payload, ms), req, models.providers),
           teamStatus: async (team) => (await queries.state<{ status: string }>(`team/${team}`))?.status,
           events,
@@ -152,7 +154,7 @@ const LOGGED = new Set([
       },
     },
   ],
-  exports: [RUNTIME, DATA_SOURCE, EventLog, SessionStore, AgentProcessHost, AgentQueries, ModelProviders, EventStream, RuntimeMetrics, Refinery],
+  exports: [RUNTIME, DATA_SOURCE, RepoRegistry, EventLog, SessionStore, AgentProcessHost, AgentQueries, ModelProviders, EventStream, RuntimeMetrics, Refinery],
 })
 export class RuntimeModule implements OnApplicationBootstrap, OnApplicationShutdown {
   constructor(
