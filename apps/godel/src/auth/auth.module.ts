@@ -38,6 +38,7 @@ function buildAuth(config: GodelConfig, ds: DataSource, rt: BuiltRuntime): AuthS
     }),
     new RateLimiter(rt.redis, rt.keys.prefix, config.auth.rateLimit),
     new AuditLog(ds),
+    new RateLimiter(rt.redis, `${rt.keys.prefix}:login`, config.auth.loginRateLimit),
   );
 }
 
