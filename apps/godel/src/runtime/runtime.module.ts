@@ -13,6 +13,7 @@ import { counterActor } from '@godel/testing';
 import type { DataSource } from 'typeorm';
 import { Redis } from 'ioredis';
 import { buildRuntime, newInstanceId, type BuiltRuntime } from './build-runtime';
+import { Retention } from './retention';
 import { ACTOR_DEFINITIONS, DATA_SOURCE, GODEL_CONFIG, RUNTIME, RUNTIME_REF } from './runtime.tokens';
 
 /** Events worth a log line; the rest are counted by metrics (a later issue) and kept quiet. */
@@ -133,6 +134,7 @@ const LOGGED = new Set([
       ],
     },
     { provide: RuntimeMetrics, useValue: new RuntimeMetrics() },
+    { provide: Retention, inject: [DATA_SOURCE, EventLog, GODEL_CONFIG], useFactory: (ds: DataSource, events: EventLog, config: GodelConfig) => new Retention(ds, events, config.retention) },
     {
       provide: RUNTIME,
       inject: [GODEL_CONFIG, DATA_SOURCE, ACTOR_DEFINITIONS, RUNTIME_REF, RuntimeMetrics],
@@ -154,7 +156,7 @@ const LOGGED = new Set([
       },
     },
   ],
-  exports: [RUNTIME, DATA_SOURCE, RepoRegistry, EventLog, SessionStore, AgentProcessHost, AgentQueries, ModelProviders, EventStream, RuntimeMetrics, Refinery],
+  exports: [RUNTIME, DATA_SOURCE, RepoRegistry, Retention, EventLog, SessionStore, AgentProcessHost, AgentQueries, ModelProviders, EventStream, RuntimeMetrics, Refinery],
 })
 export class RuntimeModule implements OnApplicationBootstrap, OnApplicationShutdown {
   constructor(
@@ -168,6 +170,7 @@ export class RuntimeModule implements OnApplicationBootstrap, OnApplicationShutd
     private readonly metrics: RuntimeMetrics,
     private readonly refinery: Refinery,
     private readonly maintenance: MaintenanceWatcher,
+    private readonly retention: Retention,
     @Inject(GODEL_CONFIG) private readonly config: GodelConfig,
   ) {}
 
@@ -179,11 +182,13 @@ export class RuntimeModule implements OnApplicationBootstrap, OnApplicationShutd
       await this.janitor.start();
       this.refinery.start();
       await this.maintenance.start();
+      this.retention.start();
     }
     if (this.models.offline) new Logger('models').log(JSON.stringify({ event: 'models.offline', message: 'no GODEL_PROVIDERS: agents use the scripted model (offline)' }));
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.retention.close();
     await this.refinery.close();
     await this.maintenance.close();
     await this.runtime.close();
