@@ -37,7 +37,7 @@ export interface AgentFixtureOptions {
   /** Files of the sample repository's first commit. */
   repoFiles?: Record<string, string>;
   /** Agent actor options (restart intensity, heartbeat). */
-  agent?: { maxRestarts?: number; restartWindowMs?: number; heartbeatMs?: number };
+  agent?: { maxRestarts?: number; restartWindowMs?: number; heartbeatMs?: number; keepFailedWorktrees?: boolean };
   /** More actor kinds on the same runtime (e.g. the team actor). */
   definitions?: (f: { events: EventLog; tell(to: string, type: string, payload: unknown, extra?: { from?: string }): Promise<void>; env: TestEnv }) => ActorDefinition[];
 }

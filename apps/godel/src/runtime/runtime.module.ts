@@ -127,6 +127,7 @@ const LOGGED = new Set([
           events,
           sessions,
           worktreesRoot: join(config.homeDir, 'worktrees'),
+          keepFailedWorktrees: config.cleanup.keepFailed,
           teamUsage: (t, x) => queries.teamUsage(t, x),
           localizeProviders: (ps) => models.localize(ps),
         }),
