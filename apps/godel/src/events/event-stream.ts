@@ -92,6 +92,11 @@ export class EventStream {
     return this.subs.size;
   }
 
+  /** Where each subscriber is (the last sequence handed over) and whether it waits for its consumer to drain. */
+  positions(): Array<{ after: number; live: boolean; paused: boolean }> {
+    return [...this.subs].map((s) => ({ after: s.after, live: s.live, paused: s.paused }));
+  }
+
   /** Own queries up to the shared cursor, then live. JS runs one callback at a time, so the hand-over is exact. */
   private async catchUp(s: Subscriber): Promise<void> {
     if (s.catching) return;
