@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Req } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { GodelError, formatActorId, actorId, type RuntimeStats } from '@godel/actors';
+import { GodelError, UnknownActorKindError, formatActorId, actorId, type RuntimeStats } from '@godel/actors';
 import type { BuiltRuntime } from '../runtime/build-runtime';
 import { RUNTIME } from '../runtime/runtime.tokens';
 import { Roles } from '../auth/access.decorators';
@@ -89,9 +89,11 @@ export class ActorsController {
   async send(@Param('kind') kind: string, @Param('key') key: string, @Body() body: unknown, @Req() req: AuthedRequest): Promise<{ accepted: true; reply?: unknown }> {
     const b = validateSend(body);
     const to = formatActorId(actorId(kind, key));
-    const allowed = EXTERNAL_MESSAGES[kind] ?? [];
+    // A kind clients cannot reach is, for this route, a kind that does not exist (404).
+    if (!Object.hasOwn(EXTERNAL_MESSAGES, kind)) throw new UnknownActorKindError(kind, Object.keys(EXTERNAL_MESSAGES));
+    const allowed = EXTERNAL_MESSAGES[kind];
     if (!allowed.includes(b.type)) {
-      throw new MessageNotAllowedError(`${kind} actors take ${allowed.length ? allowed.join(', ') : 'no messages'} from clients, not "${b.type}" (internal messages come from the runtime)`, { kind, type: b.type });
+      throw new MessageNotAllowedError(`${kind} actors take ${allowed.join(', ')} from clients, not "${b.type}" (internal messages come from the runtime)`, { kind, type: b.type });
     }
     const extra = { from: externalSender(req.principal!.keyId) };
     if (b.ask) return { accepted: true, reply: await this.runtime.system.ask(to, b.type, b.payload ?? null, b.timeoutMs ?? 5000, extra) };
