@@ -99,6 +99,8 @@ export function reposOf(env: AttackEnv): Promise<{ registered: string; unregiste
       const registered = await createSampleRepo(join(root, 'registered'));
       const unregistered = await createSampleRepo(join(root, 'unregistered'));
       const reg = await call(env, 'admin', 'POST', '/api/v1/repos', { path: registered, verify: 'node -e 0' });
+      // A server without registered repositories (before issue 14) has no such route: attack it as it is.
+      if (reg.status === 404 && reg.code === 'route.not_found') return { registered, unregistered, root };
       if (reg.status !== 201) throw new Error(`attack setup: registering ${registered} failed: ${reg.status} ${reg.code ?? reg.text}`);
       return { registered: reg.body.path as string, unregistered, root };
     })();
