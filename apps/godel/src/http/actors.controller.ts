@@ -5,6 +5,7 @@ import type { BuiltRuntime } from '../runtime/build-runtime';
 import { RUNTIME } from '../runtime/runtime.tokens';
 import { Roles } from '../auth/access.decorators';
 import type { AuthedRequest } from '../auth/request-context';
+import { agentView } from './agent-view';
 
 class InvalidRequestError extends GodelError {
   readonly code = 'request.invalid';
@@ -32,6 +33,10 @@ export const EXTERNAL_MESSAGES: Readonly<Record<string, readonly string[]>> = {
 /** The sender identity of messages from the generic route (`envelope.from`), set here, never by the client. */
 export function externalSender(keyId: string): string {
   return `api:${keyId}`;
+}
+
+function withoutKeys(reply: unknown): unknown {
+  return typeof reply === 'object' && reply !== null && !Array.isArray(reply) ? agentView(reply as Record<string, unknown>) : reply;
 }
 
 interface SendBody {
@@ -96,7 +101,8 @@ export class ActorsController {
       throw new MessageNotAllowedError(`${kind} actors take ${allowed.join(', ')} from clients, not "${b.type}" (internal messages come from the runtime)`, { kind, type: b.type });
     }
     const extra = { from: externalSender(req.principal!.keyId) };
-    if (b.ask) return { accepted: true, reply: await this.runtime.system.ask(to, b.type, b.payload ?? null, b.timeoutMs ?? 5000, extra) };
+    // Replies are states too (agent and team `get`): served without provider keys, like every projection.
+    if (b.ask) return { accepted: true, reply: withoutKeys(await this.runtime.system.ask(to, b.type, b.payload ?? null, b.timeoutMs ?? 5000, extra)) };
     await this.runtime.system.tell(to, b.type, b.payload ?? null, extra);
     return { accepted: true };
   }

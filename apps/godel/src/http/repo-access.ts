@@ -1,5 +1,5 @@
 import { realpath, stat } from 'node:fs/promises';
-import { isAbsolute, relative, sep } from 'node:path';
+import { isAbsolute, relative, resolve as resolvePath, sep } from 'node:path';
 import { GodelError } from '@godel/actors';
 import { AuthForbiddenError, roleAtLeast, type Principal } from '@godel/auth';
 import type { RegisteredRepo, RepoRegistry } from '@godel/persistence';
@@ -36,13 +36,15 @@ export class RepoAccess {
   /** The real path of `repo`, a directory under a root; otherwise repo.outside_roots / request.invalid. */
   async resolve(repo: string): Promise<string> {
     if (!isAbsolute(repo)) throw new InvalidRequest(`repo must be an absolute path on the server, got "${repo}"`);
+    const roots = await this.realRoots();
     let real: string;
     try {
       real = await realpath(repo);
     } catch {
+      // Only say "does not exist" inside the roots: outside them, existence is nobody's business.
+      if (!roots.some((r) => under(resolvePath(repo), r))) throw new RepoOutsideRootsError(`${repo} is not under GODEL_REPO_ROOTS`, { repo, roots });
       throw new InvalidRequest(`${repo} does not exist on the server`);
     }
-    const roots = await this.realRoots();
     if (!roots.some((r) => under(real, r))) {
       throw new RepoOutsideRootsError(`${real} is not under GODEL_REPO_ROOTS (${roots.join(', ') || 'none'}): an admin sets the roots`, { repo: real, roots });
     }
