@@ -165,7 +165,7 @@ async function fanout(env: TestEnv, url: string): Promise<{ p50: number; p99: nu
 async function main(): Promise<void> {
   const loadStart = loadavg()[0];
   const env = await createTestEnv();
-  const cluster = new GodelCluster({ redisUrl: env.redisUrl, databaseUrl: env.databaseUrl, keyPrefix: env.keyPrefix, schema: env.schema, env: { GODEL_SHARDS: '8', GODEL_HOME: join(tmpdir(), `godel-bench-api-${env.keyPrefix}`), GODEL_RATE_LIMIT_PER_S: '100000', GODEL_RATE_LIMIT_BURST: '100000' } });
+  const cluster = new GodelCluster({ redisUrl: env.redisUrl, databaseUrl: env.databaseUrl, keyPrefix: env.keyPrefix, schema: env.schema, env: { GODEL_SHARDS: '8', GODEL_HOME: join(tmpdir(), `godel-bench-api-${env.keyPrefix}`), GODEL_RATE_LIMIT_PER_S: '100000', GODEL_RATE_LIMIT_BURST: '100000', GODEL_SSE_MAX_PER_KEY: '1000' } });
   try {
     log('starting a server...');
     const server = await cluster.start('api');

@@ -37,9 +37,9 @@ export interface AgentFixtureOptions {
   /** Files of the sample repository's first commit. */
   repoFiles?: Record<string, string>;
   /** Agent actor options (restart intensity, heartbeat). */
-  agent?: { maxRestarts?: number; restartWindowMs?: number; heartbeatMs?: number };
+  agent?: { maxRestarts?: number; restartWindowMs?: number; heartbeatMs?: number; keepFailedWorktrees?: boolean };
   /** More actor kinds on the same runtime (e.g. the team actor). */
-  definitions?: (f: { events: EventLog; tell(to: string, type: string, payload: unknown): Promise<void>; env: TestEnv }) => ActorDefinition[];
+  definitions?: (f: { events: EventLog; tell(to: string, type: string, payload: unknown, extra?: { from?: string }): Promise<void>; env: TestEnv }) => ActorDefinition[];
 }
 
 export async function createAgentFixture(scripts: Record<string, Step[] | ((r: StepRequest) => Step)>, o: AgentFixtureOptions = {}): Promise<AgentFixture> {
@@ -78,7 +78,7 @@ export async function createAgentFixture(scripts: Record<string, Step[] | ((r: S
     runtime: env.config.runtime,
     definitions: [
       agentActor({ host, events, sessions, worktreesRoot: join(root, 'worktrees'), heartbeatMs: 2000, ...o.agent, teamUsage: (t, x) => new AgentQueries(env.dataSource).teamUsage(t, x) }),
-      ...(o.definitions?.({ events, env, tell: (to, type, payload) => ref.system!.tell(to, type, payload) }) ?? []),
+      ...(o.definitions?.({ events, env, tell: (to, type, payload, extra) => ref.system!.tell(to, type, payload, extra) }) ?? []),
     ],
   });
   ref.system = rt.system;

@@ -44,7 +44,8 @@ describe('worktree janitor (BullMQ repeatable job)', () => {
       worktreesRoot,
       policy: { onMerged: true, ttlMs: 0, keepFailed: true },
       everyMs: 200,
-      repos: async () => [repo],
+      // a repository deleted since its agents ran comes first: it is reported, the next one still cleaned
+      repos: async () => [join(worktreesRoot, 'deleted-repo'), repo],
       agentStatus: async (a) => status.get(a),
       events,
     });
@@ -57,11 +58,13 @@ describe('worktree janitor (BullMQ repeatable job)', () => {
       expect(existsSync(live.path)).toBe(true);
       expect(existsSync(failed.path)).toBe(true);
       const again = await janitor.runOnce();
+      expect(again[join(worktreesRoot, 'deleted-repo')].error).toEqual(expect.any(String));
       expect(again[repo].removed).toEqual([]);
       expect(again[repo].failed).toEqual([]);
       await events.flush();
       const removed = await events.list({ type: 'worktree.removed' });
       expect(removed.map((e) => e.agent)).toEqual([agentAddress('j', 'done')]);
+      expect((await events.list({ type: 'worktree.cleanup_failed' }))[0]?.data).toMatchObject({ repo: join(worktreesRoot, 'deleted-repo') });
     } finally {
       await janitor.close();
       connection.disconnect();

@@ -124,14 +124,14 @@ describe('API surface (two real server processes)', () => {
     expect(repeated.status).toBe(422);
   }, 15_000);
 
-  it('a message type the actor does not handle is 422 message.unknown_type, not a 500', async () => {
+  it('a message type the kind does not take from clients is 403 message.not_allowed, not a 500 (nor delivered)', async () => {
     const res = await fetch(`${a.url}/api/v1/actors/counter/c1/messages`, {
       method: 'POST',
       headers: { ...headers(), 'content-type': 'application/json' },
       body: JSON.stringify({ type: 'frobnicate', ask: true }),
     });
-    expect(res.status).toBe(422);
-    expect(((await res.json()) as { code: string }).code).toBe('message.unknown_type');
+    expect(res.status).toBe(403);
+    expect(((await res.json()) as { code: string }).code).toBe('message.not_allowed');
   }, 15_000);
 
   it('GET /instances lists both live members with disjoint shards covering all 8, the same from either member', async () => {

@@ -59,7 +59,9 @@ describe('event stream (SSE) across instances', () => {
   beforeAll(async () => {
     env = await createTestEnv();
     root = await mkdtemp(join(tmpdir(), 'godel-sse-'));
-    cluster = new GodelCluster({ redisUrl: env.redisUrl, databaseUrl: env.databaseUrl, keyPrefix: env.keyPrefix, schema: env.schema, env: { GODEL_HOME: join(root, 'home'), GODEL_SHARDS: '4' } });
+    // 100+ streams on one key: this test is about fan-out, not the per-key cap (test/security/api-attacks covers that)
+    const sse = { GODEL_SSE_MAX_PER_KEY: '1000' };
+    cluster = new GodelCluster({ redisUrl: env.redisUrl, databaseUrl: env.databaseUrl, keyPrefix: env.keyPrefix, schema: env.schema, env: { GODEL_HOME: join(root, 'home'), GODEL_SHARDS: '4', ...sse } });
     await Promise.all([cluster.start('a'), cluster.start('b')]);
     // One token for both instances: they share GODEL_JWT_SECRET.
     token = await adminToken(cluster.members.get('a')!.url!, cluster.adminKey);

@@ -2,12 +2,12 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { MaintenanceWatcher, startIntent } from '@godel/orchestration';
-import { AgentQueries } from '@godel/persistence';
+import { AgentQueries, RepoRegistry } from '@godel/persistence';
 import { createTeamFixture, git, type TeamFixture } from './team-fixture';
 
 const FIXED = "const assert = require('assert');\nassert.strictEqual(1 + 1, 2);\n";
 
-describe('autonomic maintenance (opt-in per repository)', () => {
+describe('autonomic maintenance (opt-in per registered repository, by an admin)', () => {
   let f: TeamFixture;
   let watcher: MaintenanceWatcher;
   afterEach(async () => {
@@ -21,22 +21,29 @@ describe('autonomic maintenance (opt-in per repository)', () => {
       workers: { fix: { task: { files: { 'checks/math.check.js': FIXED } } } },
     });
     const queries = new AgentQueries(f.agents.env.dataSource);
+    const registry = new RepoRegistry(f.agents.env.dataSource);
+    const gone = join(f.repo, 'not-a-repo-at-all');
     watcher = new MaintenanceWatcher({
       connection: f.agents.env.redis,
       redis: f.agents.env.redis,
       prefix: f.agents.env.keyPrefix,
       everyMs: 3_600_000,
-      repos: async () => [f.repo, join(f.repo, 'not-a-repo-at-all')],
+      // what the server passes: registered repositories with maintenance on, plus one that was deleted
+      repos: async () => [...(await registry.list({ maintenance: true })).map((r) => ({ path: r.path, verify: r.verify! })), { path: gone, verify: 'true' }],
       startIntent: (req) => startIntent((to, type, payload, ms) => f.agents.rt.system.ask(to, type, payload, ms), req, f.agents.providers),
       teamStatus: async (team) => (await queries.state<{ status: string }>(`team/${team}`))?.status,
       events: f.agents.events,
     });
 
-    // Opted out: nothing happens.
-    expect((await watcher.runOnce())[0]).toMatchObject({ action: 'skipped' });
+    // The repository tries to opt itself in (.godel.yaml committed by anyone, e.g. an agent): nothing happens.
     writeFileSync(join(f.repo, '.godel.yaml'), 'verify: node check.js\nmaintenance: true\n');
     git(f.repo, 'add', '.');
     git(f.repo, 'commit', '-qm', 'opt in to maintenance');
+    expect((await watcher.runOnce()).map((r) => r.repo)).toEqual([gone]);
+    await registry.register({ path: f.repo, verify: 'node check.js', maintenance: false });
+    expect((await watcher.runOnce()).map((r) => r.repo)).toEqual([gone]);
+    // An admin opts it in (the registry is what POST /api/v1/repos writes).
+    await registry.register({ path: f.repo, verify: 'node check.js', maintenance: true });
     expect((await watcher.runOnce())[0]).toMatchObject({ action: 'green' });
     expect((await watcher.runOnce())[0]).toMatchObject({ action: 'unchanged' });
 
@@ -61,7 +68,7 @@ describe('autonomic maintenance (opt-in per repository)', () => {
     await f.agents.events.flush();
     const types = (await f.agents.events.list({ limit: 10_000 })).map((e) => e.type).filter((t) => t.startsWith('maintenance.'));
     expect(types.filter((t) => t !== 'maintenance.check_failed')).toEqual(['maintenance.red', 'maintenance.team_formed', 'maintenance.green']);
-    // The path that is not a repository is reported on every pass (6 passes), never skipped silently.
-    expect(types.filter((t) => t === 'maintenance.check_failed')).toHaveLength(6);
+    // The path that is not a repository is reported on every pass (7 passes), never skipped silently.
+    expect(types.filter((t) => t === 'maintenance.check_failed')).toHaveLength(7);
   }, 120_000);
 });

@@ -5,7 +5,7 @@
  * Mocked: nothing. Every child is bounded in time.
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inheritedEnv } from '@godel/config';
@@ -141,7 +141,9 @@ describe('godel agent | events | instances | metrics (real server process)', () 
     const started = new Promise<void>((r) => (following = r));
     const tail = godel(['events', 'tail', '--agent', 'web/a3', '--count', '2', '--url', url, '--json'], {}, 30_000, (err) => err.includes('following events after') && following());
     await Promise.race([started, tail]);
-    await api('POST', '/api/v1/agents', { team: 'web', name: 'a3', repo: join(root, 'missing-repo') });
+    // a directory that is not a repository: the agent starts and fails (a path that does not exist is refused before any agent)
+    await mkdir(join(root, 'not-a-repo'), { recursive: true });
+    await api('POST', '/api/v1/agents', { team: 'web', name: 'a3', repo: join(root, 'not-a-repo') });
     const live = await tail;
     expect(live.code).toBe(0);
     const got = lines(live.stdout);

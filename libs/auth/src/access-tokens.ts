@@ -31,10 +31,16 @@ export class AccessTokens {
   }
 
   async verify(token: string): Promise<Principal> {
+    return (await this.verifyWithExpiry(token)).principal;
+  }
+
+  /** The caller and when the token expires (ms): long-lived responses (SSE) end then. */
+  async verifyWithExpiry(token: string): Promise<{ principal: Principal; expiresAt: number }> {
     try {
       const { payload } = await jwtVerify(token, this.key, { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'] });
       if (typeof payload.sub !== 'string' || typeof payload.name !== 'string' || !isRole(payload.role)) throw new AuthInvalidError('access token lacks key id, name or role');
-      return { keyId: payload.sub, name: payload.name, role: payload.role };
+      if (typeof payload.exp !== 'number') throw new AuthInvalidError('access token has no expiry');
+      return { principal: { keyId: payload.sub, name: payload.name, role: payload.role }, expiresAt: payload.exp * 1000 };
     } catch (err) {
       if (err instanceof errors.JWTExpired) throw new AuthExpiredError('access token expired: refresh it (POST /api/v1/auth/refresh)');
       if (err instanceof AuthInvalidError) throw err;

@@ -1,3 +1,6 @@
+import { tmpdir } from 'node:os';
+import { delimiter, isAbsolute } from 'node:path';
+
 /**
  * The only reader of process.env. Everything else receives a typed GodelConfig.
  * Values are read when loadConfig() is called, never at import time.
@@ -41,6 +44,16 @@ export interface GodelConfig {
   maintenanceEveryMs: number;
   /** Folder for local state (embedded PostgreSQL data, private Redis). */
   homeDir: string;
+  /**
+   * Directories repositories must live under (GODEL_REPO_ROOTS, separated by `:`), compared as real
+   * paths (symlinks resolved). Default: the user's home directory and the system temp directory;
+   * the one-shot server of `godel do` sets it to the repository it was given.
+   */
+  repoRoots: string[];
+  /** Open SSE streams one API key may hold at once (GODEL_SSE_MAX_PER_KEY, default 16). */
+  sseMaxPerKey: number;
+  /** Events and audit rows older than `days` are deleted every `everyMs` (GODEL_RETENTION_DAYS, 0 = keep; GODEL_RETENTION_EVERY_MS). */
+  retention: { days: number; everyMs: number };
   auth: AuthConfig;
   /** The CLI's side: where `godel auth login` keeps tokens, and defaults for its flags. */
   cli: {
@@ -68,6 +81,11 @@ export interface AuthConfig {
   refreshTtlS: number;
   /** Token bucket per API key: refill per second and capacity (GODEL_RATE_LIMIT_PER_S, GODEL_RATE_LIMIT_BURST). */
   rateLimit: { perSecond: number; burst: number };
+  /**
+   * Token bucket per client address for the public `/auth/token` and `/auth/refresh`
+   * (GODEL_AUTH_RATE_LIMIT_PER_S, default 5; GODEL_AUTH_RATE_LIMIT_BURST, default 30).
+   */
+  loginRateLimit: { perSecond: number; burst: number };
 }
 
 function secret(env: Env, key: string): string | undefined {
@@ -145,6 +163,14 @@ function name(env: Env, key: string, fallback: string): string {
   return raw;
 }
 
+function repoRoots(env: Env): string[] {
+  const raw = env.GODEL_REPO_ROOTS;
+  if (raw === undefined || raw.trim() === '') return [env.HOME, tmpdir()].filter((d): d is string => !!d && isAbsolute(d));
+  const dirs = raw.split(delimiter).map((d) => d.trim()).filter(Boolean);
+  for (const d of dirs) if (!isAbsolute(d)) throw new ConfigError(`GODEL_REPO_ROOTS entries must be absolute paths, got "${d}"`);
+  return dirs;
+}
+
 function apiUrl(env: Env): string {
   const raw = env.GODEL_URL;
   if (raw === undefined || raw === '') return `http://127.0.0.1:${int(env, 'GODEL_PORT', 7373, 0, 65535) || 7373}`;
@@ -188,6 +214,9 @@ export function loadConfig(env: Env = process.env, overrides: Partial<GodelConfi
       keepFailed: bool(env, 'GODEL_KEEP_FAILED_WORKTREES', true),
     },
     maintenanceEveryMs: int(env, 'GODEL_MAINTENANCE_EVERY_MS', 60_000, 1000, 86_400_000),
+    repoRoots: repoRoots(env),
+    sseMaxPerKey: int(env, 'GODEL_SSE_MAX_PER_KEY', 16, 1, 100_000),
+    retention: { days: int(env, 'GODEL_RETENTION_DAYS', 30, 0, 36_500), everyMs: int(env, 'GODEL_RETENTION_EVERY_MS', 3_600_000, 1000, 86_400_000) },
     // PostgreSQL refuses to run as root and its own user cannot enter /root: root gets /var/lib/godel.
     auth: {
       adminKey: secret(env, 'GODEL_ADMIN_KEY'),
@@ -195,6 +224,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<GodelConfi
       accessTtlS: int(env, 'GODEL_ACCESS_TOKEN_TTL_S', 900, 5, 86_400),
       refreshTtlS: int(env, 'GODEL_REFRESH_TOKEN_TTL_S', 30 * 86_400, 60, 365 * 86_400),
       rateLimit: { perSecond: int(env, 'GODEL_RATE_LIMIT_PER_S', 100, 1, 1_000_000), burst: int(env, 'GODEL_RATE_LIMIT_BURST', 200, 1, 10_000_000) },
+      loginRateLimit: { perSecond: int(env, 'GODEL_AUTH_RATE_LIMIT_PER_S', 5, 1, 1_000_000), burst: int(env, 'GODEL_AUTH_RATE_LIMIT_BURST', 30, 1, 10_000_000) },
     },
     cli: {
       credentialsFile: env.GODEL_HOME ? `${env.GODEL_HOME.replace(/\/+$/, '')}/credentials.json` : `${env.HOME ?? '/tmp'}/.godel/credentials.json`,

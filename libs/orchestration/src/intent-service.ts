@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { GodelError } from '@godel/actors';
 import type { ProviderRef } from '@godel/agents';
@@ -57,7 +57,40 @@ export function resolveWorkflow(ref: { workflow?: string; workflowYaml?: string 
   const builtin = builtinWorkflows().find((w) => w.name === ref.workflow);
   if (builtin) return builtin;
   if (!existsSync(ref.workflow)) throw new IntentInvalidError(`unknown workflow "${ref.workflow}": not a built-in (${builtinWorkflows().map((w) => w.name).join(', ')}) and not a file`);
-  return parseWorkflow(readFileSync(ref.workflow, 'utf8'), ref.workflow);
+  return parseWorkflow(readWorkflowFile(ref.workflow), ref.workflow);
+}
+
+/** Largest workflow file read by path. */
+export const MAX_WORKFLOW_FILE_BYTES = 1024 * 1024;
+
+/**
+ * A workflow file's text: regular files only, at most MAX_WORKFLOW_FILE_BYTES. Opened non-blocking
+ * and checked on the open descriptor, so a device (`/dev/zero`), a FIFO or a file swapped for one
+ * between the check and the read never blocks or fills memory.
+ */
+function readWorkflowFile(path: string): string {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
+  } catch (err) {
+    throw new IntentInvalidError(`cannot open workflow file ${path}: ${(err as Error).message}`);
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw new IntentInvalidError(`workflow ${path} is not a regular file`);
+    if (st.size > MAX_WORKFLOW_FILE_BYTES) throw new IntentInvalidError(`workflow file ${path} is larger than ${MAX_WORKFLOW_FILE_BYTES} bytes`);
+    const buf = Buffer.alloc(st.size + 1);
+    let n = 0;
+    while (n < buf.length) {
+      const r = readSync(fd, buf, n, buf.length - n, n);
+      if (r === 0) break;
+      n += r;
+    }
+    if (n > st.size) throw new IntentInvalidError(`workflow file ${path} grew while being read`);
+    return buf.subarray(0, n).toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /**

@@ -2,7 +2,6 @@ import type { EventLog } from '@godel/persistence';
 import { Queue, Worker, type ConnectionOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { git, isGitRepo, revParse, verifyAt } from './refinery/git-ops';
-import { readRepoConfig } from './repo-config';
 import type { IntentRequest } from './intent-service';
 
 export interface MaintenanceOptions {
@@ -11,8 +10,11 @@ export interface MaintenanceOptions {
   redis: Redis;
   prefix: string;
   everyMs: number;
-  /** Repositories Godel knows (e.g. those its agents worked in). */
-  repos(): Promise<string[]>;
+  /**
+   * Repositories an admin opted in, with the verification to run (the registry's settings). A
+   * repository's own `.godel.yaml` cannot opt itself in: what an agent can commit must not schedule commands.
+   */
+  repos(): Promise<Array<{ path: string; verify: string }>>;
   /** Starts a team for an intent; resolves with its name. */
   startIntent(req: IntentRequest): Promise<{ team: string }>;
   /** A team's status, to know whether a maintenance team is still at work. */
@@ -40,8 +42,8 @@ export interface MaintenanceReport {
 const ACTIVE = new Set(['new', 'planning', 'running']);
 
 /**
- * Autonomic maintenance, opt-in per repository (`maintenance: true` and a `verify` command in its
- * committed `.godel.yaml`): a BullMQ repeatable job runs the verification on the target's tip
+ * Autonomic maintenance, opt-in per repository by an admin (a registered repository with
+ * `maintenance` and `verify`; `.godel.yaml` is not read here): a BullMQ repeatable job runs the verification on the target's tip
  * whenever the tip changed; when it is red and no maintenance team is at work, a team is formed with
  * the failure as its intent. Every verdict change and every team formed is an event.
  */
@@ -62,9 +64,12 @@ export class MaintenanceWatcher {
   /** One pass over every known repository. */
   async runOnce(): Promise<MaintenanceReport[]> {
     const out: MaintenanceReport[] = [];
-    for (const repo of [...new Set(await this.o.repos())]) {
+    const seen = new Set<string>();
+    for (const { path: repo, verify } of await this.o.repos()) {
+      if (seen.has(repo)) continue;
+      seen.add(repo);
       try {
-        out.push(await this.check(repo));
+        out.push(await this.check(repo, verify));
       } catch (err) {
         out.push({ repo, action: 'error', detail: (err as Error).message });
         await this.event('maintenance.check_failed', { repo, error: (err as Error).message });
@@ -73,10 +78,9 @@ export class MaintenanceWatcher {
     return out;
   }
 
-  private async check(repo: string): Promise<MaintenanceReport> {
+  private async check(repo: string, verify: string): Promise<MaintenanceReport> {
     if (!(await isGitRepo(repo))) throw new Error(`${repo} is not a git repository (any more)`);
-    const cfg = await readRepoConfig(repo, 'HEAD');
-    if (!cfg.maintenance || !cfg.verify) return { repo, action: 'skipped', detail: 'maintenance is off (.godel.yaml: maintenance: true and verify)' };
+    const cfg = { verify };
     const target = await git(repo, 'symbolic-ref', '--short', 'HEAD');
     const tip = await revParse(repo, `refs/heads/${target}`);
     if (!tip) return { repo, target, action: 'skipped', detail: 'no target tip' };

@@ -6,9 +6,10 @@ import { AgentSessionEntity, EventEntity } from './entities/event.entity';
 import { ActorRuntime1764115200000 } from './migrations/1764115200000-actor-runtime';
 import { EventsAndSessions1764118800000 } from './migrations/1764118800000-events-and-sessions';
 import { Auth1764201600000 } from './migrations/1764201600000-auth';
+import { RepositoriesRetention1764374400000 } from './migrations/1764374400000-repositories-retention';
 
 export const ENTITIES = [ActorStateEntity, ShardFenceEntity, ShardLeaseLogEntity, EventEntity, AgentSessionEntity];
-export const MIGRATIONS = [ActorRuntime1764115200000, EventsAndSessions1764118800000, Auth1764201600000];
+export const MIGRATIONS = [ActorRuntime1764115200000, EventsAndSessions1764118800000, Auth1764201600000, RepositoriesRetention1764374400000];
 
 export interface DatabaseOptions {
   url: string;

@@ -11,3 +11,6 @@ export type { StoredSession } from './session-store';
 export { AgentQueries } from './agent-queries';
 export { redactText, redactValue, luhnValid } from './redaction/redact';
 export type { RedactionKind } from './redaction/redact';
+export { RepoRegistry } from './repo-registry';
+export type { RegisteredRepo } from './repo-registry';
+export { pruneOlderThan } from './retention';

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { inheritedEnv, type GodelConfig } from '@godel/config';
@@ -81,7 +81,7 @@ function freePort(): Promise<number> {
 }
 
 /** A Godel server for this command only: local services, the compiled server on a free port. */
-async function startLocalServer(config: GodelConfig, out: Output, life: Lifecycle, playbook?: string): Promise<ApiClient> {
+async function startLocalServer(config: GodelConfig, out: Output, life: Lifecycle, repo: string, playbook?: string): Promise<ApiClient> {
   const services = await resolveServices(config, out, life);
   const port = await freePort();
   out.progress(`Starting a local Godel server on port ${port}${playbook ? ' (offline scripted model playing the sample playbook)' : ''}…`);
@@ -94,6 +94,8 @@ async function startLocalServer(config: GodelConfig, out: Output, life: Lifecycl
     GODEL_PORT: String(port),
     GODEL_ADMIN_KEY: adminKey,
     GODEL_JWT_SECRET: randomBytes(32).toString('hex'),
+    // This server works on this one repository (its real path; symlinks are resolved).
+    GODEL_REPO_ROOTS: existsSync(repo) ? realpathSync(repo) : repo,
   };
   if (playbook) env.GODEL_PLAYBOOK = playbook;
   const child = spawn(process.execPath, [serverEntry()], { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -205,7 +207,7 @@ export async function runDo(o: DoOptions, config: GodelConfig, out: Output, life
     return EXIT.ok;
   }
 
-  const api = o.url ? await ApiClient.connect(o.url, { apiKey: config.cli.apiKey, credentialsFile: config.cli.credentialsFile }) : await startLocalServer(config, out, life, playbook);
+  const api = o.url ? await ApiClient.connect(o.url, { apiKey: config.cli.apiKey, credentialsFile: config.cli.credentialsFile }) : await startLocalServer(config, out, life, request.repo, playbook);
   const started = await api.request<{ team?: string; intentId?: string; plan: Record<string, unknown> }>('POST', '/api/v1/intents', { ...request, dryRun: !!o.dryRun });
   if (o.dryRun) {
     printPlan(out, started.plan);

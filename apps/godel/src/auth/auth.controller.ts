@@ -7,16 +7,26 @@ import type { AuthedRequest } from './request-context';
 
 const KEY_NAME = /^[A-Za-z0-9][A-Za-z0-9._ -]{0,63}$/;
 
+/**
+ * The client's address for the per-address limit of the public token routes: the socket's peer
+ * (forwarding headers are not trusted: anyone could send them). Behind a proxy every client shares
+ * the proxy's bucket, so raise GODEL_AUTH_RATE_LIMIT_* there.
+ */
+function clientAddress(req: AuthedRequest): string {
+  return `ip:${req.socket?.remoteAddress ?? req.ip ?? 'unknown'}`;
+}
+
 /** Tokens for API keys, refresh rotation, and key management (admin). */
 @Controller('api/v1/auth')
 export class AuthController {
   constructor(@Inject(AuthService) private readonly auth: AuthService) {}
 
-  /** API key → short-lived access token (JWT) + rotating refresh token. */
+  /** API key → short-lived access token (JWT) + rotating refresh token. Rate-limited per client address. */
   @Post('token')
   @Public()
   @HttpCode(200)
   async token(@Body() body: unknown, @Req() req: AuthedRequest): Promise<TokenPair> {
+    await this.auth.loginLimiter.take(clientAddress(req));
     const b = obj(body, ['key']);
     const pair = await this.auth.login(str(b, 'key', { required: true, max: 512 })!);
     req.principal = pair.key;
@@ -28,6 +38,7 @@ export class AuthController {
   @Public()
   @HttpCode(200)
   async refresh(@Body() body: unknown, @Req() req: AuthedRequest): Promise<TokenPair> {
+    await this.auth.loginLimiter.take(clientAddress(req));
     const b = obj(body, ['refreshToken']);
     const pair = await this.auth.rotate(str(b, 'refreshToken', { required: true, max: 512 })!);
     req.principal = pair.key;

@@ -46,6 +46,7 @@ describe('AuthGuard', () => {
   const taken: string[] = [];
   const auth = {
     verify: (t: string) => access.verify(t),
+    verifyWithExpiry: (t: string) => access.verifyWithExpiry(t),
     limiter: { take: async (k: string) => void taken.push(k) },
   } as unknown as AuthService;
   const guard = new AuthGuard(new Reflector(), auth);

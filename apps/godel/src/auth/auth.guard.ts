@@ -25,8 +25,9 @@ export class AuthGuard implements CanActivate {
     const access = routeAccess(this.reflector, ctx.getHandler(), ctx.getClass());
     if (!access) throw new AuthForbiddenError('this route declares no role (@Roles) and is not @Public: refused');
     if (access.public) return true;
-    const principal = await this.auth.verify(this.token(req, acceptsQueryToken(this.reflector, ctx.getHandler())));
+    const { principal, expiresAt } = await this.auth.verifyWithExpiry(this.token(req, acceptsQueryToken(this.reflector, ctx.getHandler())));
     req.principal = principal;
+    req.tokenExpiresAt = expiresAt;
     if (!roleAtLeast(principal.role, access.role)) {
       throw new AuthForbiddenError(`this route needs role ${access.role} or stronger; key "${principal.name}" has ${principal.role}`, { need: access.role, have: principal.role });
     }

@@ -16,7 +16,8 @@ function buildAuth(config: GodelConfig, ds: DataSource, rt: BuiltRuntime): AuthS
   if (!adminKey) {
     adminKey = newSecret('gdk');
     // Dev convenience, printed once: a deployment sets GODEL_ADMIN_KEY (the same on every instance).
-    log.warn(JSON.stringify({ event: 'auth.bootstrap_key', key: adminKey, message: 'GODEL_ADMIN_KEY is not set: generated a bootstrap admin key for this process (log in with `godel auth login --key <key>`)' }));
+    // Written past the redacting logger on purpose (it would hide the gdk_ key): this one line exists to show it.
+    process.stdout.write(`${JSON.stringify({ level: 'warn', context: 'auth', event: 'auth.bootstrap_key', key: adminKey, message: 'GODEL_ADMIN_KEY is not set: generated a bootstrap admin key for this process (log in with `godel auth login --key <key>`)' })}\n`);
   }
   let jwtSecret = config.auth.jwtSecret;
   if (!jwtSecret) {
@@ -39,6 +40,7 @@ function buildAuth(config: GodelConfig, ds: DataSource, rt: BuiltRuntime): AuthS
     }),
     new RateLimiter(rt.redis, rt.keys.prefix, config.auth.rateLimit),
     new AuditLog(ds),
+    new RateLimiter(rt.redis, `${rt.keys.prefix}:login`, config.auth.loginRateLimit),
   );
 }
 

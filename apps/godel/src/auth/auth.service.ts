@@ -19,6 +19,8 @@ export class AuthService {
     readonly revocations: Revocations,
     readonly limiter: RateLimiter,
     readonly audit: AuditLog,
+    /** Token bucket per client address for the public /auth/token and /auth/refresh. */
+    readonly loginLimiter: RateLimiter,
   ) {}
 
   /** API key → access token + a new refresh family. */
@@ -37,10 +39,16 @@ export class AuthService {
 
   /** The caller behind an access token; revoked keys fail on every instance within the pub/sub delay. */
   async verify(token: string): Promise<Principal> {
-    const p = await this.access.verify(token);
+    return (await this.verifyWithExpiry(token)).principal;
+  }
+
+  /** verify(), plus when the token expires (ms since the epoch). */
+  async verifyWithExpiry(token: string): Promise<{ principal: Principal; expiresAt: number }> {
+    const v = await this.access.verifyWithExpiry(token);
+    const p = v.principal;
     if (this.revocations.isRevoked(p.keyId)) throw new AuthInvalidError('the API key behind this token is revoked');
     if (this.keys.isStaleBootstrap(p.keyId)) throw new AuthInvalidError('this token belongs to a previous bootstrap admin key (GODEL_ADMIN_KEY changed)');
-    return p;
+    return v;
   }
 
   /** Whether a caller verified earlier still stands: long-lived responses (the SSE stream) re-check it. */

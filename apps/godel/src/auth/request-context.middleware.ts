@@ -8,7 +8,7 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /**
  * Gives every request an id (`x-request-id` when the caller sent a sane one, else a UUID; echoed on
- * the response) and writes an audit row for every mutation once its status is known. A failed audit
+ * the response) and writes an audit row for every authenticated mutation once its status is known. A failed audit
  * write does not fail the request (it already answered) but is logged as an error.
  */
 @Injectable()
@@ -27,6 +27,9 @@ export class RequestContextMiddleware implements NestMiddleware {
   }
 
   private record(req: AuthedRequest, res: AuthedResponse): void {
+    // Only authenticated callers leave rows: an anonymous flood (bad tokens, unknown routes) must not
+    // grow the table. Refused logins are counted by the per-address limit, not audited.
+    if (!req.principal) return;
     const entry = {
       requestId: req.requestId!,
       keyId: req.principal?.keyId ?? null,

@@ -10,6 +10,11 @@ export interface AuthedRequest {
   route?: { path?: string };
   requestId?: string;
   principal?: Principal;
+  /** When the access token of this request expires (ms); long-lived responses end then. */
+  tokenExpiresAt?: number;
+  /** The client's address as the socket sees it (no proxy headers trusted). */
+  ip?: string;
+  socket?: { remoteAddress?: string };
   auditRoute?: { route: string | null; target: string | null };
 }
 

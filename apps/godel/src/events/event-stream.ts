@@ -12,9 +12,19 @@ interface Subscriber {
   filter: StreamFilter;
   /** Highest sequence this subscriber has been given (or skipped as not matching). */
   after: number;
-  send(events: StoredEvent[]): void;
+  /** Hands events over; false = the consumer is full (back-pressure): nothing more until resume(). */
+  send(events: StoredEvent[]): boolean;
   /** Caught up: fed by the shared live reader instead of its own queries. */
   live: boolean;
+  /** Back-pressure: given nothing until the consumer drains; then it catches up from `after`. */
+  paused: boolean;
+  catching: boolean;
+}
+
+/** A subscription: `resume()` after the consumer drained (it catches up from where it stopped); `close()`. */
+export interface Subscription {
+  resume(): void;
+  close(): void;
 }
 
 const PAGE = 1000;
@@ -61,21 +71,42 @@ export class EventStream {
     this.timer.unref();
   }
 
-  subscribe(filter: StreamFilter, after: number, send: (events: StoredEvent[]) => void): () => void {
-    const s: Subscriber = { filter, after, send, live: false };
+  /**
+   * Events matching `filter` after `after`, in order. When `send` answers false (a socket's write
+   * buffer is full) the subscriber gets nothing more — neither catch-up pages nor live batches — until
+   * `resume()`, then catches up from the last event it took: a slow or idle reader costs one page of
+   * memory, never the log.
+   */
+  subscribe(filter: StreamFilter, after: number, send: (events: StoredEvent[]) => boolean): Subscription {
+    const s: Subscriber = { filter, after, send, live: false, paused: false, catching: false };
     this.subs.add(s);
     void this.catchUp(s);
-    return () => this.subs.delete(s);
+    return {
+      resume: () => {
+        if (!s.paused || !this.subs.has(s)) return;
+        s.paused = false;
+        void this.catchUp(s);
+      },
+      close: () => void this.subs.delete(s),
+    };
   }
 
   get subscribers(): number {
     return this.subs.size;
   }
 
+  /** Where each subscriber is (the last sequence handed over) and whether it waits for its consumer to drain. */
+  positions(): Array<{ after: number; live: boolean; paused: boolean }> {
+    return [...this.subs].map((s) => ({ after: s.after, live: s.live, paused: s.paused }));
+  }
+
   /** Own queries up to the shared cursor, then live. JS runs one callback at a time, so the hand-over is exact. */
   private async catchUp(s: Subscriber): Promise<void> {
+    if (s.catching) return;
+    s.catching = true;
     try {
       for (;;) {
+        if (s.paused || !this.subs.has(s)) return;
         if (s.after >= this.cursor) {
           s.live = true;
           return;
@@ -83,13 +114,16 @@ export class EventStream {
         const upTo = this.cursor;
         const batch = await this.log.list({ ...s.filter, after: s.after, upTo, limit: PAGE });
         if (!this.subs.has(s)) return;
-        if (batch.length > 0) s.send(batch);
+        const more = batch.length > 0 ? s.send(batch) : true;
         // a short page means nothing else matches up to `upTo`
         s.after = batch.length === PAGE ? batch[batch.length - 1].seq : upTo;
+        if (!more) s.paused = true;
       }
     } catch {
       // PostgreSQL unavailable: retry from the same sequence shortly
       if (this.subs.has(s)) setTimeout(() => void this.catchUp(s), 1000).unref();
+    } finally {
+      s.catching = false;
     }
   }
 
@@ -107,10 +141,15 @@ export class EventStream {
           if (batch.length === 0) break;
           const last = batch[batch.length - 1].seq;
           for (const s of this.subs) {
-            if (!s.live) continue;
+            if (!s.live || s.paused) continue;
             const mine = batch.filter((e) => e.seq > s.after && matches(s.filter, e));
-            if (mine.length > 0) s.send(mine);
+            const more = mine.length > 0 ? s.send(mine) : true;
             if (last > s.after) s.after = last;
+            if (!more) {
+              // full: leave the live set; resume() catches up from here with its own queries
+              s.paused = true;
+              s.live = false;
+            }
           }
           this.cursor = last;
           if (batch.length < PAGE) break;

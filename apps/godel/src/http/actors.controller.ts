@@ -1,13 +1,42 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Req } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { GodelError, formatActorId, actorId, type RuntimeStats } from '@godel/actors';
+import { GodelError, UnknownActorKindError, formatActorId, actorId, type RuntimeStats } from '@godel/actors';
 import type { BuiltRuntime } from '../runtime/build-runtime';
 import { RUNTIME } from '../runtime/runtime.tokens';
 import { Roles } from '../auth/access.decorators';
+import type { AuthedRequest } from '../auth/request-context';
+import { agentView } from './agent-view';
 
 class InvalidRequestError extends GodelError {
   readonly code = 'request.invalid';
   readonly retryable = false;
+}
+
+/** A message type the generic route does not carry to that kind of actor (HTTP 403). */
+class MessageNotAllowedError extends GodelError {
+  readonly code = 'message.not_allowed';
+  readonly retryable = false;
+}
+
+/**
+ * The messages a client may send each actor kind through the generic route. Everything else is
+ * internal: `agent.start` (providers, runtime, forkOf are the server's to set; POST /api/v1/agents
+ * starts agents), `agent.turn_end`/`agent.exited` (the process host), `team.start` (POST
+ * /api/v1/intents), `team.agent_update` (agents) and `team.merge_result` (the refinery).
+ */
+export const EXTERNAL_MESSAGES: Readonly<Record<string, readonly string[]>> = {
+  counter: ['inc', 'probe', 'get', 'boom'],
+  agent: ['get', 'agent.prompt', 'agent.steer', 'agent.abort', 'agent.stop', 'agent.restart'],
+  team: ['get', 'team.cancel'],
+};
+
+/** The sender identity of messages from the generic route (`envelope.from`), set here, never by the client. */
+export function externalSender(keyId: string): string {
+  return `api:${keyId}`;
+}
+
+function withoutKeys(reply: unknown): unknown {
+  return typeof reply === 'object' && reply !== null && !Array.isArray(reply) ? agentView(reply as Record<string, unknown>) : reply;
 }
 
 interface SendBody {
@@ -61,17 +90,25 @@ export class ActorsController {
   }
 
   @Post('actors/:kind/:key/messages')
-  @Roles('operator')
+  @Roles('admin')
   @HttpCode(202)
-  @ApiOperation({ summary: 'Send (tell) or ask a message to an actor' })
+  @ApiOperation({ summary: 'Send (tell) or ask a message to an actor (admin; only the external message types of its kind)' })
   @ApiParam({ name: 'kind', description: 'actor kind, e.g. counter' })
   @ApiParam({ name: 'key', description: 'actor key' })
   @ApiBody({ schema: SEND_SCHEMA })
-  async send(@Param('kind') kind: string, @Param('key') key: string, @Body() body: unknown): Promise<{ accepted: true; reply?: unknown }> {
+  async send(@Param('kind') kind: string, @Param('key') key: string, @Body() body: unknown, @Req() req: AuthedRequest): Promise<{ accepted: true; reply?: unknown }> {
     const b = validateSend(body);
     const to = formatActorId(actorId(kind, key));
-    if (b.ask) return { accepted: true, reply: await this.runtime.system.ask(to, b.type, b.payload ?? null, b.timeoutMs ?? 5000) };
-    await this.runtime.system.tell(to, b.type, b.payload ?? null, b.id ? { id: `c:${b.id}` } : {});
+    // A kind clients cannot reach is, for this route, a kind that does not exist (404).
+    if (!Object.hasOwn(EXTERNAL_MESSAGES, kind)) throw new UnknownActorKindError(kind, Object.keys(EXTERNAL_MESSAGES));
+    const allowed = EXTERNAL_MESSAGES[kind];
+    if (!allowed.includes(b.type)) {
+      throw new MessageNotAllowedError(`${kind} actors take ${allowed.join(', ')} from clients, not "${b.type}" (internal messages come from the runtime)`, { kind, type: b.type });
+    }
+    const extra = { from: externalSender(req.principal!.keyId), ...(b.id ? { id: `c:${b.id}` } : {}) };
+    // Replies are states too (agent and team `get`): served without provider keys, like every projection.
+    if (b.ask) return { accepted: true, reply: withoutKeys(await this.runtime.system.ask(to, b.type, b.payload ?? null, b.timeoutMs ?? 5000, extra)) };
+    await this.runtime.system.tell(to, b.type, b.payload ?? null, extra);
     return { accepted: true };
   }
 
@@ -84,8 +121,8 @@ export class ActorsController {
   }
 
   @Get('dead-letters')
-  @Roles('viewer')
-  @ApiOperation({ summary: 'Dead letters across shards, newest first' })
+  @Roles('admin')
+  @ApiOperation({ summary: 'Dead letters across shards, newest first (admin: they hold whole envelopes)' })
   @ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: 1000, default: 50 } })
   async deadLetters(@Query('limit') limitRaw?: string): Promise<{ items: unknown[] }> {
     const limit = limitRaw === undefined ? 50 : Number(limitRaw);

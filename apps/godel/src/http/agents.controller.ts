@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Req } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { agentAddress, type AgentState } from '@godel/agents';
 import { AgentQueries, EventLog, SessionStore, type StoredEvent } from '@godel/persistence';
@@ -7,6 +7,9 @@ import type { BuiltRuntime } from '../runtime/build-runtime';
 import { RUNTIME } from '../runtime/runtime.tokens';
 import { InvalidRequest, NAME, NotFound, checkBudget, int, obj, query, str } from './validate';
 import { Roles } from '../auth/access.decorators';
+import type { AuthedRequest } from '../auth/request-context';
+import { agentView } from './agent-view';
+import { RepoAccess } from './repo-access';
 
 const ASK_MS = 120_000;
 
@@ -24,14 +27,13 @@ const START_SCHEMA = {
   properties: {
     team: NAME_SCHEMA,
     name: NAME_SCHEMA,
-    repo: { type: 'string', minLength: 1, maxLength: 4096, description: 'path of a git repository on the server' },
+    repo: { type: 'string', minLength: 1, maxLength: 4096, description: 'path of a git repository under GODEL_REPO_ROOTS (operators: a registered one)' },
     prompt: { type: 'string', minLength: 1, maxLength: 100000 },
     baseRef: { type: 'string', minLength: 1, maxLength: 256 },
     role: { type: 'string', minLength: 1, maxLength: 64 },
     tier: { type: 'string', enum: ['strong', 'cheap'] },
     budget: BUDGET_SCHEMA,
     teamBudget: BUDGET_SCHEMA,
-    forkOf: { type: 'object' },
   },
 };
 const ACT_SCHEMA = {
@@ -56,6 +58,7 @@ export class AgentsController {
     private readonly queries: AgentQueries,
     private readonly events: EventLog,
     private readonly sessions: SessionStore,
+    private readonly repos: RepoAccess,
   ) {}
 
   @Get('models')
@@ -70,24 +73,25 @@ export class AgentsController {
   @HttpCode(201)
   @ApiOperation({ summary: 'Start an agent (a pi process in its own worktree)' })
   @ApiBody({ schema: START_SCHEMA })
-  async start(@Body() body: unknown): Promise<AgentState> {
-    const b = obj(body, ['team', 'name', 'repo', 'prompt', 'baseRef', 'role', 'tier', 'budget', 'teamBudget', 'forkOf']);
+  async start(@Body() body: unknown, @Req() http: AuthedRequest): Promise<AgentState> {
+    // No runtime, providers or forkOf from the client: the server sets them (forks go through /:action fork).
+    const b = obj(body, ['team', 'name', 'repo', 'prompt', 'baseRef', 'role', 'tier', 'budget', 'teamBudget']);
     const to = address(str(b, 'team', { required: true })!, str(b, 'name', { required: true })!);
     const budget = checkBudget(b, 'budget');
     const teamBudget = checkBudget(b, 'teamBudget');
     const tier = b.tier;
     if (tier !== undefined && tier !== 'strong' && tier !== 'cheap') throw new InvalidRequest('tier must be strong or cheap');
-    return this.runtime.system.ask<AgentState>(to, 'agent.start', {
-      repo: str(b, 'repo', { required: true, max: 4096 }),
+    const { path } = await this.repos.forWork(str(b, 'repo', { required: true, max: 4096 })!, http.principal!);
+    return agentView(await this.runtime.system.ask<AgentState>(to, 'agent.start', {
+      repo: path,
       prompt: str(b, 'prompt', { max: 100_000 }),
       baseRef: str(b, 'baseRef', { max: 256 }),
       role: str(b, 'role', { max: 64 }),
       tier,
       budget,
       teamBudget,
-      forkOf: b.forkOf,
       providers: this.models.providers,
-    }, ASK_MS);
+    }, ASK_MS));
   }
 
   @Get('agents')
@@ -97,7 +101,7 @@ export class AgentsController {
   async list(@Query() q: unknown): Promise<{ items: Array<{ address: string; state: Record<string, unknown> }> }> {
     const { team } = query(q, ['team']);
     if (team !== undefined && !NAME.test(team)) throw new InvalidRequest('team must match [a-z0-9][a-z0-9._-]{0,63}');
-    return { items: await this.queries.list({ team }) };
+    return { items: (await this.queries.list({ team })).map((a) => ({ address: a.address, state: agentView(a.state) })) };
   }
 
   @Get('agents/:team/:name')
@@ -106,7 +110,7 @@ export class AgentsController {
   @ApiParam({ name: 'team', schema: NAME_SCHEMA })
   @ApiParam({ name: 'name', schema: NAME_SCHEMA })
   async get(@Param('team') team: string, @Param('name') name: string): Promise<AgentState> {
-    return this.runtime.system.ask<AgentState>(await this.existing(team, name), 'get', {}, ASK_MS);
+    return agentView(await this.runtime.system.ask<AgentState>(await this.existing(team, name), 'get', {}, ASK_MS));
   }
 
   /** The address of an agent that was started (committed state); 404 otherwise. */
@@ -126,6 +130,10 @@ export class AgentsController {
   @ApiParam({ name: 'action', schema: { type: 'string', enum: ['prompt', 'steer', 'abort', 'stop', 'restart', 'fork'] } })
   @ApiBody({ schema: ACT_SCHEMA, required: false })
   async act(@Param('team') team: string, @Param('name') name: string, @Param('action') action: string, @Body() body: unknown): Promise<AgentState> {
+    return agentView(await this.action(team, name, action, body));
+  }
+
+  private async action(team: string, name: string, action: string, body: unknown): Promise<AgentState> {
     const to = await this.existing(team, name);
     const b = obj(body ?? {}, ['text', 'reason', 'name', 'entry']);
     switch (action) {

@@ -1,6 +1,8 @@
-import { Controller, Get, Headers, Query, Req, Res } from '@nestjs/common';
+import { Controller, Get, Headers, Inject, Query, Req, Res } from '@nestjs/common';
 import { ApiHeader, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { GodelError } from '@godel/actors';
+import type { GodelConfig } from '@godel/config';
+import { GODEL_CONFIG } from '../runtime/runtime.tokens';
 import { EventLog, type StoredEvent } from '@godel/persistence';
 import { EventStream, type StreamFilter } from '../events/event-stream';
 import { query } from './validate';
@@ -13,10 +15,17 @@ class InvalidEventQuery extends GodelError {
   readonly retryable = false;
 }
 
+/** The key already holds GODEL_SSE_MAX_PER_KEY open streams on this instance (HTTP 429). */
+class StreamLimitError extends GodelError {
+  readonly code = 'stream.limit';
+  readonly retryable = true;
+}
+
 interface SseResponse {
   writeHead(status: number, headers: Record<string, string>): void;
   write(chunk: string): boolean;
   end(): void;
+  on(event: 'drain', fn: () => void): void;
 }
 interface ClosableRequest {
   on(event: 'close', fn: () => void): void;
@@ -71,7 +80,11 @@ export class EventsController {
     private readonly log: EventLog,
     private readonly live: EventStream,
     private readonly auth: AuthService,
+    @Inject(GODEL_CONFIG) private readonly config: GodelConfig,
   ) {}
+
+  /** Open streams per API key on this instance. */
+  private readonly open = new Map<string, number>();
 
   @Get()
   @Roles('viewer')
@@ -100,7 +113,7 @@ export class EventsController {
   @Get('stream')
   @Roles('viewer')
   @QueryToken()
-  @ApiOperation({ summary: 'Live events over SSE from any sequence (id: = seq); resumes with Last-Event-ID. The only route that also takes ?access_token= (EventSource cannot send headers); ends within a second when its key is revoked' })
+  @ApiOperation({ summary: 'Live events over SSE from any sequence (id: = seq); resumes with Last-Event-ID. The only route that also takes ?access_token= (EventSource cannot send headers); ends within a second when its key is revoked and when its access token expires; at most GODEL_SSE_MAX_PER_KEY streams per key (429 stream.limit)' })
   @ApiQuery({ name: 'as', required: false, description: 'message: unnamed events (EventSource.onmessage)', schema: { type: 'string', enum: ['message'] } })
   @ApiQuery({ name: 'access_token', required: false, description: 'for browsers only', schema: { type: 'string' } })
   @ApiProduces('text/event-stream')
@@ -114,23 +127,34 @@ export class EventsController {
     const { filter, after, q: p } = parseQuery(q, ['after', 'limit', 'agent', 'team', 'type', 'as', 'access_token'], lastEventId);
     if (p.as !== undefined && p.as !== 'message') throw new InvalidEventQuery('as must be message (or absent)');
     const withName = p.as === undefined;
+    const principal = req.principal!;
+    const held = this.open.get(principal.keyId) ?? 0;
+    if (held >= this.config.sseMaxPerKey) {
+      throw new StreamLimitError(`key "${principal.name}" already holds ${held} event streams on this instance (GODEL_SSE_MAX_PER_KEY=${this.config.sseMaxPerKey}): close one first`, { retryAfterS: 5 });
+    }
+    this.open.set(principal.keyId, held + 1);
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
     res.write(': godel event stream\n\n');
-    const unsubscribe = this.live.subscribe(filter, after, (events) => {
-      res.write(events.map((e) => frame(e, withName)).join(''));
-    });
+    // Back-pressure: when the socket's buffer is full the subscription pauses until 'drain'.
+    const sub = this.live.subscribe(filter, after, (events) => res.write(events.map((e) => frame(e, withName)).join('')));
+    res.on('drain', () => sub.resume());
     const ping = setInterval(() => res.write(': ping\n\n'), 15000);
-    const principal = req.principal;
     const check = setInterval(() => {
-      if (principal && !this.auth.stillValid(principal)) close();
+      if (!this.auth.stillValid(principal)) close();
     }, 1000);
+    // The stream lives as long as its access token: the client reconnects with a fresh one and Last-Event-ID.
+    const expiry = setTimeout(() => close(), Math.max(0, (req.tokenExpiresAt ?? Date.now()) - Date.now()));
     let closed = false;
     const close = () => {
       if (closed) return;
       closed = true;
       clearInterval(ping);
       clearInterval(check);
-      unsubscribe();
+      clearTimeout(expiry);
+      sub.close();
+      const n = (this.open.get(principal.keyId) ?? 1) - 1;
+      if (n > 0) this.open.set(principal.keyId, n);
+      else this.open.delete(principal.keyId);
       res.end();
     };
     req.on('close', close);

@@ -29,6 +29,10 @@ const STATUS: Record<string, number> = {
   'auth.forbidden': 403,
   'auth.key_not_found': 404,
   'rate.limited': 429,
+  'message.not_allowed': 403,
+  'repo.outside_roots': 403,
+  'repo.not_registered': 403,
+  'stream.limit': 429,
 };
 
 /** Maps domain errors (stable codes) to problem+json; the only place that knows HTTP statuses. */

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Req } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { Refinery, builtinWorkflows, parseWorkflow, prepareIntent, startIntent, teamAddress, type TaskState, type TeamState, type WorkflowTemplate } from '@godel/orchestration';
 import { AgentQueries } from '@godel/persistence';
@@ -6,6 +6,8 @@ import { ModelProviders } from '../agents/model-providers';
 import type { BuiltRuntime } from '../runtime/build-runtime';
 import { RUNTIME } from '../runtime/runtime.tokens';
 import { Roles } from '../auth/access.decorators';
+import type { AuthedRequest } from '../auth/request-context';
+import { RepoAccess } from './repo-access';
 import { InvalidRequest, NAME, NotFound, checkBudget, int, obj, query, str } from './validate';
 
 const STATUSES = ['planning', 'running', 'succeeded', 'failed', 'cancelled'];
@@ -54,8 +56,8 @@ const INTENT_SCHEMA = {
     intent: { type: 'string', minLength: 1, maxLength: 20000 },
     repo: { type: 'string', minLength: 1, maxLength: 4096, description: 'path of a git repository on the server' },
     target: { type: 'string', minLength: 1, maxLength: 200, description: 'branch to merge into (default main)' },
-    verify: { type: 'string', minLength: 1, maxLength: 2000, description: "the repository's verification command (default: .godel.yaml, then the workflow's)" },
-    workflow: { type: 'string', minLength: 1, maxLength: 4096, description: 'a built-in workflow name or a YAML file on the server' },
+    verify: { type: 'string', minLength: 1, maxLength: 2000, description: "admin only: the verification command (default: the registered repository's, then .godel.yaml, then the workflow's)" },
+    workflow: { type: 'string', minLength: 1, maxLength: 4096, description: 'a built-in workflow name, or (admin only) a YAML file on the server' },
     workflowYaml: { type: 'string', minLength: 1, maxLength: 100000 },
     budget: BUDGET_SCHEMA,
     concurrency: { type: 'integer', minimum: 1, maximum: 16 },
@@ -72,6 +74,7 @@ export class TeamsController {
     private readonly models: ModelProviders,
     private readonly queries: AgentQueries,
     private readonly refinery: Refinery,
+    private readonly repos: RepoAccess,
   ) {}
 
   /** Starts an intent: a team forms and works; 202 with the team. `dryRun` returns the plan and starts nothing. */
@@ -80,16 +83,25 @@ export class TeamsController {
   @HttpCode(202)
   @ApiOperation({ summary: 'Start an intent: a team forms, plans, works, reviews and merges (dryRun: the plan only, nothing started)' })
   @ApiBody({ schema: INTENT_SCHEMA })
-  async createIntent(@Body() body: unknown): Promise<Record<string, unknown>> {
+  async createIntent(@Body() body: unknown, @Req() http: AuthedRequest): Promise<Record<string, unknown>> {
     const b = obj(body, ['intent', 'repo', 'target', 'verify', 'workflow', 'workflowYaml', 'budget', 'concurrency', 'dryRun']);
     if (b.dryRun !== undefined && typeof b.dryRun !== 'boolean') throw new InvalidRequest('dryRun must be a boolean');
+    const caller = http.principal!;
+    // Operators: registered repositories with their registered settings; admins also choose verify and workflow files.
+    const { path, registered } = await this.repos.forWork(str(b, 'repo', { required: true, max: 4096 })!, caller);
+    const verify = str(b, 'verify', { max: 2000 });
+    if (verify !== undefined) RepoAccess.adminOnly(caller, 'verify (a free-text command)');
+    const workflow = str(b, 'workflow', { max: 4096 });
+    if (workflow !== undefined && !builtinWorkflows().some((w) => w.name === workflow)) RepoAccess.adminOnly(caller, 'a workflow file by path');
+    const workflowYaml = str(b, 'workflowYaml', { max: 100_000 });
+    if (workflowYaml !== undefined && parseWorkflow(workflowYaml, '<request>').verify !== undefined) RepoAccess.adminOnly(caller, "a workflow's verify command");
     const req = {
       intent: str(b, 'intent', { required: true, max: 20_000 })!,
-      repo: str(b, 'repo', { required: true, max: 4096 })!,
+      repo: path,
       target: str(b, 'target', { max: 200 }),
-      verify: str(b, 'verify', { max: 2000 }),
-      workflow: str(b, 'workflow', { max: 4096 }),
-      workflowYaml: str(b, 'workflowYaml', { max: 100_000 }),
+      verify: verify ?? registered?.verify ?? undefined,
+      workflow,
+      workflowYaml,
       budget: checkBudget(b, 'budget'),
       concurrency: intNum(b.concurrency, 'concurrency', 1, 16),
     };

@@ -4,7 +4,7 @@ import type { GodelConfig } from '@godel/config';
 import { join } from 'node:path';
 import { AgentProcessHost, WorktreeJanitor, agentActor, locatePiBin } from '@godel/agents';
 import { inheritedEnv } from '@godel/config';
-import { AgentQueries, EventLog, SessionStore, openDatabase } from '@godel/persistence';
+import { AgentQueries, EventLog, RepoRegistry, SessionStore, openDatabase } from '@godel/persistence';
 import { MaintenanceWatcher, Refinery, startIntent, teamActor } from '@godel/orchestration';
 import { ModelProviders } from '../agents/model-providers';
 import { EventStream } from '../events/event-stream';
@@ -14,6 +14,7 @@ import type { DataSource } from 'typeorm';
 import { Redis } from 'ioredis';
 import { BULLMQ_CLIENT_OPTIONS, duplicateClient, withErrorListener } from '@godel/runtime-redis';
 import { buildRuntime, newInstanceId, type BuiltRuntime } from './build-runtime';
+import { Retention } from './retention';
 import { ACTOR_DEFINITIONS, DATA_SOURCE, GODEL_CONFIG, RUNTIME, RUNTIME_REF } from './runtime.tokens';
 
 /** Events worth a log line; the rest are counted by metrics (a later issue) and kept quiet. */
@@ -44,6 +45,7 @@ const LOGGED = new Set([
     },
     { provide: EventLog, inject: [DATA_SOURCE], useFactory: (ds: DataSource) => new EventLog(ds) },
     { provide: AgentQueries, inject: [DATA_SOURCE], useFactory: (ds: DataSource) => new AgentQueries(ds) },
+    { provide: RepoRegistry, inject: [DATA_SOURCE], useFactory: (ds: DataSource) => new RepoRegistry(ds) },
     {
       provide: EventStream,
       inject: [EventLog, RUNTIME],
@@ -90,21 +92,22 @@ const LOGGED = new Set([
       inject: [GODEL_CONFIG, EventLog, RUNTIME_REF],
       useFactory: (config: GodelConfig, events: EventLog, ref: { current?: BuiltRuntime }) => {
         const connection = withErrorListener(new Redis(config.redisUrl!, BULLMQ_CLIENT_OPTIONS));
-        return new Refinery({ connection, lockClient: connection, prefix: `${config.keyPrefix}:bull`, tell: (to, type, payload) => ref.current!.system.tell(to, type, payload), events, closeConnection: true });
+        return new Refinery({ connection, lockClient: connection, prefix: `${config.keyPrefix}:bull`, tell: (to, type, payload, extra) => ref.current!.system.tell(to, type, payload, extra), events, closeConnection: true });
       },
     },
     {
-      // Autonomic maintenance: opted-in repositories (.godel.yaml) whose target turns red get a team.
+      // Autonomic maintenance: repositories an admin registered with maintenance on (never by their own
+      // .godel.yaml) whose target turns red get a team.
       provide: MaintenanceWatcher,
-      inject: [GODEL_CONFIG, EventLog, RUNTIME, AgentQueries, ModelProviders],
-      useFactory: (config: GodelConfig, events: EventLog, rt: BuiltRuntime, queries: AgentQueries, models: ModelProviders) => {
+      inject: [GODEL_CONFIG, EventLog, RUNTIME, AgentQueries, ModelProviders, RepoRegistry],
+      useFactory: (config: GodelConfig, events: EventLog, rt: BuiltRuntime, queries: AgentQueries, models: ModelProviders, registry: RepoRegistry) => {
         const connection = duplicateClient(rt.redis, BULLMQ_CLIENT_OPTIONS);
         return new MaintenanceWatcher({
           connection,
           redis: rt.redis,
           prefix: config.keyPrefix,
           everyMs: config.maintenanceEveryMs,
-          repos: () => queries.repos(),
+          repos: async () => (await registry.list({ maintenance: true })).filter((r) => r.verify).map((r) => ({ path: r.path, verify: r.verify! })),
           startIntent: (req) => startIntent((to, type, payload, ms) => rt.system.ask(to, type, payload, ms), req, models.providers),
           teamStatus: async (team) => (await queries.state<{ status: string }>(`team/${team}`))?.status,
           events,
@@ -123,6 +126,7 @@ const LOGGED = new Set([
           events,
           sessions,
           worktreesRoot: join(config.homeDir, 'worktrees'),
+          keepFailedWorktrees: config.cleanup.keepFailed,
           teamUsage: (t, x) => queries.teamUsage(t, x),
           localizeProviders: (ps) => models.localize(ps),
         }),
@@ -130,6 +134,7 @@ const LOGGED = new Set([
       ],
     },
     { provide: RuntimeMetrics, useValue: new RuntimeMetrics() },
+    { provide: Retention, inject: [DATA_SOURCE, EventLog, GODEL_CONFIG], useFactory: (ds: DataSource, events: EventLog, config: GodelConfig) => new Retention(ds, events, config.retention) },
     {
       provide: RUNTIME,
       inject: [GODEL_CONFIG, DATA_SOURCE, ACTOR_DEFINITIONS, RUNTIME_REF, RuntimeMetrics],
@@ -151,7 +156,7 @@ const LOGGED = new Set([
       },
     },
   ],
-  exports: [RUNTIME, DATA_SOURCE, EventLog, SessionStore, AgentProcessHost, AgentQueries, ModelProviders, EventStream, RuntimeMetrics, Refinery],
+  exports: [RUNTIME, DATA_SOURCE, RepoRegistry, Retention, EventLog, SessionStore, AgentProcessHost, AgentQueries, ModelProviders, EventStream, RuntimeMetrics, Refinery],
 })
 export class RuntimeModule implements OnApplicationBootstrap, OnApplicationShutdown {
   constructor(
@@ -165,6 +170,7 @@ export class RuntimeModule implements OnApplicationBootstrap, OnApplicationShutd
     private readonly metrics: RuntimeMetrics,
     private readonly refinery: Refinery,
     private readonly maintenance: MaintenanceWatcher,
+    private readonly retention: Retention,
     @Inject(GODEL_CONFIG) private readonly config: GodelConfig,
   ) {}
 
@@ -176,11 +182,13 @@ export class RuntimeModule implements OnApplicationBootstrap, OnApplicationShutd
       await this.janitor.start();
       this.refinery.start();
       await this.maintenance.start();
+      this.retention.start();
     }
     if (this.models.offline) new Logger('models').log(JSON.stringify({ event: 'models.offline', message: 'no GODEL_PROVIDERS: agents use the scripted model (offline)' }));
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.retention.close();
     await this.refinery.close();
     await this.maintenance.close();
     await this.runtime.close();

@@ -15,6 +15,11 @@ export interface AgentActorDeps {
   sessions: SessionStore;
   /** Worktrees go to <worktreesRoot>/<team>/<agent> (the manager nests by team). */
   worktreesRoot: string;
+  /**
+   * GODEL_KEEP_FAILED_WORKTREES: a failed agent's worktree stays (marked `failed`, which the janitor
+   * keeps) for inspection instead of being removed. Default true.
+   */
+  keepFailedWorktrees?: boolean;
   /** Restart intensity of a crashing process before the agent fails (OTP-style). */
   maxRestarts?: number;
   restartWindowMs?: number;
@@ -91,11 +96,15 @@ export function agentActor(deps: AgentActorDeps): ActorDefinition<AgentState> {
 
   async function fail(s: AgentState, ctx: ActorContext, reason: string, cleanup: boolean): Promise<AgentState> {
     await deps.host.stop(ctx.selfAddress).catch(() => undefined);
-    if (cleanup && s.worktree && s.repo) {
-      await new WorktreeManager({ repoPath: s.repo, worktreesRoot: deps.worktreesRoot })
-        .remove(s.worktree, { force: true, deleteBranch: true })
-        .catch(() => undefined);
-      s.worktree = undefined;
+    if (s.worktree && s.repo) {
+      const wm = new WorktreeManager({ repoPath: s.repo, worktreesRoot: deps.worktreesRoot });
+      if (cleanup && deps.keepFailedWorktrees === false) {
+        await wm.remove(s.worktree, { force: true, deleteBranch: true }).catch(() => undefined);
+        s.worktree = undefined;
+      } else {
+        // Kept for inspection: marked failed, so the janitor's keepFailed policy leaves it alone.
+        await wm.setStatus(s.worktree, 'failed').catch(() => undefined);
+      }
     }
     s.status = 'failed';
     s.reason = reason;

@@ -40,15 +40,27 @@ export class WorktreeJanitor {
     this.worker.on('error', () => undefined);
   }
 
-  /** One pass over every repository; returns what was removed and kept, per repository. */
-  async runOnce(): Promise<Record<string, CleanupReport>> {
-    const out: Record<string, CleanupReport> = {};
+  /**
+   * One pass over every repository; returns what was removed and kept, per repository. A repository
+   * that cannot be cleaned (deleted, not a repository any more) is reported — in its entry (`error`)
+   * and as a `worktree.cleanup_failed` event — and the pass goes on with the next one.
+   */
+  async runOnce(): Promise<Record<string, CleanupReport & { error?: string }>> {
+    const out: Record<string, CleanupReport & { error?: string }> = {};
     for (const repo of await this.o.repos()) {
       const wm = new WorktreeManager({ repoPath: repo, worktreesRoot: this.o.worktreesRoot });
-      const report = await wm.cleanup({
-        policy: this.o.policy,
-        isLive: async (_agent, wt) => LIVE.has((await this.o.agentStatus(agentAddress(wt.team, wt.agent))) ?? ''),
-      });
+      let report: CleanupReport;
+      try {
+        report = await wm.cleanup({
+          policy: this.o.policy,
+          isLive: async (_agent, wt) => LIVE.has((await this.o.agentStatus(agentAddress(wt.team, wt.agent))) ?? ''),
+        });
+      } catch (err) {
+        const error = err instanceof Error ? err.message : String(err);
+        out[repo] = { removed: [], kept: [], failed: [], error };
+        await this.o.events?.append({ type: 'worktree.cleanup_failed', data: { repo, error } }).catch(() => undefined);
+        continue;
+      }
       out[repo] = report;
       for (const r of report.removed) {
         await this.o.events?.append({ type: 'worktree.removed', agent: agentAddress(r.team, r.agent), team: r.team, data: { path: r.path, reason: r.reason, branchDeleted: r.branchDeleted } });

@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { spawn, spawnSync } from 'node:child_process';
 import { chmod, cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -66,8 +67,19 @@ describe('ensureRedis', () => {
     const svc = track(await ensureRedis({ homeDir: home, log }));
     const ms = Date.now() - t0;
     expect(svc.owned).toBe(true);
-    expect(svc.url).toMatch(/^redis:\/\/127\.0\.0\.1:\d+$/);
-    expect(svc.url).not.toBe('redis://127.0.0.1:6379');
+    // a password in the URL, and a client without it is refused
+    expect(svc.url).toMatch(/^redis:\/\/:[0-9a-f]{48}@127\.0\.0\.1:\d+$/);
+    expect(svc.url).not.toContain(':6379');
+    const anonymous = await new Promise<string>((resolve, reject) => {
+      const sock = connect({ host: '127.0.0.1', port: Number(svc.url.split(':').pop()) });
+      sock.once('error', reject);
+      sock.once('connect', () => sock.write('PING\r\n'));
+      sock.once('data', (d: Buffer) => {
+        sock.destroy();
+        resolve(d.toString());
+      });
+    });
+    expect(anonymous).toMatch(/^-NOAUTH/);
     const pid = svc.pid as number;
     expect(await isPidAlive(pid)).toBe(true);
 

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { closeSync, openSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
@@ -14,7 +15,8 @@ const INSTALL_HINT =
 
 /**
  * The Redis a Godel process uses: the given URL after checking that it answers PING, else a private
- * `redis-server` (no persistence, 127.0.0.1, free port) that `stop()` ends, else `services.redis_missing`.
+ * `redis-server` (no persistence, 127.0.0.1, free port, a random password from a 0600 config file —
+ * never on its command line — carried in the returned URL) that `stop()` ends, else `services.redis_missing`.
  */
 export async function ensureRedis(opts: EnsureRedisOptions): Promise<LocalService> {
   const log = opts.log ?? (() => undefined);
@@ -84,7 +86,7 @@ export async function checkRedisUrl(url: string, timeoutMs: number): Promise<voi
  * Raw RESP over TCP: PING, then INFO server. Resolves the server's process_id when it answered +PONG,
  * so a caller can tell its own redis-server from another one that took the port.
  */
-function pingOnce(port: number, timeoutMs: number): Promise<number | undefined> {
+function pingOnce(port: number, timeoutMs: number, password: string): Promise<number | undefined> {
   return new Promise((resolve) => {
     const sock = connect({ host: '127.0.0.1', port });
     let buf = '';
@@ -94,10 +96,11 @@ function pingOnce(port: number, timeoutMs: number): Promise<number | undefined> 
     };
     sock.setTimeout(timeoutMs, () => done(undefined));
     sock.once('error', () => done(undefined));
-    sock.once('connect', () => sock.write('PING\r\nINFO server\r\n'));
+    sock.once('connect', () => sock.write(`AUTH ${password}\r\nPING\r\nINFO server\r\n`));
     sock.on('data', (d) => {
       buf += d.toString('utf8');
-      if (buf.includes('\r\n') && !buf.startsWith('+PONG')) return done(undefined);
+      if (buf.includes('\r\n') && !buf.startsWith('+OK')) return done(undefined);
+      if (buf.split('\r\n').length > 2 && !buf.startsWith('+OK\r\n+PONG')) return done(undefined);
       const m = /process_id:(\d+)\r\n/.exec(buf);
       if (m) done(Number(m[1]));
     });
@@ -149,19 +152,24 @@ async function startPrivateRedis(opts: EnsureRedisOptions, log: (line: string) =
     await rm(dir, { recursive: true, force: true });
     await mkdir(dir, { recursive: true });
     const logPath = join(dir, 'redis.log');
+    // A password, so nothing else on this host (an agent's shell, another user) can use it: kept in a
+    // 0600 file, not on the command line (which any local process can read).
+    const password = randomBytes(24).toString('hex');
+    const confPath = join(dir, 'redis.conf');
+    await writeFile(confPath, `requirepass ${password}\n`, { mode: 0o600 });
     const fd = openSync(logPath, 'a');
     let child: ChildProcess;
     try {
       child = spawn(
         bin,
-        ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no'],
+        [confPath, '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no'],
         // Own process group: a Ctrl-C on the terminal reaches Godel, whose shutdown then calls stop().
         { cwd: dir, detached: true, stdio: ['ignore', fd, fd] },
       );
     } finally {
       closeSync(fd);
     }
-    const outcome = await waitForRedis(child, port, deadline);
+    const outcome = await waitForRedis(child, port, deadline, password);
     if (outcome.kind === 'ready') {
       const pid = child.pid as number;
       await writeFile(join(dir, 'owner.json'), JSON.stringify({ ownerPid: process.pid, pid, port } satisfies OwnerFile));
@@ -175,8 +183,8 @@ async function startPrivateRedis(opts: EnsureRedisOptions, log: (line: string) =
       };
       process.once('exit', onExit); // last resort when the process exits without stop()
       let stopping: Promise<void> | undefined;
-      const url = `redis://127.0.0.1:${port}`;
-      log(`redis: started private redis-server pid ${pid} on ${url} in ${Date.now() - started} ms (dir ${dir})`);
+      const url = `redis://:${password}@127.0.0.1:${port}`;
+      log(`redis: started private redis-server pid ${pid} on ${redactUrl(url)} in ${Date.now() - started} ms (dir ${dir})`);
       return {
         url,
         owned: true,
@@ -233,13 +241,13 @@ type StartOutcome =
   | { kind: 'exited'; how: string }
   | { kind: 'timeout' };
 
-async function waitForRedis(child: ChildProcess, port: number, deadline: number): Promise<StartOutcome> {
+async function waitForRedis(child: ChildProcess, port: number, deadline: number, password: string): Promise<StartOutcome> {
   let ended: StartOutcome | undefined;
   child.once('error', (error: NodeJS.ErrnoException) => (ended ??= { kind: 'spawn-error', error }));
   child.once('exit', (code, sig) => (ended ??= { kind: 'exited', how: sig ? `signal ${sig}` : `code ${code}` }));
   while (Date.now() < deadline) {
     if (ended) return ended;
-    if (child.pid && (await pingOnce(port, 500)) === child.pid) return { kind: 'ready' };
+    if (child.pid && (await pingOnce(port, 500, password)) === child.pid) return { kind: 'ready' };
     if (ended) return ended;
     await sleep(25);
   }

@@ -23,13 +23,17 @@ export interface MergeJob {
 
 export type MergeResult = (MergeOutcome | { kind: 'failed'; detail: string }) & { task: string; attempt: number; commit: string; queuedMs: number };
 
+/** `envelope.from` of the refinery's `team.merge_result` (the team refuses one from anyone else); never set by a client. */
+export const REFINERY_SENDER = 'system:refinery';
+
 export interface RefineryOptions {
   connection: ConnectionOptions;
   /** Redis client for the per-repository lock (redlock). */
   lockClient: Redis;
   /** BullMQ key prefix of this deployment; the lock keys live under it too. */
   prefix: string;
-  tell(to: string, type: string, payload: unknown): Promise<void>;
+  /** Sends a message; `extra.from` must reach the envelope (the team checks it). */
+  tell(to: string, type: string, payload: unknown, extra: { from: string }): Promise<void>;
   events?: EventLog;
   /** Merge jobs this instance runs at once (different repositories; one repository is serialized). */
   concurrency?: number;
@@ -138,7 +142,7 @@ export class Refinery {
     const result: MergeResult = { ...outcome, task: d.task, attempt: d.attempt, commit: d.commit, queuedMs: Date.now() - job.timestamp };
     const { output, ...brief } = result as MergeResult & { output?: string };
     await this.event(d, `merge.${outcome.kind}`, { ...brief, output: output?.slice(-2000) });
-    await this.o.tell(d.teamAddress, 'team.merge_result', result);
+    await this.o.tell(d.teamAddress, 'team.merge_result', result, { from: REFINERY_SENDER });
   }
 
   private async event(d: MergeJob, type: string, data: Record<string, unknown>): Promise<void> {

@@ -1,7 +1,7 @@
 import type { ActorContext, ActorDefinition, Message } from '@godel/actors';
 import { agentAddress, type AgentUpdate } from '@godel/agents';
 import type { EventLog } from '@godel/persistence';
-import type { MergeJob, MergeResult } from '../refinery/refinery';
+import { REFINERY_SENDER, type MergeJob, type MergeResult } from '../refinery/refinery';
 import { commitAll, diffBetween, keepRef, resetWorktree, revParse } from '../refinery/git-ops';
 import { extractJson, parseReview, validatePlan, PlanInvalidError } from './plan';
 import * as P from './prompts';
@@ -17,6 +17,18 @@ export interface TeamActorDeps {
   lastActivity(agents: string[]): Promise<Map<string, number>>;
   /** Tokens and cost summed over the team's agents. */
   teamUsage(team: string): Promise<{ total: number; costUsd: number }>;
+}
+
+/**
+ * Whether `from` may send `type` to team `team`. Agent updates come from the team's own agents
+ * (the runtime sets `from` to the sending actor's address), merge results from the refinery;
+ * anything else claiming to be one (e.g. a forged message with no sender) is refused.
+ */
+export function senderAllowed(team: string, type: string, from: string | undefined): boolean {
+  if (type === 'team.agent_update') return typeof from === 'string' && from.startsWith(`agent/${team}:`);
+  if (type === 'team.merge_result') return from === REFINERY_SENDER;
+  if (type === 'team.start') return !from?.startsWith('api:');
+  return true;
 }
 
 export function teamAddress(team: string): string {
@@ -467,6 +479,11 @@ export function teamActor(deps: TeamActorDeps): ActorDefinition<TeamState> {
     idleTimeoutMs: 3_600_000,
     async receive(s: TeamState, msg: Message, ctx: ActorContext): Promise<TeamState> {
       const p = (msg.payload ?? {}) as Record<string, unknown>;
+      if (!senderAllowed(ctx.self.key, msg.type, msg.envelope.from)) {
+        await deps.events.append({ type: 'team.message_refused', team: ctx.self.key, data: { type: msg.type, from: msg.envelope.from ?? null, reason: 'not from the internal sender of this message type' } });
+        ctx.reply(s);
+        return s;
+      }
       switch (msg.type) {
         case 'team.start':
           await start(s, p as unknown as StartTeam, ctx);

@@ -18,6 +18,10 @@ describe('redactText', () => {
     ['card 4111 1111 1111 1111 exp', 'card [redacted:card] exp'],
     ['card 5500-0000-0000-0004', 'card [redacted:card]'],
     ['amex 378282246310005.', 'amex [redacted:card].'],
+    ['godel key gdk_Q2xhdWRlIGlzIGEgaGVscGZ1bCBhc3Npc3RhbnQhIQ-_x9 ok', 'godel key [redacted:api_key] ok'],
+    ['refresh {"refreshToken":"gdr_aGVsbG8td29ybGQtdGhpcy1pcy1hLXRva2VuLXh4eA"}', 'refresh {"refreshToken":"[redacted:api_key]"}'],
+    ['DATABASE_URL=postgres://godel:s3cr3t-pw@db.internal:5432/godel', 'DATABASE_URL=postgres://godel:[redacted:url_credentials]@db.internal:5432/godel'],
+    ['redis://:hunter2@127.0.0.1:6380/0 and https://bot:ghs_x@github.com/o/r.git', 'redis://:[redacted:url_credentials]@127.0.0.1:6380/0 and https://bot:[redacted:url_credentials]@github.com/o/r.git'],
   ])('redacts %j', (input, expected) => {
     expect(redactText(input)).toBe(expected);
   });
@@ -33,6 +37,8 @@ describe('redactText', () => {
     'Bearer', // the word alone
     'eyJonly.two',
     'sha 3b31d0c4f5d36a643cc6aeeace2518b073215bb2',
+    'https://github.com/o/r.git and postgres://db.internal:5432/godel', // no credentials in the URL
+    'gdk_short',
   ])('leaves %j alone', (input) => {
     expect(redactText(input)).toBe(input);
   });

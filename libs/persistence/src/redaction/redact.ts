@@ -1,7 +1,8 @@
 /**
  * PII and secret redaction for what Godel stores (event data) and prints (logs): e-mail addresses,
  * API keys and tokens (OpenAI/Anthropic-style `sk-…`, GitHub `ghp_…`/`github_pat_…`, Slack `xox?-…`,
- * AWS access key ids and secret keys, JWT-looking strings, `Bearer …` credentials) and card numbers
+ * AWS access key ids and secret keys, Godel's own API keys `gdk_…` and refresh tokens `gdr_…`, JWT-looking
+ * strings, `Bearer …` credentials, the password of `scheme://user:password@host` URLs) and card numbers
  * (13–19 digits that pass the Luhn check). Each match becomes `[redacted:<kind>]`.
  *
  * Plain regular expressions, no library: the well-kept redactors on npm either redact by key path
@@ -10,7 +11,7 @@
  * (`sk-local`, `task-123`, version numbers, short digit runs) stays as it is.
  */
 
-export type RedactionKind = 'email' | 'api_key' | 'jwt' | 'bearer' | 'aws_key' | 'card';
+export type RedactionKind = 'email' | 'api_key' | 'jwt' | 'bearer' | 'aws_key' | 'card' | 'url_credentials';
 
 interface Rule {
   kind: RedactionKind;
@@ -42,7 +43,11 @@ const RULES: Rule[] = [
   { kind: 'bearer', re: /\bBearer\s+[A-Za-z0-9\-._~+/]{8,}=*/g, replace: (_m, k) => `Bearer [redacted:${k}]` },
   // header.payload.signature, each base64url; headers of real JWTs start with `{"` → `eyJ`.
   { kind: 'jwt', re: /\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}/g },
+  // `scheme://user:password@`: the password goes, the user and host stay (before e-mail: `pass@host.tld` is not an address).
+  { kind: 'url_credentials', re: /\b([a-z][a-z0-9+.-]{0,30}:\/\/)([^\s:@/]{0,256}):([^\s@/]{1,512})@/gi, replace: (m, k) => m.replace(/^([a-z][a-z0-9+.-]{0,30}:\/\/[^\s:@/]{0,256}):[^\s@/]{1,512}@$/i, `$1:[redacted:${k}]@`) },
   { kind: 'api_key', re: /\bsk-(?:[A-Za-z0-9]+-)*[A-Za-z0-9_]{20,}/g },
+  // Godel's API keys and refresh tokens: `gdk_` / `gdr_` + 43 base64url characters.
+  { kind: 'api_key', re: /\bgd[kr]_[A-Za-z0-9_-]{20,}/g },
   { kind: 'api_key', re: /\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,})/g },
   { kind: 'api_key', re: /\bxox[abposr]-[A-Za-z0-9-]{10,}/g },
   { kind: 'aws_key', re: /\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA)[A-Z0-9]{16}\b/g },
@@ -55,7 +60,7 @@ const RULES: Rule[] = [
 ];
 
 /** Cheap pre-check: strings without any of these characters cannot match a rule. */
-const MAYBE = /[@\d]|sk-|gh|github_pat|xox|eyJ|Bearer|A[KSGIRN][IPDOA]A/;
+const MAYBE = /[@\d]|sk-|gh|github_pat|xox|eyJ|Bearer|A[KSGIRN][IPDOA]A|gd[kr]_/;
 
 /** The string with every secret and PII match replaced by `[redacted:<kind>]`. */
 export function redactText(text: string): string {
