@@ -15,6 +15,7 @@ import { InstancesController } from './http/instances.controller';
 import { OpenApiDocument } from './http/openapi';
 import { ProblemFilter } from './http/problem.filter';
 import { RuntimeModule } from './runtime/runtime.module';
+import { ObservabilityModule } from './observability/observability.module';
 import { TeamsController } from './http/teams.controller';
 
 @Module({})
@@ -22,7 +23,7 @@ export class AppModule {
   static forRoot(config: GodelConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), RuntimeModule, AuthModule],
+      imports: [ConfigModule.forRoot(config), ObservabilityModule, RuntimeModule, AuthModule],
       controllers: [HealthController, MetricsController, ActorsController, AgentsController, EventsController, TeamsController, InstancesController, DocsController, DashboardController],
       providers: [
         { provide: APP_FILTER, useClass: ProblemFilter },
