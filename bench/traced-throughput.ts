@@ -4,46 +4,55 @@ import { buildRuntime } from '../apps/godel/src/runtime/build-runtime';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+type Mode = 'off' | 'all' | 'sampled';
+
 export interface TracedThroughput {
-  /** Drain rate with tracing off (no OTEL endpoint), msg/s, summed over the untraced rounds. */
+  /** Drain rate with tracing off (no OTEL endpoint), msg/s, over the untraced rounds. */
   offMsgsPerS: number;
-  /** The same with OTEL_EXPORTER_OTLP_ENDPOINT set: every turn a span, exported to a local receiver. */
+  /** The same with OTEL_EXPORTER_OTLP_ENDPOINT set and every trace kept: each turn a span, exported. */
   onMsgsPerS: number;
-  /** Spans the receiver got (≥ the traced messages: each turn is one span). */
+  /** Tracing on with OTEL_TRACES_SAMPLER_ARG=`sampleRatio` (a tenth of the traces kept). */
+  sampledMsgsPerS: number;
+  sampleRatio: number;
+  /** Spans the receiver got. */
   spans: number;
-  rounds: Array<{ traced: boolean; msgsPerS: number }>;
+  rounds: Array<{ mode: Mode; msgsPerS: number }>;
 }
 
 /**
  * The cost of tracing on the actor runtime, measured like the untraced drain (mailboxes filled while
  * no instance runs, then one instance drains them committing every turn; the rate on PostgreSQL's
- * clock from the first lease grant to the last commit). Rounds alternate off, on, on, off in fresh
- * key prefixes and schemas, so a drift of the shared machine's load hits both sides alike. With
- * tracing on, each turn is a span (the prefilled messages carry no context, so each starts a trace)
- * exported over OTLP/HTTP to an in-process receiver: the worst case, every span kept.
+ * clock from the first lease grant to the last commit). Rounds run off, all, sampled, sampled, all,
+ * off in fresh key prefixes and schemas, so a drift of the shared machine's load hits each mode
+ * alike. With tracing on, each turn is a span (the prefilled messages carry no context, so each
+ * starts a trace) exported over OTLP/HTTP to an in-process receiver; `all` keeps every trace (the
+ * worst case), `sampled` keeps a tenth (OTEL_TRACES_SAMPLER_ARG=0.1).
  */
 export async function tracedThroughput(env: TestEnv, o: { shards: number; actors: number; total: number }): Promise<TracedThroughput> {
-  const receiver = await startOtlpReceiver();
+  // Counting only: parsing every span here would take CPU from the server on this 2-core machine.
+  const receiver = await startOtlpReceiver({ keepSpans: false });
+  const sampleRatio = 0.1;
   try {
     const rounds: TracedThroughput['rounds'] = [];
-    for (const traced of [false, true, true, false]) {
-      rounds.push({ traced, msgsPerS: await drainOnce(env, o, rounds.length, traced ? receiver.url : undefined) });
-      process.stderr.write(`  traced=${traced}: ${Math.round(rounds[rounds.length - 1].msgsPerS)} msg/s\n`);
+    for (const mode of ['off', 'all', 'sampled', 'sampled', 'all', 'off'] as Mode[]) {
+      const tracing = mode === 'off' ? undefined : { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_TRACES_SAMPLER_ARG: mode === 'all' ? '1' : String(sampleRatio) };
+      rounds.push({ mode, msgsPerS: await drainOnce(env, o, rounds.length, tracing) });
+      process.stderr.write(`  tracing ${mode}: ${Math.round(rounds[rounds.length - 1].msgsPerS)} msg/s\n`);
     }
-    const mean = (t: boolean) => {
-      const r = rounds.filter((x) => x.traced === t);
+    const mean = (m: Mode) => {
+      const r = rounds.filter((x) => x.mode === m);
       // Harmonic mean: total messages over total time.
       return r.length / r.reduce((s, x) => s + 1 / x.msgsPerS, 0);
     };
-    // The last spans are exported on the members' shutdown; give the receiver a moment to parse them.
+    // The last spans are exported on the members' shutdown; give the receiver a moment.
     await sleep(500);
-    return { offMsgsPerS: mean(false), onMsgsPerS: mean(true), spans: receiver.spans().length, rounds };
+    return { offMsgsPerS: mean('off'), onMsgsPerS: mean('all'), sampledMsgsPerS: mean('sampled'), sampleRatio, spans: receiver.count(), rounds };
   } finally {
     await receiver.close();
   }
 }
 
-async function drainOnce(env: TestEnv, o: { shards: number; actors: number; total: number }, n: number, endpoint: string | undefined): Promise<number> {
+async function drainOnce(env: TestEnv, o: { shards: number; actors: number; total: number }, n: number, tracing: Record<string, string> | undefined): Promise<number> {
   const keyPrefix = `${env.keyPrefix}tr${n}`;
   const schema = `${env.schema}tr${n}`;
   const ds = await openDatabase({ url: env.databaseUrl, schema });
@@ -53,7 +62,7 @@ async function drainOnce(env: TestEnv, o: { shards: number; actors: number; tota
     databaseUrl: env.databaseUrl,
     keyPrefix,
     schema,
-    env: { GODEL_SHARDS: String(o.shards), GODEL_MAX_IN_FLIGHT: '20000', ...(endpoint ? { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint } : {}) },
+    env: { GODEL_SHARDS: String(o.shards), GODEL_MAX_IN_FLIGHT: '20000', ...(tracing ?? {}) },
   });
   try {
     await sender.system.start();
@@ -65,7 +74,7 @@ async function drainOnce(env: TestEnv, o: { shards: number; actors: number; tota
     }
     await Promise.all(inflight);
     const member = await cluster.start('drain');
-    if (!!endpoint !== (member.lines.find((l) => l.event === 'godel.ready')?.tracing === true)) throw new Error('the member did not start with the intended tracing setting');
+    if (!!tracing !== (member.lines.find((l) => l.event === 'godel.ready')?.tracing === true)) throw new Error('the member did not start with the intended tracing setting');
     const done = async () => Number((await ds.query(`SELECT coalesce(sum((state->>'count')::bigint), 0) AS n FROM actor_state WHERE id LIKE 'counter/tr-%'`))[0].n);
     while ((await done()) < o.total) await sleep(20);
     const r = await ds.query(`SELECT extract(epoch FROM (SELECT max(updated_at) FROM actor_state WHERE id LIKE 'counter/tr-%') - (SELECT min(fenced_at) FROM shard_fence)) AS s`);

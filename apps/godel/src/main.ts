@@ -17,7 +17,7 @@ async function main(): Promise<void> {
   }
   const config = { ...loaded, instanceId: loaded.instanceId ?? newInstanceId() };
   // Traces only when OTEL_EXPORTER_OTLP_ENDPOINT is set; started before the app so every span is exported.
-  const tracing = config.otel.endpoint ? startTracing({ endpoint: config.otel.endpoint, serviceName: config.otel.serviceName, instanceId: config.instanceId }) : undefined;
+  const tracing = config.otel.endpoint ? startTracing({ endpoint: config.otel.endpoint, serviceName: config.otel.serviceName, instanceId: config.instanceId, sampleRatio: config.otel.sampleRatio }) : undefined;
   // JSON lines on stdout, GODEL_LOG_LEVEL honoured, PII and secrets redacted from every line.
   const logger = new JsonLogger({ level: config.logLevel, redact: redactText, base: { instance: config.instanceId } });
   const app = await NestFactory.create(AppModule.forRoot(config), { logger });

@@ -17,8 +17,9 @@ describe('loadConfig: listen address, logs, traces', () => {
   });
 
   it('traces are off unless OTEL_EXPORTER_OTLP_ENDPOINT is an http(s) URL', () => {
-    expect(loadConfig({}).otel).toEqual({ endpoint: undefined, serviceName: 'godel' });
-    expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/', OTEL_SERVICE_NAME: 'godel-eu' }).otel).toEqual({ endpoint: 'http://collector:4318', serviceName: 'godel-eu' });
+    expect(loadConfig({}).otel).toEqual({ endpoint: undefined, serviceName: 'godel', sampleRatio: 1 });
+    expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/', OTEL_SERVICE_NAME: 'godel-eu', OTEL_TRACES_SAMPLER_ARG: '0.1' }).otel).toEqual({ endpoint: 'http://collector:4318', serviceName: 'godel-eu', sampleRatio: 0.1 });
+    expect(() => loadConfig({ OTEL_TRACES_SAMPLER_ARG: '2' })).toThrow(/OTEL_TRACES_SAMPLER_ARG/);
     expect(() => loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' })).toThrow(/OTEL_EXPORTER_OTLP_ENDPOINT/);
   });
 });

@@ -29,9 +29,10 @@ export interface GodelConfig {
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /**
    * OpenTelemetry traces, exported over OTLP/HTTP to `<endpoint>/v1/traces` when
-   * OTEL_EXPORTER_OTLP_ENDPOINT is set (off otherwise); OTEL_SERVICE_NAME names the service (godel).
+   * OTEL_EXPORTER_OTLP_ENDPOINT is set (off otherwise); OTEL_SERVICE_NAME names the service (godel);
+   * OTEL_TRACES_SAMPLER_ARG is the share of traces kept (default 1, parent-based: whole traces).
    */
-  otel: { endpoint?: string; serviceName: string };
+  otel: { endpoint?: string; serviceName: string; sampleRatio: number };
   /**
    * Model providers for agents, in order (GODEL_PROVIDERS, a JSON list of
    * {provider, model, baseUrl?, api?, apiKey?, tier?, cost?}). Empty = offline: the server runs the
@@ -152,6 +153,14 @@ function name(env: Env, key: string, fallback: string): string {
   return raw;
 }
 
+function ratio(env: Env, key: string, fallback: number): number {
+  const raw = env[key];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0 || n > 1) throw new ConfigError(`${key} must be a number in [0, 1], got "${raw}"`);
+  return n;
+}
+
 function otlpEndpoint(env: Env): string | undefined {
   const raw = env.OTEL_EXPORTER_OTLP_ENDPOINT;
   if (raw === undefined || raw === '') return undefined;
@@ -202,7 +211,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<GodelConfi
       maxInFlight: int(env, 'GODEL_MAX_IN_FLIGHT', 5000, 10, 1_000_000),
     },
     logLevel: level as GodelConfig['logLevel'],
-    otel: { endpoint: otlpEndpoint(env), serviceName: env.OTEL_SERVICE_NAME || 'godel' },
+    otel: { endpoint: otlpEndpoint(env), serviceName: env.OTEL_SERVICE_NAME || 'godel', sampleRatio: ratio(env, 'OTEL_TRACES_SAMPLER_ARG', 1) },
     providers: providers(env),
     scriptsDir: env.GODEL_SCRIPTS_DIR || undefined,
     playbook: env.GODEL_PLAYBOOK || undefined,

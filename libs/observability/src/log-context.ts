@@ -11,7 +11,11 @@ const store = new AsyncLocalStorage<LogContext>();
 
 /** Runs `fn` with these ids added to the current log context (inner values win). */
 export function withLogContext<T>(ids: LogContext, fn: () => T): T {
-  const merged = { ...store.getStore(), ...Object.fromEntries(Object.entries(ids).filter(([, v]) => v !== undefined && v !== '')) };
+  // Once per request and per turn: kept cheap (no intermediate arrays).
+  const merged: LogContext = { ...store.getStore() };
+  if (ids.requestId) merged.requestId = ids.requestId;
+  if (ids.correlationId) merged.correlationId = ids.correlationId;
+  if (ids.actor) merged.actor = ids.actor;
   return store.run(merged, fn);
 }
 

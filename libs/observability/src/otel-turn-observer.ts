@@ -25,7 +25,9 @@ export class OtelTurnObserver implements TurnObserver {
     const { span, ctx } = startSpan(`turn ${kind}`, {
       kind: SpanKind.CONSUMER,
       parent,
-      attributes: { 'godel.actor': actor, 'godel.actor.kind': kind, 'godel.message.type': env.type, 'godel.message.id': env.id, ...(env.correlationId ? { 'godel.correlation_id': env.correlationId } : {}) },
+      attributes: env.correlationId
+        ? { 'godel.actor': actor, 'godel.actor.kind': kind, 'godel.message.type': env.type, 'godel.correlation_id': env.correlationId }
+        : { 'godel.actor': actor, 'godel.actor.kind': kind, 'godel.message.type': env.type },
     });
     let ok = false;
     try {

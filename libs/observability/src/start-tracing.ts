@@ -1,7 +1,7 @@
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchSpanProcessor } from '@opentelemetry/sdk-trace';
+import { BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace';
 
 export interface TracingOptions {
   /** OTLP/HTTP base URL (OTEL_EXPORTER_OTLP_ENDPOINT); spans go to `<endpoint>/v1/traces`. */
@@ -11,6 +11,11 @@ export interface TracingOptions {
   instanceId?: string;
   /** Longest wait before a finished span is exported (default 1000 ms). */
   exportDelayMs?: number;
+  /**
+   * Share of new traces kept (OTEL_TRACES_SAMPLER_ARG, default 1 = all). The decision is made once
+   * at the root (an HTTP request, an untraced message) and inherited: a trace is kept whole or not at all.
+   */
+  sampleRatio?: number;
 }
 
 export interface Tracing {
@@ -30,6 +35,7 @@ export function startTracing(o: TracingOptions): Tracing {
     serviceName: o.serviceName,
     resource: resourceFromAttributes({ 'service.name': o.serviceName, ...(o.instanceId ? { 'service.instance.id': o.instanceId } : {}) }),
     autoDetectResources: false,
+    sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(o.sampleRatio ?? 1) }),
     spanProcessors: [new BatchSpanProcessor({ exporter, scheduledDelayMillis: o.exportDelayMs ?? 1000, maxQueueSize: 16384, maxExportBatchSize: 1024 })],
     instrumentations: [],
     metricReaders: [],

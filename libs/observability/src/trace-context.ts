@@ -3,6 +3,9 @@ import type { TraceCarrier } from '@godel/actors';
 
 export const TRACER_NAME = 'godel';
 
+// A proxy tracer: it follows the provider registered later by startTracing, so it can be kept.
+const tracer = trace.getTracer(TRACER_NAME);
+
 /** The active trace context as a W3C carrier (for an envelope, a job, a header), or undefined. */
 export function currentCarrier(ctx: Context = context.active()): TraceCarrier | undefined {
   if (!trace.getSpanContext(ctx)) return undefined;
@@ -34,7 +37,7 @@ function parentContext(parent: SpanOptions['parent']): Context {
 /** A started span (the caller ends it) and the context in which it is the active span. */
 export function startSpan(name: string, opts: SpanOptions = {}): { span: Span; ctx: Context } {
   const parent = parentContext(opts.parent);
-  const span = trace.getTracer(TRACER_NAME).startSpan(name, { kind: opts.kind ?? SpanKind.INTERNAL, attributes: opts.attributes }, parent);
+  const span = tracer.startSpan(name, { kind: opts.kind ?? SpanKind.INTERNAL, attributes: opts.attributes }, parent);
   return { span, ctx: trace.setSpan(parent, span) };
 }
 

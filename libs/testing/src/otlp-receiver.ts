@@ -23,6 +23,8 @@ export interface OtlpReceiver {
   spans(): ReceivedSpan[];
   /** Export requests received. */
   requests(): number;
+  /** Spans received (also when they are only counted). */
+  count(): number;
   close(): Promise<void>;
 }
 
@@ -55,11 +57,13 @@ async function body(req: IncomingMessage): Promise<Buffer> {
 
 /**
  * An in-process OpenTelemetry collector stand-in: accepts OTLP/HTTP JSON trace exports on
- * 127.0.0.1 and keeps the spans (tests assert on traces; the benchmark exports to it).
+ * 127.0.0.1 and keeps the spans (tests assert on traces), or only counts them (`keepSpans: false`,
+ * the benchmark).
  */
-export async function startOtlpReceiver(): Promise<OtlpReceiver> {
+export async function startOtlpReceiver(o: { keepSpans?: boolean } = {}): Promise<OtlpReceiver> {
   const spans: ReceivedSpan[] = [];
   let requests = 0;
+  let counted = 0;
   const server = createServer((req, res) => {
     if (req.method !== 'POST' || req.url !== '/v1/traces') {
       res.writeHead(404).end();
@@ -69,6 +73,12 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
       .then((buf) => {
         requests++;
         if (!String(req.headers['content-type'] ?? '').includes('json')) throw new Error(`unsupported content-type ${req.headers['content-type']}`);
+        if (o.keepSpans === false) {
+          // Counting only (the benchmark): a real collector would not share this machine's CPU.
+          for (let i = buf.indexOf('"spanId":'); i >= 0; i = buf.indexOf('"spanId":', i + 9)) counted++;
+          res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+          return;
+        }
         const doc = JSON.parse(buf.toString('utf8')) as {
           resourceSpans?: Array<{ resource?: { attributes?: KeyValue[] }; scopeSpans?: Array<{ spans?: Array<Record<string, any>> }> }>;
         };
@@ -101,6 +111,7 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
     url: `http://127.0.0.1:${port}`,
     spans: () => [...spans],
     requests: () => requests,
+    count: () => counted + spans.length,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
