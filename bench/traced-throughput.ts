@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { openDatabase } from '@godel/persistence';
 import { counterActor, GodelCluster, startOtlpReceiver, type TestEnv } from '@godel/testing';
 import { buildRuntime } from '../apps/godel/src/runtime/build-runtime';
@@ -14,9 +15,21 @@ export interface TracedThroughput {
   /** Tracing on with OTEL_TRACES_SAMPLER_ARG=`sampleRatio` (a tenth of the traces kept). */
   sampledMsgsPerS: number;
   sampleRatio: number;
+  /**
+   * CPU time of the draining server process per message (µs), by mode: unlike a rate, barely moved
+   * by other work on a shared machine, and it is where tracing costs.
+   */
+  cpuUsPerMsg: Record<Mode, number>;
   /** Spans the receiver got. */
   spans: number;
-  rounds: Array<{ mode: Mode; msgsPerS: number }>;
+  rounds: Array<{ mode: Mode; msgsPerS: number; cpuUsPerMsg: number }>;
+}
+
+/** user + system CPU of a process so far, in µs (Linux /proc). */
+function cpuUs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  // utime and stime are fields 14 and 15 of stat (11 and 12 after the command); clock ticks of 10 ms.
+  return (Number(fields[11]) + Number(fields[12])) * 10_000;
 }
 
 /**
@@ -36,8 +49,9 @@ export async function tracedThroughput(env: TestEnv, o: { shards: number; actors
     const rounds: TracedThroughput['rounds'] = [];
     for (const mode of ['off', 'all', 'sampled', 'sampled', 'all', 'off'] as Mode[]) {
       const tracing = mode === 'off' ? undefined : { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_TRACES_SAMPLER_ARG: mode === 'all' ? '1' : String(sampleRatio) };
-      rounds.push({ mode, msgsPerS: await drainOnce(env, o, rounds.length, tracing) });
-      process.stderr.write(`  tracing ${mode}: ${Math.round(rounds[rounds.length - 1].msgsPerS)} msg/s\n`);
+      rounds.push({ mode, ...(await drainOnce(env, o, rounds.length, tracing)) });
+      const last = rounds[rounds.length - 1];
+      process.stderr.write(`  tracing ${mode}: ${Math.round(last.msgsPerS)} msg/s, ${last.cpuUsPerMsg.toFixed(0)} µs CPU/msg\n`);
     }
     const mean = (m: Mode) => {
       const r = rounds.filter((x) => x.mode === m);
@@ -46,13 +60,25 @@ export async function tracedThroughput(env: TestEnv, o: { shards: number; actors
     };
     // The last spans are exported on the members' shutdown; give the receiver a moment.
     await sleep(500);
-    return { offMsgsPerS: mean('off'), onMsgsPerS: mean('all'), sampledMsgsPerS: mean('sampled'), sampleRatio, spans: receiver.count(), rounds };
+    const cpu = (m: Mode) => {
+      const r = rounds.filter((x) => x.mode === m);
+      return r.reduce((s, x) => s + x.cpuUsPerMsg, 0) / r.length;
+    };
+    return {
+      offMsgsPerS: mean('off'),
+      onMsgsPerS: mean('all'),
+      sampledMsgsPerS: mean('sampled'),
+      sampleRatio,
+      cpuUsPerMsg: { off: cpu('off'), all: cpu('all'), sampled: cpu('sampled') },
+      spans: receiver.count(),
+      rounds,
+    };
   } finally {
     await receiver.close();
   }
 }
 
-async function drainOnce(env: TestEnv, o: { shards: number; actors: number; total: number }, n: number, tracing: Record<string, string> | undefined): Promise<number> {
+async function drainOnce(env: TestEnv, o: { shards: number; actors: number; total: number }, n: number, tracing: Record<string, string> | undefined): Promise<{ msgsPerS: number; cpuUsPerMsg: number }> {
   const keyPrefix = `${env.keyPrefix}tr${n}`;
   const schema = `${env.schema}tr${n}`;
   const ds = await openDatabase({ url: env.databaseUrl, schema });
@@ -76,9 +102,13 @@ async function drainOnce(env: TestEnv, o: { shards: number; actors: number; tota
     const member = await cluster.start('drain');
     if (!!tracing !== (member.lines.find((l) => l.event === 'godel.ready')?.tracing === true)) throw new Error('the member did not start with the intended tracing setting');
     const done = async () => Number((await ds.query(`SELECT coalesce(sum((state->>'count')::bigint), 0) AS n FROM actor_state WHERE id LIKE 'counter/tr-%'`))[0].n);
+    // CPU per message over what is handled after the start-up (module loading is not the runtime's).
+    const cpu0 = cpuUs(member.pid);
+    const done0 = await done();
     while ((await done()) < o.total) await sleep(20);
+    const cpuUsPerMsg = (cpuUs(member.pid) - cpu0) / Math.max(1, o.total - done0);
     const r = await ds.query(`SELECT extract(epoch FROM (SELECT max(updated_at) FROM actor_state WHERE id LIKE 'counter/tr-%') - (SELECT min(fenced_at) FROM shard_fence)) AS s`);
-    return o.total / Number(r[0].s);
+    return { msgsPerS: o.total / Number(r[0].s), cpuUsPerMsg };
   } finally {
     await cluster.stopAll();
     let cursor = '0';
