@@ -10,6 +10,7 @@ import { counterActor, createTestEnv, GodelCluster, type CounterState, type Test
 import { openDatabase } from '@godel/persistence';
 import { Redis } from 'ioredis';
 import { buildRuntime, type BuiltRuntime } from '../apps/godel/src/runtime/build-runtime';
+import { tracedThroughput } from './traced-throughput';
 
 const SHARDS = 64;
 const LEASE_TTL_MS = 2000;
@@ -233,6 +234,8 @@ async function main(): Promise<void> {
     process.stderr.write('10,000 activations...\n');
     const act = await activations(sender);
     await cluster.stopAll();
+    process.stderr.write('throughput with tracing off / on (OTLP to a local receiver), alternating rounds...\n');
+    const traced = await tracedThroughput(env, { shards: SHARDS, actors: 1000, total: 50000 });
     // The same latency run with commits that do not wait for the WAL flush: shows what the disk costs.
     process.stderr.write('latency at 2000 msg/s, synchronous_commit=off...\n');
     const relaxed = new GodelCluster({ redisUrl: env.redisUrl, databaseUrl: env.databaseUrl, keyPrefix: env.keyPrefix, schema: env.schema, env: { GODEL_SHARDS: String(SHARDS), GODEL_DB_SYNC_COMMIT: 'off' } });
@@ -247,6 +250,17 @@ async function main(): Promise<void> {
       throughput_msgs_per_s: Math.round(tp),
       ratio_to_raw: Number((tp / raw).toFixed(3)),
       offered_throughput_msgs_per_s: Math.round(offered),
+      throughput_untraced_msgs_per_s: Math.round(traced.offMsgsPerS),
+      throughput_traced_msgs_per_s: Math.round(traced.onMsgsPerS),
+      traced_ratio: Number((traced.onMsgsPerS / traced.offMsgsPerS).toFixed(3)),
+      throughput_traced_sampled_msgs_per_s: Math.round(traced.sampledMsgsPerS),
+      traced_ratio_sampled: Number((traced.sampledMsgsPerS / traced.offMsgsPerS).toFixed(3)),
+      trace_sample_ratio: traced.sampleRatio,
+      cpu_us_per_msg_untraced: Math.round(traced.cpuUsPerMsg.off),
+      cpu_us_per_msg_traced: Math.round(traced.cpuUsPerMsg.all),
+      cpu_us_per_msg_traced_sampled: Math.round(traced.cpuUsPerMsg.sampled),
+      traced_cpu_ratio: Number((traced.cpuUsPerMsg.off / traced.cpuUsPerMsg.all).toFixed(3)),
+      traced_spans_exported: traced.spans,
       p50_ms: Number(lat.p50.toFixed(2)),
       p99_ms: Number(lat.p99.toFixed(2)),
       activations_per_s: Math.round(act),
@@ -268,6 +282,7 @@ async function main(): Promise<void> {
     const targets: Record<string, string> = {
       throughput_msgs_per_s: '≥ 5000',
       ratio_to_raw: '≥ 0.3',
+      traced_ratio: '≥ 0.9',
       p99_ms: '≤ 10',
       activations_per_s: '≥ 2000',
       failover_ms_p99: '≤ 5000',

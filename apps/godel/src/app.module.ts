@@ -16,6 +16,7 @@ import { InstancesController } from './http/instances.controller';
 import { OpenApiDocument } from './http/openapi';
 import { ProblemFilter } from './http/problem.filter';
 import { RuntimeModule } from './runtime/runtime.module';
+import { ObservabilityModule } from './observability/observability.module';
 import { TeamsController } from './http/teams.controller';
 import { RepoAccess } from './http/repo-access';
 import { ReposController } from './http/repos.controller';
@@ -26,7 +27,7 @@ export class AppModule {
   static forRoot(config: GodelConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), RuntimeModule, AuthModule],
+      imports: [ConfigModule.forRoot(config), ObservabilityModule, RuntimeModule, AuthModule],
       controllers: [HealthController, MetricsController, ActorsController, AgentsController, EventsController, TeamsController, InstancesController, DocsController, DashboardController, ReposController],
       providers: [
         { provide: APP_FILTER, useClass: ProblemFilter },

@@ -1,22 +1,28 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { loadConfig } from '@godel/config';
+import { JsonLogger, startTracing } from '@godel/observability';
+import { redactText } from '@godel/persistence';
 import { AppModule } from './app.module';
 import { configureHttp } from './http/openapi';
-import { RedactingLogger } from './logging/redacting-logger';
-import type { BuiltRuntime } from './runtime/build-runtime';
+import { newInstanceId, type BuiltRuntime } from './runtime/build-runtime';
 import { RUNTIME } from './runtime/runtime.tokens';
 
 /** The Godel server: the API and the actor runtime (GODEL_ROLES). Needs REDIS_URL and DATABASE_URL. */
 async function main(): Promise<void> {
-  const config = loadConfig();
-  if (!config.redisUrl || !config.databaseUrl) {
+  const loaded = loadConfig();
+  if (!loaded.redisUrl || !loaded.databaseUrl) {
     process.stderr.write('godel: set REDIS_URL and DATABASE_URL, or run `godel up` which starts local ones\n');
     process.exit(2);
   }
-  const app = await NestFactory.create(AppModule.forRoot(config), { logger: new RedactingLogger({ json: true, colors: false, logLevels: ['error', 'warn', 'log'] }) });
+  const config = { ...loaded, instanceId: loaded.instanceId ?? newInstanceId() };
+  // Traces only when OTEL_EXPORTER_OTLP_ENDPOINT is set; started before the app so every span is exported.
+  const tracing = config.otel.endpoint ? startTracing({ endpoint: config.otel.endpoint, serviceName: config.otel.serviceName, instanceId: config.instanceId, sampleRatio: config.otel.sampleRatio }) : undefined;
+  // JSON lines on stdout, GODEL_LOG_LEVEL honoured, PII and secrets redacted from every line.
+  const logger = new JsonLogger({ level: config.logLevel, redact: redactText, base: { instance: config.instanceId } });
+  const app = await NestFactory.create(AppModule.forRoot(config), { logger });
   configureHttp(app);
-  // Graceful shutdown on SIGTERM/SIGINT: finish turns in flight, release leases, then exit 0.
+  // Graceful shutdown on SIGTERM/SIGINT: finish turns in flight, release leases, export spans, then exit 0.
   let closing = false;
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.on(signal, () => {
@@ -24,6 +30,7 @@ async function main(): Promise<void> {
       closing = true;
       app
         .close()
+        .then(() => tracing?.shutdown())
         .then(() => process.exit(0))
         .catch((err) => {
           process.stderr.write(`godel: shutdown failed: ${String(err)}\n`);
@@ -31,9 +38,9 @@ async function main(): Promise<void> {
         });
     });
   }
-  await app.listen(config.httpPort, '127.0.0.1');
+  await app.listen(config.httpPort, config.httpHost);
   const url = await app.getUrl();
-  process.stdout.write(`${JSON.stringify({ event: 'godel.ready', url, instance: app.get<BuiltRuntime>(RUNTIME).system.instanceId, pid: process.pid })}\n`);
+  process.stdout.write(`${JSON.stringify({ event: 'godel.ready', url, instance: app.get<BuiltRuntime>(RUNTIME).system.instanceId, pid: process.pid, tracing: !!tracing })}\n`);
 }
 
 main().catch((err) => {

@@ -1,6 +1,12 @@
 import { formatActorId, parseActorId, type ActorId } from './actor-id';
 import { MalformedEnvelopeError } from './errors/runtime-errors';
 
+/** W3C trace context (https://www.w3.org/TR/trace-context/) carried inside an envelope by its sender. */
+export interface TraceCarrier {
+  traceparent: string;
+  tracestate?: string;
+}
+
 /** What travels through a mailbox. `payload` is the message body: a discriminated union by `type`. */
 export interface Envelope {
   /** Unique id; deterministic for messages sent from a turn's outbox, so a resend is deduplicated. */
@@ -12,6 +18,8 @@ export interface Envelope {
   /** Set by ask: where the reply goes (instance id) and the request it answers. */
   replyTo?: { instance: string; request: string };
   correlationId?: string;
+  /** The sender's trace context (set by the runtime when a TurnObserver traces); absent otherwise. */
+  trace?: TraceCarrier;
   sentAt: number;
 }
 

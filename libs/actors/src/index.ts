@@ -19,7 +19,8 @@ export type { ActorId } from './actor-id';
 export { fnv1a, shardOf, shardOfKey, rendezvousOwner, compareStreamIds } from './shard';
 export type { ShardId } from './shard';
 export { encodeEnvelope, decodeEnvelope, makeEnvelope, newMessageId } from './envelope';
-export type { Envelope, Message } from './envelope';
+export type { Envelope, Message, TraceCarrier } from './envelope';
+export type { TurnObserver } from './tracing';
 export type { ActorContext, ActorDefinition, Effect } from './behavior';
 export type {
   MailboxEntry,

@@ -19,6 +19,8 @@ export interface GodelConfig {
   instanceId?: string;
   roles: Array<'api' | 'runtime'>;
   httpPort: number;
+  /** Listen address (GODEL_HOST): 127.0.0.1 by default (local use); 0.0.0.0 in the container image. */
+  httpHost: string;
   runtime: {
     shardCount: number;
     leaseTtlMs: number;
@@ -28,6 +30,12 @@ export interface GodelConfig {
     maxInFlight: number;
   };
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /**
+   * OpenTelemetry traces, exported over OTLP/HTTP to `<endpoint>/v1/traces` when
+   * OTEL_EXPORTER_OTLP_ENDPOINT is set (off otherwise); OTEL_SERVICE_NAME names the service (godel);
+   * OTEL_TRACES_SAMPLER_ARG is the share of traces kept (default 1, parent-based: whole traces).
+   */
+  otel: { endpoint?: string; serviceName: string; sampleRatio: number };
   /**
    * Model providers for agents, in order (GODEL_PROVIDERS, a JSON list of
    * {provider, model, baseUrl?, api?, apiKey?, tier?, cost?}). Empty = offline: the server runs the
@@ -171,6 +179,29 @@ function repoRoots(env: Env): string[] {
   return dirs;
 }
 
+function ratio(env: Env, key: string, fallback: number): number {
+  const raw = env[key];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0 || n > 1) throw new ConfigError(`${key} must be a number in [0, 1], got "${raw}"`);
+  return n;
+}
+
+function otlpEndpoint(env: Env): string | undefined {
+  const raw = env.OTEL_EXPORTER_OTLP_ENDPOINT;
+  if (raw === undefined || raw === '') return undefined;
+  if (!/^https?:\/\/[^\s/]+/.test(raw)) throw new ConfigError(`OTEL_EXPORTER_OTLP_ENDPOINT must be an http(s) URL such as http://otel-collector:4318, got "${raw}"`);
+  return raw.replace(/\/+$/, '');
+}
+
+function host(env: Env): string {
+  const raw = env.GODEL_HOST;
+  if (raw === undefined || raw === '') return '127.0.0.1';
+  // An IPv4/IPv6 literal or a host name; no scheme, port or path.
+  if (!/^(?:[A-Za-z0-9.-]{1,253}|[0-9A-Fa-f:.]{2,45})$/.test(raw)) throw new ConfigError(`GODEL_HOST must be an address such as 0.0.0.0, :: or 127.0.0.1, got "${raw}"`);
+  return raw;
+}
+
 function apiUrl(env: Env): string {
   const raw = env.GODEL_URL;
   if (raw === undefined || raw === '') return `http://127.0.0.1:${int(env, 'GODEL_PORT', 7373, 0, 65535) || 7373}`;
@@ -196,6 +227,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<GodelConfi
     instanceId: env.GODEL_INSTANCE_ID || undefined,
     roles: roles as GodelConfig['roles'],
     httpPort: int(env, 'GODEL_PORT', 7373, 0, 65535),
+    httpHost: host(env),
     runtime: {
       shardCount: int(env, 'GODEL_SHARDS', 64, 1, 4096),
       leaseTtlMs: int(env, 'GODEL_LEASE_TTL_MS', 2000, 200, 120000),
@@ -205,6 +237,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<GodelConfi
       maxInFlight: int(env, 'GODEL_MAX_IN_FLIGHT', 5000, 10, 1_000_000),
     },
     logLevel: level as GodelConfig['logLevel'],
+    otel: { endpoint: otlpEndpoint(env), serviceName: env.OTEL_SERVICE_NAME || 'godel', sampleRatio: ratio(env, 'OTEL_TRACES_SAMPLER_ARG', 1) },
     providers: providers(env),
     scriptsDir: env.GODEL_SCRIPTS_DIR || undefined,
     playbook: env.GODEL_PLAYBOOK || undefined,

@@ -29,3 +29,5 @@ export { teamPlaybook, loadPlaybook } from './scripted-model/team-playbook';
 export type { TeamPlaybook, WorkerMove } from './scripted-model/team-playbook';
 export { login, adminToken, bearer, createKey } from './api-auth';
 export type { IssuedTokens } from './api-auth';
+export { startOtlpReceiver } from './otlp-receiver';
+export type { OtlpReceiver, ReceivedSpan } from './otlp-receiver';

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { ActorSystem, type ActorDefinition } from '@godel/actors';
+import { ActorSystem, type ActorDefinition, type TurnObserver } from '@godel/actors';
 import type { GodelConfig } from '@godel/config';
 import { PgStateStore } from '@godel/persistence';
 import {
@@ -27,6 +27,8 @@ export interface BuildRuntimeOptions {
   instanceId?: string;
   hostShards?: boolean;
   onEvent?: (type: string, data: Record<string, unknown>) => void;
+  /** Tracing and turn latency (see TurnObserver). */
+  observer?: TurnObserver;
 }
 
 export interface BuiltRuntime {
@@ -77,6 +79,7 @@ export function buildRuntime(o: BuildRuntimeOptions): BuiltRuntime {
     definitions: o.definitions,
     onEvent: o.onEvent,
     hostShards: o.hostShards,
+    observer: o.observer,
   });
   if (o.hostShards !== false) reminders.startWorker(mailbox);
   return {

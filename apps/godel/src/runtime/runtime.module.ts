@@ -9,6 +9,9 @@ import { MaintenanceWatcher, Refinery, startIntent, teamActor } from '@godel/orc
 import { ModelProviders } from '../agents/model-providers';
 import { EventStream } from '../events/event-stream';
 import { RuntimeMetrics } from '../metrics/runtime-metrics';
+import { MeteredEventLog } from '../metrics/metered-event-log';
+import { MeteredAgentHost } from '../metrics/metered-agent-host';
+import { OtelTurnObserver } from '@godel/observability';
 import { counterActor } from '@godel/testing';
 import type { DataSource } from 'typeorm';
 import { Redis } from 'ioredis';
@@ -43,7 +46,7 @@ const LOGGED = new Set([
       inject: [GODEL_CONFIG],
       useFactory: (config: GodelConfig) => openDatabase({ url: config.databaseUrl!, schema: config.dbSchema, synchronousCommit: config.dbSynchronousCommit }),
     },
-    { provide: EventLog, inject: [DATA_SOURCE], useFactory: (ds: DataSource) => new EventLog(ds) },
+    { provide: EventLog, inject: [DATA_SOURCE, RuntimeMetrics], useFactory: (ds: DataSource, metrics: RuntimeMetrics) => new MeteredEventLog(ds, metrics) },
     { provide: AgentQueries, inject: [DATA_SOURCE], useFactory: (ds: DataSource) => new AgentQueries(ds) },
     { provide: RepoRegistry, inject: [DATA_SOURCE], useFactory: (ds: DataSource) => new RepoRegistry(ds) },
     {
@@ -71,18 +74,21 @@ const LOGGED = new Set([
     { provide: SessionStore, inject: [DATA_SOURCE], useFactory: (ds: DataSource) => new SessionStore(ds) },
     {
       provide: AgentProcessHost,
-      inject: [GODEL_CONFIG, EventLog, RUNTIME_REF],
-      useFactory: (config: GodelConfig, events: EventLog, ref: { current?: BuiltRuntime }) => {
+      inject: [GODEL_CONFIG, EventLog, RUNTIME_REF, RuntimeMetrics],
+      useFactory: (config: GodelConfig, events: EventLog, ref: { current?: BuiltRuntime }, metrics: RuntimeMetrics) => {
         const env = inheritedEnv();
         // Agents see PATH, HOME and provider keys only, not the server's whole environment.
         const baseEnv = Object.fromEntries(Object.entries(env).filter(([k]) => k === 'PATH' || k === 'HOME' || /_API_KEY$/.test(k)));
-        return new AgentProcessHost({
-          tell: (to, type, payload) => ref.current!.system.tell(to, type, payload),
-          events,
-          rootDir: join(config.homeDir, 'agents'),
-          piBin: locatePiBin(__dirname) ?? 'pi',
-          baseEnv,
-        });
+        return new MeteredAgentHost(
+          {
+            tell: (to, type, payload) => ref.current!.system.tell(to, type, payload),
+            events,
+            rootDir: join(config.homeDir, 'agents'),
+            piBin: locatePiBin(__dirname) ?? 'pi',
+            baseEnv,
+          },
+          metrics,
+        );
       },
     },
     { provide: RUNTIME_REF, useValue: {} },
@@ -148,8 +154,9 @@ const LOGGED = new Set([
           definitions: defs,
           instanceId: config.instanceId ?? newInstanceId(),
           hostShards: config.roles.includes('runtime'),
+          observer: new OtelTurnObserver((kind, seconds, ok) => metrics.turn(kind, seconds, ok)),
           onEvent: (type, data) => {
-            metrics.count(type);
+            metrics.count(type, data);
             if (LOGGED.has(type)) log.log(JSON.stringify({ event: type, ...data, at: Date.now() }));
           },
         }));
@@ -175,7 +182,23 @@ export class RuntimeModule implements OnApplicationBootstrap, OnApplicationShutd
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    this.metrics.bind(() => this.runtime.system.stats());
+    const rt = this.runtime;
+    this.metrics.bind({
+      stats: () => rt.system.stats(),
+      mailboxDepth: async () => {
+        const shards = rt.system.stats().ownedShards;
+        if (shards.length === 0) return 0;
+        const pipe = rt.redis.pipeline();
+        for (const n of shards) pipe.xlen(rt.keys.mailbox(n));
+        return ((await pipe.exec()) ?? []).reduce((sum, [, v]) => sum + (typeof v === 'number' ? v : 0), 0);
+      },
+      agentsByState: async () => {
+        const rows: Array<{ state: string | null; n: string }> = await this.ds.query(`SELECT state->>'status' AS state, count(*) AS n FROM actor_state WHERE kind = 'agent' GROUP BY 1`);
+        return Object.fromEntries(rows.map((r) => [r.state ?? 'unknown', Number(r.n)]));
+      },
+      mergeQueueDepth: () => this.refinery.depth(),
+      sseStreams: () => this.stream.subscribers,
+    });
     await this.runtime.system.start();
     await this.stream.start();
     if (this.config.roles.includes('runtime')) {

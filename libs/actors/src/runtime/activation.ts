@@ -26,6 +26,8 @@ export interface ActivationHost {
   event(type: string, data: Record<string, unknown>): void;
   strategyFor(def: ActorDefinition): SupervisorStrategy;
   idleTimeoutMs(def: ActorDefinition): number;
+  /** Runs one turn (tracing, latency); optional, a host without it runs `fn` as is. */
+  observeTurn?(activation: Activation, entry: MailboxEntry, fn: () => Promise<void>): Promise<void>;
 }
 
 const LOAD_RETRY_MS = [50, 100, 200, 500, 1000, 2000];
@@ -102,7 +104,8 @@ export class Activation {
       if (!this.loaded && !(await this.load())) return;
       while (this.queue.length > 0 && !this.stopped) {
         const entry = this.queue[0];
-        await this.process(entry);
+        if (this.host.observeTurn) await this.host.observeTurn(this, entry, () => this.process(entry));
+        else await this.process(entry);
         this.queue.shift();
         this.host.settled(this, 1);
       }

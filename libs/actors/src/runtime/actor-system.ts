@@ -26,6 +26,7 @@ import type {
 import { rendezvousOwner, shardOf } from '../shard';
 import { systemClock, type Clock } from '../supervision/clock';
 import { OneForOneStrategy } from '../supervision/one-for-one';
+import type { TurnObserver } from '../tracing';
 import type { SupervisorStrategy } from '../supervision/strategy';
 import { Activation, type ActivationHost } from './activation';
 import { Batcher } from './batcher';
@@ -57,6 +58,8 @@ export interface ActorSystemOptions {
   monotonicNow?: () => number;
   /** Margin before the lease TTL at which an unrenewed shard is stopped (default max(100 ms, TTL/5)). */
   leaseSafetyMs?: number;
+  /** Tracing and turn latency: trace context into outgoing envelopes, every turn through it. */
+  observer?: TurnObserver;
 }
 
 export interface RuntimeStats {
@@ -478,7 +481,8 @@ export class ActorSystem implements ActivationHost {
   async runEffects(from: Activation, effects: Effect[]): Promise<void> {
     for (const e of effects) {
       if (e.kind === 'tell') {
-        const env = makeEnvelope(e.to, e.type, e.payload, { id: e.id, from: from.address });
+        const trace = this.opts.observer?.carrier();
+        const env = makeEnvelope(e.to, e.type, e.payload, { id: e.id, from: from.address, ...(trace ? { trace } : {}) });
         await this.sendWithRetry(env, from);
       } else if (e.kind === 'reminder.schedule') {
         if (!this.opts.reminders) throw new Error('reminders are not configured on this runtime');
@@ -589,12 +593,18 @@ export class ActorSystem implements ActivationHost {
     return def.idleTimeoutMs ?? this.opts.idleTimeoutMs;
   }
 
+  observeTurn(activation: Activation, entry: MailboxEntry, fn: () => Promise<void>): Promise<void> {
+    const o = this.opts.observer;
+    return o && entry.envelope ? o.turn(activation.address, activation.id.kind, entry.envelope, fn) : fn();
+  }
+
   // ---- helpers --------------------------------------------------------------------------------
 
   private envelopeFor(to: ActorId | string, type: string, payload: unknown, extra: Partial<Envelope>): Envelope {
     const id = typeof to === 'string' ? parseActorId(to) : to;
     if (!this.defs.has(id.kind)) throw new UnknownActorKindError(id.kind, [...this.defs.keys()]);
-    const env = makeEnvelope(id, type, payload, extra);
+    const trace = extra.trace ?? this.opts.observer?.carrier();
+    const env = makeEnvelope(id, type, payload, trace ? { ...extra, trace } : extra);
     const bytes = Buffer.byteLength(encodeEnvelope(env));
     if (bytes > this.opts.maxMessageBytes) throw new MessageTooLargeError(bytes, this.opts.maxMessageBytes);
     return env;

