@@ -59,6 +59,7 @@ const INTENT_SCHEMA = {
     workflowYaml: { type: 'string', minLength: 1, maxLength: 100000 },
     budget: BUDGET_SCHEMA,
     concurrency: { type: 'integer', minimum: 1, maximum: 16 },
+    allowRedBase: { type: 'boolean', description: 'a target whose verification is already red needs no fix task' },
     dryRun: { type: 'boolean' },
   },
 };
@@ -81,8 +82,9 @@ export class TeamsController {
   @ApiOperation({ summary: 'Start an intent: a team forms, plans, works, reviews and merges (dryRun: the plan only, nothing started)' })
   @ApiBody({ schema: INTENT_SCHEMA })
   async createIntent(@Body() body: unknown): Promise<Record<string, unknown>> {
-    const b = obj(body, ['intent', 'repo', 'target', 'verify', 'workflow', 'workflowYaml', 'budget', 'concurrency', 'dryRun']);
+    const b = obj(body, ['intent', 'repo', 'target', 'verify', 'workflow', 'workflowYaml', 'budget', 'concurrency', 'allowRedBase', 'dryRun']);
     if (b.dryRun !== undefined && typeof b.dryRun !== 'boolean') throw new InvalidRequest('dryRun must be a boolean');
+    if (b.allowRedBase !== undefined && typeof b.allowRedBase !== 'boolean') throw new InvalidRequest('allowRedBase must be a boolean');
     const req = {
       intent: str(b, 'intent', { required: true, max: 20_000 })!,
       repo: str(b, 'repo', { required: true, max: 4096 })!,
@@ -92,6 +94,7 @@ export class TeamsController {
       workflowYaml: str(b, 'workflowYaml', { max: 100_000 }),
       budget: checkBudget(b, 'budget'),
       concurrency: intNum(b.concurrency, 'concurrency', 1, 16),
+      allowRedBase: b.allowRedBase as boolean | undefined,
     };
     if (b.dryRun) return { dryRun: true, plan: (await prepareIntent(req, this.models.providers)).plan };
     const prepared = await startIntent((to, type, payload, ms) => this.runtime.system.ask(to, type, payload, ms), req, this.models.providers);

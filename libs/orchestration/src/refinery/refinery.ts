@@ -3,10 +3,14 @@ import type { EventLog } from '@godel/persistence';
 import { Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import Redlock from 'redlock';
-import { mergeToTarget, type MergeOutcome } from './git-ops';
+import { mergeToTarget, verifyAt, type MergeOutcome } from './git-ops';
 
-/** One approved task attempt waiting to be merged. */
+/**
+ * One approved task attempt waiting to be merged; or (`kind: 'baseline'`) the target's own
+ * verification before a team starts, reported as `team.baseline_result`.
+ */
 export interface MergeJob {
+  kind?: 'merge' | 'baseline';
   team: string;
   /** The team actor's address, told the outcome (`team.merge_result`). */
   teamAddress: string;
@@ -18,7 +22,20 @@ export interface MergeJob {
   commit: string;
   verify?: string;
   verifyTimeoutMs: number;
+  /** Failures the target had before the team started (see MergeRequest.baselineFailures). */
+  baselineFailures?: string[];
   correlationId?: string;
+}
+
+/** The target's verification before any change (`team.baseline_result`). */
+export interface BaselineResult {
+  commit: string;
+  ok: boolean;
+  code: number | null;
+  timedOut: boolean;
+  output: string;
+  failures: string[];
+  ms: number;
 }
 
 export type MergeResult = (MergeOutcome | { kind: 'failed'; detail: string }) & { task: string; attempt: number; commit: string; queuedMs: number };
@@ -72,14 +89,19 @@ export class Refinery {
     this.worker.on('error', () => undefined);
     this.worker.on('failed', (job, err) => {
       if (!job || job.attemptsMade < (job.opts.attempts ?? 1)) return;
+      if (job.data.kind === 'baseline') {
+        const failed: BaselineResult = { commit: job.data.commit, ok: false, code: null, timedOut: false, output: `the baseline verification could not run: ${err.message}`, failures: [err.message], ms: 0 };
+        void this.o.tell(job.data.teamAddress, 'team.baseline_result', failed).catch(() => undefined);
+        return;
+      }
       void this.report(job, { kind: 'failed', detail: err.message }).catch(() => undefined);
     });
   }
 
   /** Queues a merge; the same task attempt queued twice is one job. */
   async enqueue(job: MergeJob): Promise<string> {
-    const id = `${job.team}.${job.task}.${job.attempt}`;
-    await this.queue.add('merge', job, {
+    const id = job.kind === 'baseline' ? `${job.team}.baseline` : `${job.team}.${job.task}.${job.attempt}`;
+    await this.queue.add(job.kind ?? 'merge', job, {
       jobId: id,
       attempts: this.o.attempts ?? 5,
       backoff: { type: 'exponential', delay: this.o.backoffMs ?? 1000 },
@@ -110,8 +132,9 @@ export class Refinery {
     return out;
   }
 
-  private async process(job: Job<MergeJob>): Promise<MergeOutcome> {
+  private async process(job: Job<MergeJob>): Promise<MergeOutcome | BaselineResult> {
     const d = job.data;
+    if (d.kind === 'baseline') return this.baseline(d);
     const lock = `${this.o.prefix}:refinery-lock:${createHash('sha1').update(d.repo).digest('hex').slice(0, 16)}:${d.target}`;
     const queuedMs = Date.now() - job.timestamp;
     const outcome = await this.redlock.using([lock], 10_000, async () => {
@@ -122,6 +145,7 @@ export class Refinery {
         commit: d.commit,
         verify: d.verify,
         verifyTimeoutMs: d.verifyTimeoutMs,
+        baselineFailures: d.baselineFailures,
         onStage: (stage, data) => void this.event(d, `merge.${stage}`, { attempt: d.attempt, ...data }).catch(() => undefined),
       });
     });
@@ -131,6 +155,15 @@ export class Refinery {
     }
     await this.report(job, outcome);
     return outcome;
+  }
+
+  /** The target's verification at the team's start commit: no lock (nothing is merged), any instance. */
+  private async baseline(d: MergeJob): Promise<BaselineResult> {
+    await this.event(d, 'baseline.started', { commit: d.commit, command: d.verify });
+    const r = await verifyAt(d.repo, d.commit, d.verify ?? 'true', d.verifyTimeoutMs);
+    const result: BaselineResult = { commit: d.commit, ok: r.ok, code: r.code, timedOut: r.timedOut, output: r.output.slice(-4000), failures: r.failures, ms: r.ms };
+    await this.o.tell(d.teamAddress, 'team.baseline_result', result);
+    return result;
   }
 
   private async report(job: Job<MergeJob>, outcome: MergeOutcome | { kind: 'failed'; detail: string }): Promise<void> {
