@@ -4,8 +4,10 @@ import { parseHeader } from '@godel/orchestration';
 import { messageText } from './script-player';
 import type { Step, StepFunction, StepRequest } from './script';
 
-/** What a worker does for one prompt: write these files (one tool call each), then say `text`. */
+/** What a worker does for one prompt: run these commands, write these files (one tool call each), then say `text`. */
 export interface WorkerMove {
+  /** Shell commands run first, one `bash` tool call each (e.g. reading the repository, a slow step). */
+  run?: string[];
   files?: Record<string, string>;
   text?: string;
 }
@@ -95,7 +97,7 @@ export function teamPlaybook(book: TeamPlaybook, fallback?: StepFunction): StepF
     /** Step `n` of a move: write its files, run the verification when told to (literal), then answer. */
     function act(m: WorkerMove | undefined, n: number, done: string): Step {
       const files = Object.entries(m?.files ?? {});
-      const steps: Step[] = [];
+      const steps: Step[] = (m?.run ?? []).map((command) => ({ toolCalls: [{ name: 'bash', arguments: { command } }], text: `Looking around for ${h!.task}.`, ...timing }));
       if (files.length > 0) steps.push({ toolCalls: files.map(([path, content]) => ({ name: 'write', arguments: { path, content } })), text: `Working on ${h!.task}.`, ...timing });
       const verify = book.literal ? /run the verification command `([^`]+)`|Run `([^`]+)` before you finish/.exec(prompt) : null;
       if (verify) steps.push({ toolCalls: [{ name: 'bash', arguments: { command: verify[1] ?? verify[2] } }], text: 'Running the verification as asked.', ...timing });
