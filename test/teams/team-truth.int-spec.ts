@@ -189,6 +189,12 @@ describe('issue 9: no success without work, a true baseline, budgets that hold, 
     const workerCalls = f.agents.model.requests.filter((r) => (userTexts(r)[0] ?? '').includes('task=big') && r.status === 200);
     expect(workerCalls.length).toBeLessThan(3);
     expect(events.some((e) => e.type === 'task.done')).toBe(false);
+    // The unfinished work is kept on a branch (keep-failed policy), named in the team's end; the rest is removed.
+    const branch = `godel/${team}/failed/big`;
+    expect(git(f.repo, 'show', `${branch}:big.txt`)).toBe('x');
+    const cleaned = await until('the cleanup', async () => (await f!.events(team)).find((e) => e.type === 'team.cleaned_up'));
+    expect(cleaned.data.kept).toEqual([expect.objectContaining({ task: 'big', branch })]);
+    expect(leftovers(f.repo)).toEqual({ worktrees: 1, branches: [branch], attempts: [] });
   }, 180_000);
 
   it('a dollar budget over a provider without a price is refused before anything starts, naming the provider', async () => {

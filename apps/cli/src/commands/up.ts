@@ -154,7 +154,7 @@ function humanLine(v: Record<string, unknown>): string {
  * start and at stop, and 64 fence errors on a reused home);
  * consecutive ones are printed as one line, e.g. `runtime: i-1234 acquired 64 shards (epochs 1)`.
  */
-class ShardEventSummary {
+export class ShardEventSummary {
   private pending?: { key: string; instance: string; event: string; shards: number[]; epochs: Set<number>; reasons: Set<string> };
   private timer?: ReturnType<typeof setTimeout>;
 

@@ -152,6 +152,9 @@ export function teamActor(deps: TeamActorDeps): ActorDefinition<TeamState> {
       // baseline is known (it must plan a fix for a red one).
       s.status = 'planning';
       addMember(s, ctx, 'coordinator', 'coordinator');
+      // One worker starts with it, so the first task does not wait for a process start after the
+      // plan (the coordinator itself never works: its session was told to change no file).
+      addMember(s, ctx, 'worker', `worker-${++s.workerSeq}`);
     }
     ctx.scheduleReminder('monitor', s.settings.monitorMs);
     return s;
@@ -198,7 +201,7 @@ export function teamActor(deps: TeamActorDeps): ActorDefinition<TeamState> {
   function startPool(s: TeamState, ctx: ActorContext, workerTasks: number): void {
     if (Object.values(s.members).some((m) => m.role === 'reviewer')) return;
     addMember(s, ctx, 'reviewer', `reviewer-${++s.reviewerSeq}`);
-    for (let i = 0; i < Math.min(s.settings.concurrency, workerTasks); i++) addMember(s, ctx, 'worker', `worker-${++s.workerSeq}`);
+    for (let i = liveWorkers(s).length; i < Math.min(s.settings.concurrency, workerTasks); i++) addMember(s, ctx, 'worker', `worker-${++s.workerSeq}`);
   }
 
   function acceptPlan(s: TeamState, tasks: Array<ReturnType<typeof validatePlan>[number]>): void {
@@ -536,6 +539,12 @@ export function teamActor(deps: TeamActorDeps): ActorDefinition<TeamState> {
     if (s.order.some((id) => s.tasks[id].status === 'merging')) await deps.withdrawMerges?.(s.team);
     for (const id of s.order) {
       const t = s.tasks[id];
+      const m = t.worker ? s.members[t.worker] : undefined;
+      if (t.status === 'running' && m?.task === t.id && m.worktree) {
+        // Work in progress (a turn stopped by the budget, a cancel): committed, so the keep-failed
+        // policy can keep it when the worktree goes.
+        t.commit = await commitAll(m.worktree, `${t.title} (unfinished: team ${status})\n\nGodel-Task: ${s.team}/${t.id} (round ${t.round})`).catch(() => t.commit);
+      }
       if (t.status === 'merging' && t.commit) s.ledger.push({ task: t.id, commit: t.commit, outcome: 'failed', reason: `team ${status} before the merge finished`, at: Date.now() });
       if (!TERMINAL.has(t.status)) await setTask(s, t, 'cancelled', { reason: `team ${status}` });
     }
