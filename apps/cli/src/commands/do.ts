@@ -174,8 +174,14 @@ function describe(e: EventView): string | undefined {
       return `monitor: ${e.type.slice(8)} ${String(d.agent)}${task ? ` (task ${task})` : ''}${d.reason ? `: ${String(d.reason)}` : ''}`;
     case 'budget.exceeded': {
       const over = d.overshoot as { tokens?: number; costUsd?: number } | undefined;
-      const limit = d.limit as { tokens?: number; costUsd?: number } | undefined;
-      const measured = over?.tokens !== undefined ? `; ${over.tokens} tokens over the ${String(limit?.tokens)} limit (the last response alone: ${String(d.lastResponseTokens)})` : over?.costUsd !== undefined ? `; $${over.costUsd.toFixed(4)} over` : '';
+      // The overshoot is the same whether counted on the agent's remaining share or on the whole budget.
+      const budget = (d.scope === 'team' ? d.teamBudget : d.budget) as { tokens?: number; costUsd?: number } | undefined;
+      const measured =
+        over?.tokens !== undefined
+          ? `; ${over.tokens} tokens over the ${d.scope === 'team' ? "team's" : "agent's"} budget of ${String(budget?.tokens)} (one model response: ${String(d.lastResponseTokens)})`
+          : over?.costUsd !== undefined
+            ? `; $${over.costUsd.toFixed(4)} over the budget of $${String(budget?.costUsd)}`
+            : '';
       return `budget exceeded (${String(d.scope)}) by ${short(e.agent)}${d.midTurn ? ', stopped mid-turn' : ''}${measured}`;
     }
     default:
