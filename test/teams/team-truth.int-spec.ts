@@ -197,6 +197,30 @@ describe('issue 9: no success without work, a true baseline, budgets that hold, 
     expect(leftovers(f.repo)).toEqual({ worktrees: 1, branches: [branch], attempts: [] });
   }, 180_000);
 
+  it('a dollar budget holds during a turn too, from the streamed cost of each response', async () => {
+    const response = { promptTokens: 1000, completionTokens: 200 };
+    f = await createTeamFixture({
+      plan: { tasks: [{ id: 'paid', title: 'Paid', prompt: 'Write paid.txt.', dependsOn: [] }] },
+      workers: { paid: { task: { files: { 'paid.txt': 'x\n' } } } },
+      literal: true,
+      usage: response,
+      delayMs: 300,
+    });
+    // $1 per million input tokens, $5 per million output tokens: $0.002 per response.
+    for (const p of f.agents.providers) p.cost = { input: 1, output: 5 };
+    const one = (response.promptTokens * 1 + response.completionTokens * 5) / 1e6;
+    const budget = 0.005;
+    const team = await f.run({ intent: 'paid', verify: 'node check.js', concurrency: 1, budget: { costUsd: budget } });
+    const s = await f.untilDone(team);
+    expect(s.status).toBe('failed');
+    const hit = (await f.events(team)).find((e) => e.type === 'budget.exceeded')!;
+    expect(hit.data).toMatchObject({ midTurn: true, scope: 'team' });
+    const over = (hit.data.overshoot as { costUsd: number }).costUsd;
+    expect(over).toBeGreaterThan(0);
+    expect(over).toBeLessThanOrEqual(one + 1e-9);
+    expect(s.usage!.costUsd - budget).toBeLessThanOrEqual(one + 1e-9);
+  }, 180_000);
+
   it('a dollar budget over a provider without a price is refused before anything starts, naming the provider', async () => {
     const providers = [
       { provider: 'priced', model: 'm', cost: { input: 1, output: 2 } },
