@@ -23,6 +23,18 @@ async function until<T>(what: string, fn: () => Promise<T | undefined> | T | und
   }
 }
 
+/** A verification that runs every check (a failing one does not hide the others) and names each failure. */
+const CHECK_ALL = [
+  "const fs = require('fs'); const path = require('path');",
+  "const dir = path.join(__dirname, 'checks');",
+  "const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.js')).sort() : [];",
+  'let failed = 0;',
+  "for (const f of files) { try { require(path.join(dir, f)); console.log('ok ' + f); } catch (e) { failed++; console.log('FAIL ' + f + ': ' + e.message); } }",
+  "console.log(files.length - failed + ' checks passed');",
+  'process.exit(failed ? 1 : 0);',
+  '',
+].join('\n');
+
 /** The user messages of a recorded request (what the agent's conversation holds). */
 const userTexts = (r: RecordedRequest) => (r.body?.messages ?? []).filter((m) => m.role === 'user').map((m) => messageText(m));
 
@@ -139,7 +151,7 @@ describe('issue 9: no success without work, a true baseline, budgets that hold, 
         reviews: { 'fix-legacy': ['request_changes: add a doc comment', 'approve'] },
         delayMs: 400,
       },
-      { repoFiles: { ...CHECKED_REPO, 'src/legacy.js': "module.exports = () => 'broken';\n", 'checks/legacy.check.js': legacyCheck } },
+      { repoFiles: { ...CHECKED_REPO, 'check.js': CHECK_ALL, 'src/legacy.js': "module.exports = () => 'broken';\n", 'checks/legacy.check.js': legacyCheck } },
     );
     const team = await f.run({ intent: 'add a feature', verify: 'node check.js', concurrency: 2 });
     const s = await f.untilDone(team);
@@ -159,6 +171,32 @@ describe('issue 9: no success without work, a true baseline, budgets that hold, 
     const featurePrompt = f.agents.model.requests.map((r) => userTexts(r).find((t) => t.includes('task=feature') && t.includes('kind=task'))).find(Boolean);
     expect(featurePrompt).toContain('already fails on the target before your change');
     expect(execFileSync('node', ['check.js'], { cwd: f.repo, encoding: 'utf8' })).toContain('2 checks passed');
+  }, 180_000);
+
+  it('--allow-red-base: no fix task is required; a change that adds no failure merges, one that adds a failure is sent back', async () => {
+    const legacyCheck = "require('assert').strictEqual(require('../src/legacy')(), 'fixed', 'legacy must say fixed');\n";
+    f = await createTeamFixture(
+      {
+        plan: { tasks: [{ id: 'feature', title: 'Feature', prompt: 'Write src/feature.js with a check.', dependsOn: [] }] },
+        workers: {
+          feature: {
+            // First try breaks a check of its own (a new failure: charged to it); the fix merges over the old failure.
+            task: { files: { 'src/feature.js': 'module.exports = () => 0;\n', 'checks/a-feature.check.js': "require('assert').strictEqual(require('../src/feature')(), 1, 'feature must be 1');\n" } },
+            red: { files: { 'src/feature.js': 'module.exports = () => 1;\n' } },
+          },
+        },
+      },
+      { repoFiles: { ...CHECKED_REPO, 'check.js': CHECK_ALL, 'src/legacy.js': "module.exports = () => 'broken';\n", 'checks/legacy.check.js': legacyCheck } },
+    );
+    const team = await f.run({ intent: 'add a feature', verify: 'node check.js', concurrency: 1, allowRedBase: true });
+    const s = await f.untilDone(team);
+    expect(s.status).toBe('succeeded');
+    expect(Object.keys(s.tasks)).toEqual(['feature']);
+    expect(s.ledger.map((l) => l.outcome)).toEqual(['red', 'merged']);
+    const events = await f.events(team);
+    expect(events.find((e) => e.type === 'merge.red')?.data.failures).toEqual(expect.arrayContaining([expect.stringContaining('feature must be 1')]));
+    expect(events.find((e) => e.type === 'task.done')?.data.redAsBaseline).toEqual(expect.arrayContaining([expect.stringContaining('legacy must say fixed')]));
+    expect(git(f.repo, 'show', 'main:src/feature.js')).toBe('module.exports = () => 1;');
   }, 180_000);
 
   it('a token budget is enforced during a turn from the streamed usage: the overshoot is at most one model response, measured', async () => {
