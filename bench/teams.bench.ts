@@ -6,7 +6,9 @@
  * answer takes MODEL_MS, as a fast real model would.
  *
  * control_plane_overhead_pct = time of the intent not covered by any agent turn (prompt → turn end,
- * from the event log) or verification run (merge.verify_started → finished), over the intent's time.
+ * from the event log) or verification run (merge.verify_started → finished, and the baseline
+ * verification of the target before any work: baseline.started → baseline.finished), over the
+ * intent's time. baseline_verification_s is the baseline's own time (it overlaps agent start-up).
  * Prints a table, progress to stderr, and writes bench/results/teams.json.
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -96,7 +98,7 @@ function gaps(intervals: Array<[number, number]>, from: number, to: number, even
     .sort((p, q) => q.ms - p.ms);
 }
 
-function analyse(events: StoredEvent[]): { totalMs: number; busyMs: number; turnsMs: number; verifyMs: number; firstPromptMs: number; parallelMax: number; gaps: ReturnType<typeof gaps> } {
+function analyse(events: StoredEvent[]): { totalMs: number; busyMs: number; turnsMs: number; verifyMs: number; baselineMs: number; firstPromptMs: number; parallelMax: number; gaps: ReturnType<typeof gaps> } {
   const at = (e: StoredEvent) => Date.parse(e.at);
   const start = at(events.find((e) => e.type === 'team.started')!);
   const end = at(events.find((e) => e.type === 'team.succeeded' || e.type === 'team.failed')!);
@@ -118,10 +120,14 @@ function analyse(events: StoredEvent[]): { totalMs: number; busyMs: number; turn
       vOpen = undefined;
     }
   }
+  const b0 = events.find((e) => e.type === 'baseline.started');
+  const b1 = events.find((e) => e.type === 'baseline.finished');
+  if (!b0 || !b1) throw new Error('no baseline verification in the event log');
+  verify.push([at(b0), at(b1)]);
   let parallelMax = 0;
   for (const [a] of turns) parallelMax = Math.max(parallelMax, turns.filter(([x, y]) => x <= a && a < y).length);
   const firstPrompt = Math.min(...events.filter((e) => e.type === 'agent.prompted').map(at));
-  return { gaps: gaps([...turns, ...verify], start, end, events).slice(0, 6), totalMs: end - start, busyMs: covered([...turns, ...verify], start, end), turnsMs: covered(turns, start, end), verifyMs: covered(verify, start, end), firstPromptMs: firstPrompt - start, parallelMax };
+  return { gaps: gaps([...turns, ...verify], start, end, events).slice(0, 6), totalMs: end - start, busyMs: covered([...turns, ...verify], start, end), turnsMs: covered(turns, start, end), verifyMs: covered(verify, start, end), baselineMs: at(b1) - at(b0), firstPromptMs: firstPrompt - start, parallelMax };
 }
 
 async function main(): Promise<void> {
@@ -180,6 +186,7 @@ async function main(): Promise<void> {
     model_ms_per_answer: MODEL_MS,
     agent_turns_s: Number(mean((r) => r.turnsMs / 1000).toFixed(2)),
     verification_s: Number(mean((r) => r.verifyMs / 1000).toFixed(2)),
+    baseline_verification_s: Number(mean((r) => r.baselineMs / 1000).toFixed(2)),
     before_first_prompt_s: Number(mean((r) => r.firstPromptMs / 1000).toFixed(2)),
     max_parallel_turns: Math.max(...runs.map((r) => r.parallelMax)),
     runs: runs.length,
@@ -189,7 +196,8 @@ async function main(): Promise<void> {
     ['intent_to_merged_s (mean of runs; POST → team succeeded)', String(result.intent_to_merged_s), ''],
     ['control_plane_overhead_pct', String(result.control_plane_overhead_pct), '≤ 10'],
     ['  agent turns (union) s / verification s', `${result.agent_turns_s} / ${result.verification_s}`, ''],
-    ['  team start → first prompt s (pi spawn)', String(result.before_first_prompt_s), ''],
+    ['  baseline verification s (before any work, overlaps pi start-up)', String(result.baseline_verification_s), ''],
+    ['  team start → first prompt s (pi spawn, baseline)', String(result.before_first_prompt_s), ''],
     ['max parallel agent turns', String(result.max_parallel_turns), ''],
     ['merged commits per run', result.merged_per_run.join(', '), '5'],
     ['model latency per answer (scripted) ms', String(MODEL_MS), ''],

@@ -17,7 +17,7 @@ describe('autonomic maintenance (opt-in per registered repository, by an admin)'
 
   it('the target turns red → a maintenance team forms, fixes it and says so; one team at a time; back to green is an event', async () => {
     f = await createTeamFixture({
-      plan: { tasks: [{ id: 'fix', title: 'Fix the red check', prompt: 'Make node check.js pass.', dependsOn: [] }] },
+      plan: { tasks: [{ id: 'fix', title: 'Fix the red check', prompt: 'Make node check.js pass.', dependsOn: [], fixesBaseline: true }] },
       workers: { fix: { task: { files: { 'checks/math.check.js': FIXED } } } },
     });
     const queries = new AgentQueries(f.agents.env.dataSource);

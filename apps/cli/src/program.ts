@@ -11,7 +11,8 @@ import { runDo, type DoOptions } from './commands/do';
 import { workflowList, workflowShow, workflowValidate } from './commands/workflow';
 import { agentAction, agentGet, agentList } from './commands/agent';
 import { instances, metrics } from './commands/cluster';
-import { eventsReplay, eventsTail, type EventFilter } from './commands/events';
+import { eventsReplay, eventsTail, replayRecord, type EventFilter } from './commands/events';
+import { readRecordedEvents } from './run-record';
 import { GodelHttp } from './http';
 import { ApiClient } from './api-client';
 import type { ApiFlags } from './commands/api';
@@ -176,6 +177,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
       .addOption(new Option('--concurrency <n>', 'workers at once').argParser(intArg(1, 16)))
       .addOption(new Option('--budget-usd <n>', "the team's budget in USD (stops the team when spent)").argParser(money))
       .addOption(new Option('--budget-tokens <n>', "the team's budget in tokens").argParser(intArg(1, Number.MAX_SAFE_INTEGER)))
+      .option('--allow-red-base', "the target's verification may already fail: do not require the team to fix it first")
       .option('--dry-run', 'print the plan (team, tasks) and start nothing')
       .option('--url <url>', 'a running Godel server (default: start a local one for this command)')
       .option('--playbook <file>', 'offline scripted-model playbook for the local server (no LLM provider configured)')
@@ -396,11 +398,19 @@ function addServerCommands(program: Command, setExitCode: (code: number) => void
         .addOption(new Option('--after <seq>', 'start after this sequence number').argParser(intArg(0, Number.MAX_SAFE_INTEGER)).default(0))
         .addOption(new Option('--max <n>', 'at most n events').argParser(intArg(1, 10_000_000))),
     ),
-  ).action(
-    serverAction('events replay', setExitCode, (http, out, flags: EventFilter & { after: number; max?: number }) =>
-      eventsReplay(http, out, flags.after, { team: flags.team, agent: flags.agent, type: flags.type }, flags.max),
-    ),
-  );
+  ).action(async (...args: unknown[]) => {
+    // A one-shot `godel do` left a record of its team (its server is gone): read that, no server needed.
+    const flags = (args[args.length - 1] as Command).opts<EventFilter & { after: number; max?: number; url?: string; json?: boolean }>();
+    const recorded = flags.team && !flags.url ? readRecordedEvents(loadConfig().homeDir, flags.team) : undefined;
+    if (recorded) {
+      setExitCode(replayRecord(createOutput(!!flags.json), recorded, flags.after, { team: flags.team, agent: flags.agent, type: flags.type }, flags.max));
+      return;
+    }
+    await serverAction('events replay', setExitCode, (http, out, ...rest: unknown[]) => {
+      const f = rest[0] as EventFilter & { after: number; max?: number };
+      return eventsReplay(http, out, f.after, { team: f.team, agent: f.agent, type: f.type }, f.max);
+    })(...args);
+  });
 
   serverOptions(program.command('instances').description('live server instances and the shards each owns')).action(serverAction('instances', setExitCode, (http, out) => instances(http, out)));
   serverOptions(program.command('metrics').description("the server's runtime metrics (Prometheus /metrics, summarised)").option('--all', 'every metric, process metrics included')).action(

@@ -27,6 +27,8 @@ export interface IntentRequest {
   workflowYaml?: string;
   budget?: { tokens?: number; costUsd?: number };
   concurrency?: number;
+  /** The target's verification may already be red: no fix task is required (`--allow-red-base`). */
+  allowRedBase?: boolean;
   settings?: Partial<TeamSettings>;
 }
 
@@ -117,6 +119,14 @@ export async function prepareIntent(req: IntentRequest, providers: ProviderRef[]
   if (req.verify !== undefined && (typeof req.verify !== 'string' || req.verify.trim() === '' || req.verify.length > 2000)) throw new IntentInvalidError('verify must be a shell command of 1-2000 characters');
   const workflow = resolveWorkflow(req);
   if (providers.length === 0) throw new IntentInvalidError('no model providers are configured (set GODEL_PROVIDERS, or run without it for the offline scripted model)');
+  if (budget?.costUsd !== undefined) {
+    // A dollar budget over a provider without a price could never be reached: refused, not ignored.
+    const unpriced = providers.filter((p) => !p.cost);
+    if (unpriced.length > 0) {
+      const names = unpriced.map((p) => `${p.provider}/${p.model}`).join(', ');
+      throw new IntentInvalidError(`a dollar budget needs prices, and provider ${names} has none: add "cost": {"input": USD, "output": USD} (per million tokens) to it in GODEL_PROVIDERS, or use a token budget (--budget-tokens)`);
+    }
+  }
   const team = `${slug(intent)}-${randomBytes(3).toString('hex')}`;
   // The request wins, then the repository's own .godel.yaml, then the workflow's default.
   const verify = req.verify ?? (await readRepoConfig(repo, `refs/heads/${target}`)).verify ?? workflow?.verify;
@@ -129,7 +139,7 @@ export async function prepareIntent(req: IntentRequest, providers: ProviderRef[]
     workflow: workflow ? { name: workflow.name, tasks: workflow.tasks } : undefined,
     budget,
     providers,
-    settings: { ...req.settings, concurrency },
+    settings: { ...req.settings, concurrency, ...(req.allowRedBase !== undefined ? { allowRedBase: req.allowRedBase } : {}) },
   };
   const workers = workflow ? Math.min(concurrency, Math.max(1, workflow.tasks.filter((t) => t.role === 'worker').length)) : concurrency;
   return {

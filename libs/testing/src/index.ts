@@ -7,7 +7,7 @@ export type { ScriptedModel, ScriptedModelOptions, RecordedRequest } from './scr
 export { loadScript, parseScriptText } from './scripted-model/load-script';
 export { ScriptValidationError } from './scripted-model/script-validation';
 export { SCRIPTED_MODEL_IDENTITY } from './scripted-model/openai-wire';
-export { SCRIPT_MARKER } from './scripted-model/script-player';
+export { SCRIPT_MARKER, messageText } from './scripted-model/script-player';
 export type {
   Script,
   ScriptBook,

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { cp, mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 /** Runs git in `cwd` with a fixed test identity; returns trimmed stdout. */
 export function git(cwd: string, ...args: string[]): string {
@@ -12,7 +12,10 @@ export async function createSampleRepo(root: string, files: Record<string, strin
   const repo = join(root, 'repo');
   await mkdir(repo, { recursive: true });
   git(repo, 'init', '-q', '-b', 'main');
-  for (const [name, content] of Object.entries(files)) await writeFile(join(repo, name), content);
+  for (const [name, content] of Object.entries(files)) {
+    await mkdir(dirname(join(repo, name)), { recursive: true });
+    await writeFile(join(repo, name), content);
+  }
   git(repo, 'add', '.');
   git(repo, 'commit', '-qm', 'init');
   return repo;

@@ -10,7 +10,9 @@ import { parse as parseYaml } from 'yaml';
 import { ApiClient } from '../api-client';
 import { CliError, EXIT } from '../cli-error';
 import type { Lifecycle } from '../lifecycle';
+import type { GodelEvent } from '../http';
 import { table, type Output } from '../output';
+import { writeRecord } from '../run-record';
 import { resolveServices } from '../services';
 import { serverEntry } from './up';
 
@@ -23,6 +25,8 @@ export interface DoOptions {
   concurrency?: number;
   budgetUsd?: number;
   budgetTokens?: number;
+  /** The target's verification may already be red; the team need not fix it first. */
+  allowRedBase?: boolean;
   dryRun?: boolean;
   /** A running Godel server; without it a local one is started for this command. */
   url?: string;
@@ -38,19 +42,17 @@ interface TeamView {
   status: string;
   reason: string | null;
   taskList: Array<{ id: string; title: string; status: string; worker?: string; round: number; merged?: string; reason?: string }>;
-  ledger: Array<{ task: string; commit: string; outcome: string; merged?: string; reason?: string }>;
+  ledger: Array<{ task: string; commit: string; outcome: string; merged?: string; commits?: number; reason?: string }>;
   members: Array<{ name: string; role: string; status: string; task: string | null }>;
   usage: { total: number; costUsd: number } | null;
   createdAt: number | null;
   finishedAt: number | null;
 }
 
-interface EventView {
-  seq: number;
-  type: string;
-  agent: string;
-  data: Record<string, unknown>;
-}
+type EventView = GodelEvent;
+
+const short = (agent: string) => agent.replace(/^agent\/[^:]+:/, '');
+const failing = (d: Record<string, unknown>) => ((d.failures as string[] | undefined) ?? []).slice(0, 3).join(' | ');
 
 /** Where the bundled sample lives (source tree or next to dist). */
 function examplesDir(): string {
@@ -143,13 +145,25 @@ function describe(e: EventView): string | undefined {
     case 'task.running':
       return `task ${task}: running on ${String(d.worker)}${d.reason ? ` (${String(d.reason)})` : ''}`;
     case 'task.done':
-      return `task ${task}: done${d.merged ? `, merged ${String(d.merged).slice(0, 10)}` : d.noChanges ? ' (no changes)' : ''}`;
+      return `task ${task}: done${d.merged ? `, merged ${String(d.merged).slice(0, 10)}${d.commits !== undefined ? ` (${String(d.commits)} commit${d.commits === 1 ? '' : 's'})` : ''}` : ` (${d.verdict === 'approve' ? 'review accepted' : 'no merge'})`}${d.redAsBaseline ? ' — verification red as before the team started, not charged to it' : ''}`;
+    case 'task.no_changes':
+      return d.action === 'failed' ? `task ${task}: no change again — the task fails (task.no_changes)` : `task ${task}: ${short(e.agent)}'s turn left no change in its worktree; told once`;
+    case 'task.work_kept':
+      return `task ${task}: its unmerged work is kept on branch ${String(d.branch)} in ${String(d.repo)}`;
+    case 'baseline.finished':
+      return d.ok
+        ? `baseline: the verification passes on the target before any change (${String(d.ms)} ms)`
+        : `baseline: the verification FAILS on the target before any change (exit ${String(d.code)}): ${failing(d) || 'see the output'}${d.allowRedBase ? ' — allowed (--allow-red-base)' : ' — the plan must fix it'}`;
+    case 'provider.failover':
+      return `${short(e.agent)}: provider failover ${String(d.from)} → ${String(d.to)} (${String(d.cause).slice(0, 160)})`;
+    case 'merge.red':
+      return `merge of ${task}: verification red (exit ${String(d.code)}${d.timedOut ? ', timed out' : ''}): ${failing(d) || 'see the output'}`;
     case 'review.changes_requested':
       return `review of ${task}: changes requested — ${String(d.comments)}`;
     case 'review.approved':
       return `review of ${task}: approved`;
     case 'merge.verify_finished':
-      return `merge of ${task}: verification ${d.ok ? 'green' : 'red'} (${String(d.ms)} ms)`;
+      return `merge of ${task}: verification ${d.ok ? 'green' : d.asBaseline ? 'red with only the failures the target already had' : 'red'} (${String(d.ms)} ms)`;
     case 'merge.conflict':
       return `merge of ${task}: conflict in ${(d.files as string[]).join(', ')}`;
     case 'merge.blocked':
@@ -160,8 +174,18 @@ function describe(e: EventView): string | undefined {
     case 'monitor.escalated':
     case 'monitor.replaced':
       return `monitor: ${e.type.slice(8)} ${String(d.agent)}${task ? ` (task ${task})` : ''}${d.reason ? `: ${String(d.reason)}` : ''}`;
-    case 'budget.exceeded':
-      return `budget exceeded (${String(d.scope)}) by ${e.agent}`;
+    case 'budget.exceeded': {
+      const over = d.overshoot as { tokens?: number; costUsd?: number } | undefined;
+      // The overshoot is the same whether counted on the agent's remaining share or on the whole budget.
+      const budget = (d.scope === 'team' ? d.teamBudget : d.budget) as { tokens?: number; costUsd?: number } | undefined;
+      const measured =
+        over?.tokens !== undefined
+          ? `; ${over.tokens} tokens over the ${d.scope === 'team' ? "team's" : "agent's"} budget of ${String(budget?.tokens)} (one model response: ${String(d.lastResponseTokens)})`
+          : over?.costUsd !== undefined
+            ? `; $${over.costUsd.toFixed(4)} over the budget of $${String(budget?.costUsd)}`
+            : '';
+      return `budget exceeded (${String(d.scope)}) by ${short(e.agent)}${d.midTurn ? ', stopped mid-turn' : ''}${measured}`;
+    }
     default:
       return undefined;
   }
@@ -195,16 +219,21 @@ export async function runDo(o: DoOptions, config: GodelConfig, out: Output, life
     workflow: o.workflow,
     concurrency: o.concurrency,
     budget: o.budgetUsd !== undefined || o.budgetTokens !== undefined ? { costUsd: o.budgetUsd, tokens: o.budgetTokens } : undefined,
+    ...(o.allowRedBase ? { allowRedBase: true } : {}),
   };
 
-  if (o.dryRun && !o.url) {
-    // The plan needs no server: the same checks and preparation, nothing started.
-    const prepared = await prepareIntent(request, [{ provider: 'configured', model: 'at run time' }]).catch((err: unknown) => {
+  if (!o.url) {
+    // Every check runs before anything starts (no Redis, PostgreSQL or server for bad input), with the
+    // providers the local server will use: GODEL_PROVIDERS, else the offline scripted model (no price).
+    const providers = config.providers.length > 0 ? config.providers : [{ provider: 'scripted', model: 'scripted' }];
+    const prepared = await prepareIntent(request, providers).catch((err: unknown) => {
       throw new CliError((err as { code?: string }).code ?? 'intent.invalid', (err as Error).message, EXIT.usage);
     });
-    printPlan(out, prepared.plan);
-    out.emit({ ok: true, dryRun: true, plan: prepared.plan });
-    return EXIT.ok;
+    if (o.dryRun) {
+      printPlan(out, prepared.plan);
+      out.emit({ ok: true, dryRun: true, plan: prepared.plan });
+      return EXIT.ok;
+    }
   }
 
   const api = o.url ? await ApiClient.connect(o.url, { apiKey: config.cli.apiKey, credentialsFile: config.cli.credentialsFile }) : await startLocalServer(config, out, life, request.repo, playbook);
@@ -219,6 +248,9 @@ export async function runDo(o: DoOptions, config: GodelConfig, out: Output, life
   out.emit({ event: 'team.started', team, intentId: started.intentId, plan: started.plan });
 
   let after = 0;
+  const seen: EventView[] = [];
+  let endedAt: number | undefined;
+  let cleaned = false;
   let lastSignature = '';
   let lastStatusAt = 0;
   const deadline = Date.now() + (o.timeoutS ?? 3600) * 1000;
@@ -227,12 +259,18 @@ export async function runDo(o: DoOptions, config: GodelConfig, out: Output, life
     const events = await api.request<{ items: EventView[] }>('GET', `/api/v1/events?team=${encodeURIComponent(team)}&after=${after}&limit=500`);
     for (const e of events.items) {
       after = e.seq;
+      seen.push(e);
+      if (e.type === 'team.cleaned_up') cleaned = true;
       const line = describe(e);
       if (line) out.progress(line);
       out.emit({ event: e.type, seq: e.seq, agent: e.agent || undefined, data: e.data });
     }
     view = await api.request<TeamView>('GET', `/api/v1/teams/${team}`);
-    if (['succeeded', 'failed', 'cancelled'].includes(view.status) && events.items.length === 0) break;
+    if (['succeeded', 'failed', 'cancelled'].includes(view.status) && events.items.length === 0) {
+      // The team's end removes its worktrees and branches; wait for that (bounded) before reporting.
+      endedAt ??= Date.now();
+      if (cleaned || Date.now() - endedAt > 30_000) break;
+    }
     // A status line when something changed, at most every 3 s: tasks, busy agents, tokens and cost.
     const signature = `${view.taskList.map((t) => t.status).join()}|${view.members.map((m) => m.status).join()}`;
     if (signature !== lastSignature && Date.now() - lastStatusAt >= 3000) {
@@ -257,6 +295,11 @@ export async function runDo(o: DoOptions, config: GodelConfig, out: Output, life
   }
 
   const merged = view.ledger.filter((l) => l.outcome === 'merged');
+  // Commits really added to the target (a task's merge may bring several), not tasks.
+  const commits = merged.reduce((n, l) => n + (l.commits ?? 1), 0);
+  const cleanup = [...seen].reverse().find((e) => e.type === 'team.cleaned_up')?.data as
+    | { removed: Array<{ agent: string; worktree?: string; branch?: string }>; kept: Array<{ task: string; branch: string; reason: string }>; attemptRefsPruned: number }
+    | undefined;
   const seconds = view.finishedAt && view.createdAt ? (view.finishedAt - view.createdAt) / 1000 : undefined;
   const summary = {
     ok: view.status === 'succeeded',
@@ -264,22 +307,35 @@ export async function runDo(o: DoOptions, config: GodelConfig, out: Output, life
     status: view.status,
     reason: view.reason,
     repo: request.repo,
-    merged: merged.map((l) => ({ task: l.task, commit: l.merged })),
+    merged: merged.map((l) => ({ task: l.task, commit: l.merged, commits: l.commits })),
+    commits,
+    cleanup: cleanup ?? null,
     notMerged: view.ledger.filter((l) => l.outcome !== 'merged').map((l) => ({ task: l.task, commit: l.commit, outcome: l.outcome, reason: l.reason })),
     tasks: view.taskList.map((t) => ({ id: t.id, status: t.status, rounds: t.round, reason: t.reason })),
     usage: view.usage,
     seconds,
   };
-  out.print('');
-  out.print(table(['task', 'status', 'rounds', 'merged'], view.taskList.map((t) => [t.id, t.status, t.round, t.merged ? t.merged.slice(0, 10) : t.reason ?? ''])));
-  out.print('');
-  out.print(
-    `${view.status === 'succeeded' ? '✓' : '✗'} ${view.status}: ${merged.length} commit${merged.length === 1 ? '' : 's'} merged into ${o.target ?? 'main'} of ${request.repo}` +
+  const report: string[] = [
+    '',
+    table(['task', 'status', 'rounds', 'merged'], view.taskList.map((t) => [t.id, t.status, t.round, t.merged ? t.merged.slice(0, 10) : t.reason ?? ''])),
+    '',
+    `${view.status === 'succeeded' ? '✓' : '✗'} ${view.status}: ${commits} commit${commits === 1 ? '' : 's'} merged into ${o.target ?? 'main'} of ${request.repo} (${merged.length} of ${view.taskList.length} task${view.taskList.length === 1 ? '' : 's'})` +
       `${seconds !== undefined ? ` in ${seconds.toFixed(1)} s` : ''}; ${view.usage ? `${view.usage.total} tokens, $${view.usage.costUsd.toFixed(4)}` : 'usage unknown'}` +
       (view.reason ? `\n  reason: ${view.reason}` : ''),
+  ];
+  if (cleanup) {
+    report.push(`  cleaned up: ${cleanup.removed.length} worktree${cleanup.removed.length === 1 ? '' : 's'} and their branches removed, ${cleanup.attemptRefsPruned} attempt ref${cleanup.attemptRefsPruned === 1 ? '' : 's'} pruned`);
+    for (const k of cleanup.kept) report.push(`  kept: branch ${k.branch} in ${request.repo} (${k.reason}); look at it with: git -C ${request.repo} worktree add ../${k.task}-failed ${k.branch}`);
+  } else out.warn(`the team's worktrees were not confirmed removed within 30 s; look under ${config.homeDir}/worktrees/${team}`);
+  // A one-shot run's server is gone when the command ends: its record stays readable.
+  const record = o.url ? undefined : await writeRecord(config.homeDir, team, seen, summary, report.join('\n')).catch((err: unknown) => void out.warn(`could not write the run's record: ${(err as Error).message}`));
+  report.push(
+    record
+      ? `  see what happened: godel events replay --team ${team} (the run's record: ${record}/events.jsonl, summary.json, report.txt)`
+      : `  see what happened: godel events replay --team ${team} --url ${o.url}`,
   );
-  if (view.status !== 'succeeded') out.print(`  see what happened: godel events replay --team ${team} (or GET /api/v1/events?team=${team})`);
-  out.emit({ event: 'summary', ...summary });
+  for (const line of report) out.print(line);
+  out.emit({ event: 'summary', ...summary, record: record ?? null });
   return view.status === 'succeeded' ? EXIT.ok : EXIT.checkFailed;
 }
 

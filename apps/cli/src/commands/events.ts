@@ -46,6 +46,18 @@ export async function eventsReplay(http: GodelHttp, out: Output, after: number, 
   return EXIT.ok;
 }
 
+/** `godel events replay --team T` for a one-shot run: the events its record kept (see run-record.ts). */
+export function replayRecord(out: Output, rec: { dir: string; events: GodelEvent[] }, after: number, filter: EventFilter, max?: number): number {
+  const q = query(filter);
+  const picked = rec.events.filter((e) => e.seq > after && (!q.agent || e.agent === q.agent) && (!q.type || e.type === q.type)).slice(0, max);
+  for (const e of picked) {
+    out.emit(e);
+    out.print(formatEvent(e));
+  }
+  out.print(`(${picked.length} event${picked.length === 1 ? '' : 's'} after ${after}, from the record of a one-shot run in ${rec.dir})`);
+  return EXIT.ok;
+}
+
 /**
  * `godel events tail`: follows the live stream (SSE) from `after` (default: the current end of the
  * log), reconnecting with Last-Event-ID when the connection drops, so nothing is missed. Stops after

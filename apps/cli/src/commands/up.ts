@@ -150,10 +150,11 @@ function humanLine(v: Record<string, unknown>): string {
 }
 
 /**
- * Human mode: the runtime logs one line per shard acquired or released (64 at start and at stop);
+ * Human mode: the runtime logs one line per shard acquired, released or refused by its fence (64 at
+ * start and at stop, and 64 fence errors on a reused home);
  * consecutive ones are printed as one line, e.g. `runtime: i-1234 acquired 64 shards (epochs 1)`.
  */
-class ShardEventSummary {
+export class ShardEventSummary {
   private pending?: { key: string; instance: string; event: string; shards: number[]; epochs: Set<number>; reasons: Set<string> };
   private timer?: ReturnType<typeof setTimeout>;
 
@@ -168,13 +169,14 @@ class ShardEventSummary {
     } catch {
       return false;
     }
-    if (ev.event !== 'shard.acquired' && ev.event !== 'shard.released') return false;
+    if (ev.event !== 'shard.acquired' && ev.event !== 'shard.released' && ev.event !== 'shard.fence_failed') return false;
     const key = `${String(ev.instance)}/${String(ev.event)}`;
     if (this.pending && this.pending.key !== key) this.flush();
     this.pending ??= { key, instance: String(ev.instance), event: String(ev.event), shards: [], epochs: new Set(), reasons: new Set() };
     this.pending.shards.push(Number(ev.shard));
     this.pending.epochs.add(Number(ev.epoch));
     if (typeof ev.reason === 'string') this.pending.reasons.add(ev.reason);
+    if (typeof ev.error === 'string') this.pending.reasons.add(ev.error.split(':')[0]);
     clearTimeout(this.timer);
     this.timer = setTimeout(() => this.flush(), 300);
     return true;
@@ -185,6 +187,14 @@ class ShardEventSummary {
     const p = this.pending;
     this.pending = undefined;
     if (!p) return;
+    if (p.event === 'shard.fence_failed') {
+      // A reused home: PostgreSQL remembers newer shard epochs than a fresh private Redis. The runtime
+      // raises its epochs above the fence and takes the shards on the next round; one line says so.
+      this.print(
+        `runtime: ${p.instance}: ${p.shards.length} shard fence${p.shards.length === 1 ? '' : 's'} held newer epochs than Redis (${[...p.reasons].join(', ')}; a reused home), epochs raised, the shards are taken on the next lease round`,
+      );
+      return;
+    }
     const verb = p.event === 'shard.acquired' ? 'acquired' : 'released';
     const reasons = p.reasons.size ? `, ${[...p.reasons].join(', ')}` : '';
     this.print(`runtime: ${p.instance} ${verb} ${p.shards.length} shard${p.shards.length === 1 ? '' : 's'} (epoch ${[...p.epochs].sort((a, b) => a - b).join(', ')}${reasons})`);

@@ -61,6 +61,7 @@ const INTENT_SCHEMA = {
     workflowYaml: { type: 'string', minLength: 1, maxLength: 100000 },
     budget: BUDGET_SCHEMA,
     concurrency: { type: 'integer', minimum: 1, maximum: 16 },
+    allowRedBase: { type: 'boolean', description: 'a target whose verification is already red needs no fix task' },
     dryRun: { type: 'boolean' },
   },
 };
@@ -84,8 +85,9 @@ export class TeamsController {
   @ApiOperation({ summary: 'Start an intent: a team forms, plans, works, reviews and merges (dryRun: the plan only, nothing started)' })
   @ApiBody({ schema: INTENT_SCHEMA })
   async createIntent(@Body() body: unknown, @Req() http: AuthedRequest): Promise<Record<string, unknown>> {
-    const b = obj(body, ['intent', 'repo', 'target', 'verify', 'workflow', 'workflowYaml', 'budget', 'concurrency', 'dryRun']);
+    const b = obj(body, ['intent', 'repo', 'target', 'verify', 'workflow', 'workflowYaml', 'budget', 'concurrency', 'allowRedBase', 'dryRun']);
     if (b.dryRun !== undefined && typeof b.dryRun !== 'boolean') throw new InvalidRequest('dryRun must be a boolean');
+    if (b.allowRedBase !== undefined && typeof b.allowRedBase !== 'boolean') throw new InvalidRequest('allowRedBase must be a boolean');
     const caller = http.principal!;
     // Operators: registered repositories with their registered settings; admins also choose verify and workflow files.
     const { path, registered } = await this.repos.forWork(str(b, 'repo', { required: true, max: 4096 })!, caller);
@@ -104,6 +106,7 @@ export class TeamsController {
       workflowYaml,
       budget: checkBudget(b, 'budget'),
       concurrency: intNum(b.concurrency, 'concurrency', 1, 16),
+      allowRedBase: b.allowRedBase as boolean | undefined,
     };
     if (b.dryRun) return { dryRun: true, plan: (await prepareIntent(req, this.models.providers)).plan };
     const prepared = await startIntent((to, type, payload, ms) => this.runtime.system.ask(to, type, payload, ms), req, this.models.providers);

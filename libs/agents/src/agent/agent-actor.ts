@@ -4,7 +4,7 @@ import { UnknownMessageError, type ActorContext, type ActorDefinition, type Mess
 import type { EventLog, SessionStore } from '@godel/persistence';
 import { WorktreeManager } from '@godel/workspace';
 import { initialAgentState, type AgentState, type AgentUpdate, type StartAgent } from './agent-state';
-import type { AgentProcessHost } from './process-host';
+import type { AgentProcessHost, LimitHit, TurnLimit } from './process-host';
 import { chainFor, isProviderFailure } from './provider-chain';
 import { cutSession } from './session-cut';
 import { AgentStateError } from './agent-errors';
@@ -113,6 +113,20 @@ export function agentActor(deps: AgentActorDeps): ActorDefinition<AgentState> {
     return s;
   }
 
+  /** Removes the agent's worktree and its branch (its team ended; merged work is on the target). */
+  async function removeWorktree(s: AgentState, ctx: ActorContext): Promise<void> {
+    const worktree = s.worktree;
+    const branch = s.branch;
+    if (worktree && s.repo) {
+      await new WorktreeManager({ repoPath: s.repo, worktreesRoot: deps.worktreesRoot })
+        .remove(worktree, { force: true, deleteBranch: true })
+        .catch((err: unknown) => record(s, ctx, 'agent.cleanup_failed', { worktree, error: (err as Error).message }));
+      s.worktree = undefined;
+      await record(s, ctx, 'agent.worktree_removed', { worktree, branch });
+    }
+    notify(s, ctx, 'cleaned_up', { worktree, branch });
+  }
+
   async function start(s: AgentState, p: StartAgent, ctx: ActorContext): Promise<AgentState> {
     if (s.status !== 'new') return s;
     s.status = 'preparing';
@@ -158,25 +172,62 @@ export function agentActor(deps: AgentActorDeps): ActorDefinition<AgentState> {
     return s;
   }
 
+  /** The budget of the coming turn, as session totals: the agent's own and what is left of its team's. */
+  async function turnLimit(s: AgentState, ctx: ActorContext): Promise<TurnLimit | undefined> {
+    const limit: TurnLimit = { used: { total: s.usage.total, costUsd: s.usage.costUsd }, scope: {} };
+    const tighter = (key: 'tokens' | 'costUsd', value: number | undefined, scope: 'agent' | 'team') => {
+      if (value === undefined || (limit[key] !== undefined && limit[key]! <= value)) return;
+      limit[key] = value;
+      limit.scope[key] = scope;
+    };
+    tighter('tokens', s.budget.tokens, 'agent');
+    tighter('costUsd', s.budget.costUsd, 'agent');
+    if (s.teamBudget && deps.teamUsage) {
+      const others = await deps.teamUsage(s.team, ctx.selfAddress);
+      if (s.teamBudget.tokens !== undefined) tighter('tokens', s.teamBudget.tokens - others.total, 'team');
+      if (s.teamBudget.costUsd !== undefined) tighter('costUsd', s.teamBudget.costUsd - others.costUsd, 'team');
+    }
+    return limit.tokens === undefined && limit.costUsd === undefined ? undefined : limit;
+  }
+
+  /** Prompts the process with the turn's budget armed (enforced from the streamed usage, mid-turn). */
+  async function promptHost(s: AgentState, ctx: ActorContext, text: string): Promise<void> {
+    deps.host.limitTurn(ctx.selfAddress, await turnLimit(s, ctx));
+    await deps.host.prompt(ctx.selfAddress, text);
+  }
+
   async function prompt(s: AgentState, text: string, ctx: ActorContext): Promise<AgentState> {
     if (!ACTIVE.has(s.status)) throw new AgentStateError(s.status, 'prompt');
     // One turn at a time: a second prompt would be refused by the runtime mid-turn (it was a 500).
     if (s.status === 'running') throw new AgentStateError(s.status, 'prompt (steer it, or prompt again when the turn has ended)');
     if (!deps.host.has(ctx.selfAddress)) await spawn(s, ctx);
-    await deps.host.prompt(ctx.selfAddress, text);
+    await promptHost(s, ctx, text);
     s.status = 'running';
     s.currentPrompt = text;
     await record(s, ctx, 'agent.prompted', { chars: text.length });
     return s;
   }
 
-  async function turnEnd(s: AgentState, p: { stopReason: string; errorMessage?: string; text?: string }, ctx: ActorContext): Promise<AgentState> {
+  async function turnEnd(s: AgentState, p: { stopReason: string; errorMessage?: string; text?: string; budgetExceeded?: LimitHit }, ctx: ActorContext): Promise<AgentState> {
     if (s.status !== 'running') return s;
     const live = deps.host.has(ctx.selfAddress);
     const before = s.usage;
     if (live) {
       s.usage = await deps.host.stats(ctx.selfAddress);
       await saveSession(s, ctx);
+    }
+    const hit = p.budgetExceeded;
+    if (hit) {
+      // Stopped mid-turn by the budget guard: the turn's work is not finished, so it is not reported
+      // as a completed turn. The overshoot is at most the response that crossed the limit.
+      await deps.host.stop(ctx.selfAddress);
+      s.status = 'stopped';
+      s.reason = 'budget.exceeded';
+      const total = Math.max(s.usage.total, hit.total);
+      const overshoot = { tokens: hit.limitTokens !== undefined ? Math.max(0, total - hit.limitTokens) : undefined, costUsd: hit.limitCostUsd !== undefined ? Math.max(0, Math.max(s.usage.costUsd, hit.costUsd) - hit.limitCostUsd) : undefined };
+      await record(s, ctx, 'budget.exceeded', { scope: hit.scope, midTurn: true, usage: s.usage, budget: s.budget, teamBudget: s.teamBudget, limit: { tokens: hit.limitTokens, costUsd: hit.limitCostUsd }, overshoot, lastResponseTokens: hit.lastResponseTokens });
+      notify(s, ctx, 'stopped', { text: p.text, reason: `budget.exceeded (${hit.scope})` });
+      return s;
     }
     if (p.stopReason === 'error') {
       const cause = p.errorMessage ?? 'unknown error';
@@ -186,7 +237,7 @@ export function agentActor(deps: AgentActorDeps): ActorDefinition<AgentState> {
         const to = s.providers[s.providerIndex];
         await deps.host.setModel(ctx.selfAddress, to.provider, to.model);
         await record(s, ctx, 'provider.failover', { from: `${from.provider}/${from.model}`, to: `${to.provider}/${to.model}`, cause });
-        await deps.host.prompt(ctx.selfAddress, s.currentPrompt ?? RESUME_PROMPT);
+        await promptHost(s, ctx, s.currentPrompt ?? RESUME_PROMPT);
         return s;
       }
       return fail(s, ctx, `model error: ${cause}`, false);
@@ -235,7 +286,7 @@ export function agentActor(deps: AgentActorDeps): ActorDefinition<AgentState> {
       // The conversation resumes from the session; if the process died before it recorded the
       // prompt, the prompt itself is sent again.
       const hasPrompt = await deps.host.hasConversation(ctx.selfAddress);
-      await deps.host.prompt(ctx.selfAddress, hasPrompt || !s.currentPrompt ? RESUME_PROMPT : s.currentPrompt);
+      await promptHost(s, ctx, hasPrompt || !s.currentPrompt ? RESUME_PROMPT : s.currentPrompt);
     }
     return s;
   }
@@ -273,13 +324,14 @@ export function agentActor(deps: AgentActorDeps): ActorDefinition<AgentState> {
           break;
         case 'agent.stop':
           await deps.host.stop(ctx.selfAddress);
-          if (ACTIVE.has(s.status)) {
+          if (ACTIVE.has(s.status) || s.status === 'preparing' || s.status === 'new') {
             s.status = 'stopped';
             s.reason = String(p.reason ?? 'stopped by request');
             await record(s, ctx, 'agent.stopped', { reason: s.reason });
             if (!p.quiet) notify(s, ctx, 'stopped');
           }
           ctx.cancelReminder('heartbeat');
+          if (p.cleanup) await removeWorktree(s, ctx);
           break;
         case 'agent.turn_end':
           next = await turnEnd(s, p as { stopReason: string; errorMessage?: string; text?: string }, ctx);

@@ -46,7 +46,8 @@ export interface AgentState {
 /** What an agent tells its owner: started, each finished turn (with the final answer), restarts, the end. */
 export interface AgentUpdate {
   name: string;
-  event: 'started' | 'turn_completed' | 'restarted' | 'failed' | 'stopped';
+  /** `cleaned_up`: the agent's worktree and branch were removed (asked by `agent.stop` with `cleanup`). */
+  event: 'started' | 'turn_completed' | 'restarted' | 'failed' | 'stopped' | 'cleaned_up';
   status: AgentStatus;
   /** The final assistant text of the turn (turn_completed). */
   text?: string;

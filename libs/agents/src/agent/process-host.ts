@@ -29,7 +29,34 @@ export interface AgentHostDeps {
   readyTimeoutMs?: number;
 }
 
+/**
+ * A turn's spending limit, as session totals (comparable with `stats`): the agent's own budget and
+ * what is left of its team's. `used` is the session's total when the turn started.
+ */
+export interface TurnLimit {
+  used: { total: number; costUsd: number };
+  tokens?: number;
+  costUsd?: number;
+  scope: { tokens?: 'agent' | 'team'; costUsd?: 'agent' | 'team' };
+}
+
+/** What the mid-turn guard saw when it stopped a turn over its limit. */
+export interface LimitHit {
+  scope: 'agent' | 'team';
+  /** Session totals when the limit was crossed, from the streamed usage of each model response. */
+  total: number;
+  costUsd: number;
+  /** Tokens of the response that crossed the limit (the most a turn can overshoot by). */
+  lastResponseTokens: number;
+  limitTokens?: number;
+  limitCostUsd?: number;
+}
+
 interface Running {
+  /** The current turn's limit and what its responses used so far (mid-turn budget enforcement). */
+  limit?: TurnLimit;
+  turnUsage?: { total: number; costUsd: number };
+  limitHit?: LimitHit;
   /** Every runtime through one interface; `pi` is kept for what only pi has (session file, history, guard). */
   runtime: AgentRuntime;
   pi?: PiRpcProcess;
@@ -109,6 +136,19 @@ export class AgentProcessHost {
 
   abort(agent: string): Promise<void> {
     return this.req(agent).runtime.abort();
+  }
+
+  /**
+   * Enforces a budget during the next turn: after each model response the streamed usage is added
+   * up, and the turn is aborted as soon as the limit is reached — so a turn overshoots by at most
+   * the one response that crossed it. The turn then ends with `budgetExceeded` in `agent.turn_end`.
+   */
+  limitTurn(agent: string, limit: TurnLimit | undefined): void {
+    const r = this.running.get(agent);
+    if (!r) return;
+    r.limit = limit;
+    r.turnUsage = { total: 0, costUsd: 0 };
+    r.limitHit = undefined;
   }
 
   setModel(agent: string, provider: string, model: string): Promise<void> {
@@ -288,11 +328,29 @@ export class AgentProcessHost {
     if (e.type === 'tool_execution_end') this.traceTool(agent, r, 'end', e.toolCallId, e.toolName, e.isError);
     const type = RECORDED[e.type];
     if (type) void this.deps.events.append({ type, agent, team: r.team, correlationId: r.correlationId, data: summarize(e) }).catch(() => undefined);
+    if (e.type === 'message_end' && e.message.role === 'assistant' && e.message.usage) this.countUsage(agent, r, e.message.usage);
     if (e.type === 'agent_end') {
       const last = [...e.messages].reverse().find((m) => m.role === 'assistant');
-      const payload = { stopReason: last?.stopReason ?? 'stop', errorMessage: last?.errorMessage, text: last ? cut(textOf(last.content), 64 * 1024) : undefined };
+      const payload = { stopReason: last?.stopReason ?? 'stop', errorMessage: last?.errorMessage, text: last ? cut(textOf(last.content), 64 * 1024) : undefined, budgetExceeded: r.limitHit };
+      r.limit = undefined;
       void this.tellInTrace(r, agent, 'agent.turn_end', payload).catch(() => undefined);
     }
+  }
+
+  /** Adds one response's usage to the turn's; past the limit the turn is aborted (see limitTurn). */
+  private countUsage(agent: string, r: Running, u: { totalTokens?: number; input?: number; output?: number; cacheRead?: number; cacheWrite?: number; cost?: { total?: number } }): void {
+    const l = r.limit;
+    if (!l || r.limitHit) return;
+    const tokens = u.totalTokens || (u.input ?? 0) + (u.output ?? 0) + (u.cacheRead ?? 0) + (u.cacheWrite ?? 0);
+    r.turnUsage = { total: (r.turnUsage?.total ?? 0) + tokens, costUsd: (r.turnUsage?.costUsd ?? 0) + (u.cost?.total ?? 0) };
+    const total = l.used.total + r.turnUsage.total;
+    const costUsd = l.used.costUsd + r.turnUsage.costUsd;
+    const overTokens = l.tokens !== undefined && total >= l.tokens;
+    const overCost = l.costUsd !== undefined && costUsd >= l.costUsd;
+    if (!overTokens && !overCost) return;
+    r.limitHit = { scope: (overTokens ? l.scope.tokens : l.scope.costUsd) ?? 'agent', total, costUsd, lastResponseTokens: tokens, limitTokens: l.tokens, limitCostUsd: l.costUsd };
+    // No further model call: the turn ends now (its agent_end carries the hit).
+    void r.runtime.abort().catch(() => undefined);
   }
 }
 

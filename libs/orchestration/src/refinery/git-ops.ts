@@ -58,6 +58,24 @@ export async function keepRef(repo: string, ref: string, commit: string): Promis
   await git(repo, 'update-ref', ref, commit);
 }
 
+/** Whether two commits hold the same files (a worker that committed and reverted changed nothing). */
+export async function sameTree(cwd: string, a: string, b: string): Promise<boolean> {
+  if (a === b) return true;
+  return (await git(cwd, 'rev-parse', `${a}^{tree}`)) === (await git(cwd, 'rev-parse', `${b}^{tree}`));
+}
+
+/** Commits in `from..to` (what a merge really added to the target). */
+export async function countCommits(cwd: string, from: string, to: string): Promise<number> {
+  return Number(await git(cwd, 'rev-list', '--count', `${from}..${to}`));
+}
+
+/** Deletes every ref under `prefix` (e.g. a task's `refs/godel/attempts/<team>/<task>/`); returns how many. */
+export async function deleteRefs(repo: string, prefix: string): Promise<number> {
+  const refs = (await git(repo, 'for-each-ref', '--format=%(refname)', prefix)).split('\n').filter(Boolean);
+  for (const ref of refs) await gitOk(repo, 'update-ref', '-d', ref);
+  return refs.length;
+}
+
 export async function isAncestor(repo: string, commit: string, of: string): Promise<boolean> {
   return gitOk(repo, 'merge-base', '--is-ancestor', commit, of);
 }
@@ -123,13 +141,18 @@ export interface MergeRequest {
   verify?: string;
   verifyTimeoutMs: number;
   sharedDirs?: string[];
+  /**
+   * The failures of the target's own verification before the team started (a red baseline). A red
+   * verification whose failures are all among these is not the change's fault: the merge goes on.
+   */
+  baselineFailures?: string[];
   onStage?: (stage: 'rebased' | 'verify_started' | 'verify_finished', data: Record<string, unknown>) => void;
 }
 
 export type MergeOutcome =
-  | { kind: 'merged'; merged: string; previousTip: string; verifyMs: number; alreadyMerged: boolean }
+  | { kind: 'merged'; merged: string; previousTip: string; verifyMs: number; alreadyMerged: boolean; commits: number; redAsBaseline?: { failures: string[] } }
   | { kind: 'conflict'; files: string[]; detail: string; tip: string }
-  | { kind: 'red'; output: string; code: number | null; timedOut: boolean; verifyMs: number; tip: string }
+  | { kind: 'red'; output: string; code: number | null; timedOut: boolean; verifyMs: number; tip: string; failures: string[] }
   | { kind: 'blocked'; detail: string };
 
 /**
@@ -141,7 +164,7 @@ export type MergeOutcome =
 export async function mergeToTarget(req: MergeRequest): Promise<MergeOutcome> {
   const tip = await revParse(req.repo, `refs/heads/${req.target}`);
   if (!tip) return { kind: 'blocked', detail: `target branch ${req.target} does not exist in ${req.repo}` };
-  if (await isAncestor(req.repo, req.commit, tip)) return { kind: 'merged', merged: tip, previousTip: tip, verifyMs: 0, alreadyMerged: true };
+  if (await isAncestor(req.repo, req.commit, tip)) return { kind: 'merged', merged: tip, previousTip: tip, verifyMs: 0, alreadyMerged: true, commits: 0 };
   return withScratchWorktree(req.repo, req.commit, async (wt) => {
     try {
       await git(wt, 'rebase', '-q', tip);
@@ -153,13 +176,17 @@ export async function mergeToTarget(req: MergeRequest): Promise<MergeOutcome> {
     const rebased = await git(wt, 'rev-parse', 'HEAD');
     req.onStage?.('rebased', { rebased, tip });
     let verifyMs = 0;
+    let redAsBaseline: { failures: string[] } | undefined;
     if (req.verify) {
       await linkSharedDirs(req.repo, wt, req.sharedDirs ?? SHARED_DIRS, new Set());
       req.onStage?.('verify_started', { command: req.verify });
       const r = await runCommand(req.verify, wt, req.verifyTimeoutMs);
       verifyMs = r.ms;
-      req.onStage?.('verify_finished', { ok: r.ok, code: r.code, ms: r.ms });
-      if (!r.ok) return { kind: 'red', output: r.output, code: r.code, timedOut: r.timedOut, verifyMs, tip };
+      const failures = r.ok ? [] : failureLines(r.output, wt);
+      const asBaseline = !r.ok && !r.timedOut && !!req.baselineFailures?.length && failures.every((f) => req.baselineFailures!.includes(f));
+      req.onStage?.('verify_finished', { ok: r.ok, code: r.code, ms: r.ms, ...(r.ok ? {} : { failures: failures.slice(0, 10), asBaseline }) });
+      if (!r.ok && !asBaseline) return { kind: 'red', output: r.output, code: r.code, timedOut: r.timedOut, verifyMs, tip, failures };
+      if (asBaseline) redAsBaseline = { failures };
     }
     const home = await checkedOutAt(req.repo, req.target);
     if (home) {
@@ -170,7 +197,7 @@ export async function mergeToTarget(req: MergeRequest): Promise<MergeOutcome> {
     } else if (!(await gitOk(req.repo, 'update-ref', `refs/heads/${req.target}`, rebased, tip))) {
       return { kind: 'blocked', detail: `${req.target} moved during the merge` };
     }
-    return { kind: 'merged', merged: rebased, previousTip: tip, verifyMs, alreadyMerged: false };
+    return { kind: 'merged', merged: rebased, previousTip: tip, verifyMs, alreadyMerged: false, commits: await countCommits(req.repo, tip, rebased), ...(redAsBaseline ? { redAsBaseline } : {}) };
   });
 }
 
@@ -191,9 +218,26 @@ async function withScratchWorktree<T>(repo: string, commit: string, fn: (wt: str
 }
 
 /** Runs the verification command on `commit` in a scratch worktree (dependency folders shared). */
-export async function verifyAt(repo: string, commit: string, command: string, timeoutMs: number): Promise<CommandResult> {
+export async function verifyAt(repo: string, commit: string, command: string, timeoutMs: number): Promise<CommandResult & { failures: string[] }> {
   return withScratchWorktree(repo, commit, async (wt) => {
     await linkSharedDirs(repo, wt, SHARED_DIRS, new Set());
-    return runCommand(command, wt, timeoutMs);
+    const r = await runCommand(command, wt, timeoutMs);
+    return { ...r, failures: r.ok ? [] : failureLines(r.output, wt) };
   });
+}
+
+const FAILURE = /fail|error|assert|exception|expected|not ok|✗|✕|panic/i;
+
+/**
+ * The failing part of a red verification's output, comparable across checkouts: lines that name a
+ * failure (the worktree's path replaced by `.`), or the last lines when none does. Used to show
+ * which check failed and to tell a failure the target already had (the baseline) from a new one.
+ */
+export function failureLines(output: string, cwd?: string): string[] {
+  let text = output;
+  if (cwd) text = text.split(cwd).join('.');
+  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
+  const failing = lines.filter((l) => FAILURE.test(l) && !/^at /.test(l));
+  const picked = failing.length > 0 ? failing : lines.slice(-5);
+  return [...new Set(picked.map((l) => l.slice(0, 300)))].slice(0, 50);
 }

@@ -5,10 +5,14 @@ import type { Redis } from 'ioredis';
 import Redlock from 'redlock';
 import type { TraceCarrier } from '@godel/actors';
 import { addSpanEvent, currentCarrier, SpanKind, withSpan } from '@godel/observability';
-import { mergeToTarget, type MergeOutcome } from './git-ops';
+import { mergeToTarget, verifyAt, type MergeOutcome } from './git-ops';
 
-/** One approved task attempt waiting to be merged. */
+/**
+ * One approved task attempt waiting to be merged; or (`kind: 'baseline'`) the target's own
+ * verification before a team starts, reported as `team.baseline_result`.
+ */
 export interface MergeJob {
+  kind?: 'merge' | 'baseline';
   team: string;
   /** The team actor's address, told the outcome (`team.merge_result`). */
   teamAddress: string;
@@ -20,9 +24,22 @@ export interface MergeJob {
   commit: string;
   verify?: string;
   verifyTimeoutMs: number;
+  /** Failures the target had before the team started (see MergeRequest.baselineFailures). */
+  baselineFailures?: string[];
   correlationId?: string;
   /** Trace context of the turn that queued the merge (set by enqueue): the merge is a span in that trace. */
   trace?: TraceCarrier;
+}
+
+/** The target's verification before any change (`team.baseline_result`). */
+export interface BaselineResult {
+  commit: string;
+  ok: boolean;
+  code: number | null;
+  timedOut: boolean;
+  output: string;
+  failures: string[];
+  ms: number;
 }
 
 export type MergeResult = (MergeOutcome | { kind: 'failed'; detail: string }) & { task: string; attempt: number; commit: string; queuedMs: number };
@@ -80,15 +97,20 @@ export class Refinery {
     this.worker.on('error', () => undefined);
     this.worker.on('failed', (job, err) => {
       if (!job || job.attemptsMade < (job.opts.attempts ?? 1)) return;
+      if (job.data.kind === 'baseline') {
+        const failed: BaselineResult = { commit: job.data.commit, ok: false, code: null, timedOut: false, output: `the baseline verification could not run: ${err.message}`, failures: [err.message], ms: 0 };
+        void this.o.tell(job.data.teamAddress, 'team.baseline_result', failed, { from: REFINERY_SENDER }).catch(() => undefined);
+        return;
+      }
       void this.report(job, { kind: 'failed', detail: err.message }).catch(() => undefined);
     });
   }
 
   /** Queues a merge; the same task attempt queued twice is one job. */
   async enqueue(job: MergeJob): Promise<string> {
-    const id = `${job.team}.${job.task}.${job.attempt}`;
+    const id = job.kind === 'baseline' ? `${job.team}.baseline` : `${job.team}.${job.task}.${job.attempt}`;
     const trace = job.trace ?? currentCarrier();
-    await this.queue.add('merge', trace ? { ...job, trace } : job, {
+    await this.queue.add(job.kind ?? 'merge', trace ? { ...job, trace } : job, {
       jobId: id,
       attempts: this.o.attempts ?? 5,
       backoff: { type: 'exponential', delay: this.o.backoffMs ?? 1000 },
@@ -125,8 +147,9 @@ export class Refinery {
     return out;
   }
 
-  private process(job: Job<MergeJob>): Promise<MergeOutcome> {
+  private process(job: Job<MergeJob>): Promise<MergeOutcome | BaselineResult> {
     const d = job.data;
+    if (d.kind === 'baseline') return this.baseline(d);
     const attributes = { 'godel.team': d.team, 'godel.task': d.task, 'godel.merge.attempt': d.attempt, 'godel.merge.try': job.attemptsMade + 1, 'godel.repo': d.repo, 'godel.target': d.target };
     return withSpan('refinery.merge', { kind: SpanKind.CONSUMER, parent: d.trace, attributes }, async (span) => {
       const outcome = await this.merge(job);
@@ -147,6 +170,7 @@ export class Refinery {
         commit: d.commit,
         verify: d.verify,
         verifyTimeoutMs: d.verifyTimeoutMs,
+        baselineFailures: d.baselineFailures,
         onStage: (stage, data) => {
           addSpanEvent(`merge.${stage}`, data);
           void this.event(d, `merge.${stage}`, { attempt: d.attempt, ...data }).catch(() => undefined);
@@ -159,6 +183,15 @@ export class Refinery {
     }
     await this.report(job, outcome);
     return outcome;
+  }
+
+  /** The target's verification at the team's start commit: no lock (nothing is merged), any instance. */
+  private async baseline(d: MergeJob): Promise<BaselineResult> {
+    await this.event(d, 'baseline.started', { commit: d.commit, command: d.verify });
+    const r = await verifyAt(d.repo, d.commit, d.verify ?? 'true', d.verifyTimeoutMs);
+    const result: BaselineResult = { commit: d.commit, ok: r.ok, code: r.code, timedOut: r.timedOut, output: r.output.slice(-4000), failures: r.failures, ms: r.ms };
+    await this.o.tell(d.teamAddress, 'team.baseline_result', result, { from: REFINERY_SENDER });
+    return result;
   }
 
   private async report(job: Job<MergeJob>, outcome: MergeOutcome | { kind: 'failed'; detail: string }): Promise<void> {

@@ -1,8 +1,12 @@
 import { GodelError } from '@godel/actors';
 import { findCycle, type WorkflowTask } from '../workflow-template';
 
-/** One task of a plan: what the coordinator (or a workflow template) hands to the workers. */
-export type PlannedTask = WorkflowTask;
+/**
+ * One task of a plan: what the coordinator (or a workflow template) hands to the workers.
+ * `fixesBaseline`: the task makes the target's verification green again (required when it was red
+ * before the team started).
+ */
+export type PlannedTask = WorkflowTask & { fixesBaseline?: boolean };
 
 /** The coordinator's answer did not fit the plan schema; `problems` say where. */
 export class PlanInvalidError extends GodelError {
@@ -15,10 +19,10 @@ export class PlanInvalidError extends GodelError {
 
 export const MAX_TASKS = 50;
 const TASK_ID = /^[a-z0-9][a-z0-9-]{0,31}$/;
-const TASK_KEYS = new Set(['id', 'title', 'prompt', 'dependsOn', 'role']);
+const TASK_KEYS = new Set(['id', 'title', 'prompt', 'dependsOn', 'role', 'fixesBaseline']);
 
 /** The plan schema the coordinator is asked to answer with (also shown to it verbatim). */
-export const PLAN_SCHEMA_TEXT = `{"tasks": [{"id": "kebab-case id", "title": "short title", "prompt": "what the worker must do", "dependsOn": ["ids of tasks that must be merged first"]}]}`;
+export const PLAN_SCHEMA_TEXT = `{"tasks": [{"id": "kebab-case id", "title": "short title", "prompt": "what the worker must do", "dependsOn": ["ids of tasks that must be merged first"], "fixesBaseline": false}]}`;
 
 /** The first JSON object in a model's answer: a ```json fence, or the outermost braces. */
 export function extractJson(text: string): unknown {
@@ -57,7 +61,8 @@ export function validatePlan(value: unknown): PlannedTask[] {
     const deps = t.dependsOn ?? [];
     if (!Array.isArray(deps) || deps.some((d) => typeof d !== 'string')) problems.push(`${at}.dependsOn: a list of task ids`);
     if (t.role !== undefined && t.role !== 'worker' && t.role !== 'reviewer') problems.push(`${at}.role: worker or reviewer`);
-    out.push({ id: String(t.id), title: String(t.title ?? ''), prompt: String(t.prompt ?? ''), dependsOn: Array.isArray(deps) ? deps.map(String) : [], role: (t.role as PlannedTask['role']) ?? 'worker' });
+    if (t.fixesBaseline !== undefined && typeof t.fixesBaseline !== 'boolean') problems.push(`${at}.fixesBaseline: true or false`);
+    out.push({ id: String(t.id), title: String(t.title ?? ''), prompt: String(t.prompt ?? ''), dependsOn: Array.isArray(deps) ? deps.map(String) : [], role: (t.role as PlannedTask['role']) ?? 'worker', ...(t.fixesBaseline === true ? { fixesBaseline: true } : {}) });
   });
   const ids = new Set<string>();
   for (const t of out) {

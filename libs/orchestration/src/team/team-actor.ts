@@ -1,8 +1,8 @@
 import type { ActorContext, ActorDefinition, Message } from '@godel/actors';
 import { agentAddress, type AgentUpdate } from '@godel/agents';
 import type { EventLog } from '@godel/persistence';
-import { REFINERY_SENDER, type MergeJob, type MergeResult } from '../refinery/refinery';
-import { commitAll, diffBetween, keepRef, resetWorktree, revParse } from '../refinery/git-ops';
+import { REFINERY_SENDER, type BaselineResult, type MergeJob, type MergeResult } from '../refinery/refinery';
+import { commitAll, deleteRefs, diffBetween, keepRef, resetWorktree, revParse, sameTree } from '../refinery/git-ops';
 import { extractJson, parseReview, validatePlan, PlanInvalidError } from './plan';
 import * as P from './prompts';
 import { DEFAULT_SETTINGS, TERMINAL, initialTeamState, type MemberState, type Role, type StartTeam, type TaskState, type TaskStatus, type TeamState } from './team-state';
@@ -26,7 +26,7 @@ export interface TeamActorDeps {
  */
 export function senderAllowed(team: string, type: string, from: string | undefined): boolean {
   if (type === 'team.agent_update') return typeof from === 'string' && from.startsWith(`agent/${team}:`);
-  if (type === 'team.merge_result') return from === REFINERY_SENDER;
+  if (type === 'team.merge_result' || type === 'team.baseline_result') return from === REFINERY_SENDER;
   if (type === 'team.start') return !from?.startsWith('api:');
   return true;
 }
@@ -64,6 +64,36 @@ export function teamActor(deps: TeamActorDeps): ActorDefinition<TeamState> {
     if (TERMINAL.has(status)) t.finishedAt = Date.now();
     if (data.reason !== undefined) t.reason = String(data.reason);
     await event(s, `task.${status}`, { task: t.id, title: t.title, from, worker: t.worker, round: t.round, ...data });
+    if (TERMINAL.has(status)) await taskEnded(s, t);
+  }
+
+  /**
+   * A task ended: unmerged work is kept on a branch when the keep-failed policy says so (named in
+   * the team's end event), and the task's attempt refs are pruned — merged work is on the target.
+   */
+  async function taskEnded(s: TeamState, t: TaskState): Promise<void> {
+    if (t.status !== 'done' && s.settings.keepFailed && t.commit && t.base && !(await sameTree(s.repo, t.base, t.commit).catch(() => true))) {
+      const branch = `godel/${s.team}/failed/${t.id}`;
+      await keepRef(s.repo, `refs/heads/${branch}`, t.commit);
+      s.cleanup ??= { pending: [], removed: [], kept: [], attemptRefsPruned: 0, done: false };
+      s.cleanup.kept.push({ task: t.id, branch, reason: `task ${t.status}: ${t.reason ?? ''}`.trim() });
+      await event(s, 'task.work_kept', { task: t.id, branch, commit: t.commit, repo: s.repo });
+    }
+    const pruned = await deleteRefs(s.repo, `refs/godel/attempts/${s.team}/${t.id}/`).catch(() => 0);
+    if (pruned > 0) {
+      s.cleanup ??= { pending: [], removed: [], kept: [], attemptRefsPruned: 0, done: false };
+      s.cleanup.attemptRefsPruned += pruned;
+    }
+  }
+
+  /** What the roles are told about verification: the command and, while it is not fixed, a red baseline. */
+  function verifyContext(s: TeamState): P.VerifyContext {
+    const b = s.baseline;
+    return {
+      command: s.verify,
+      allowRedBase: s.settings.allowRedBase,
+      redBaseline: b?.status === 'red' && !b.fixed ? { failures: b.failures ?? [], output: b.output ?? '' } : undefined,
+    };
   }
 
   function addMember(s: TeamState, ctx: ActorContext, role: Role, name: string, prompt?: string): void {
@@ -117,6 +147,12 @@ export function teamActor(deps: TeamActorDeps): ActorDefinition<TeamState> {
     });
     s.startCommit = await tip(s);
     await event(s, 'team.started', { intent: s.intent, repo: s.repo, target: s.target, verify: s.verify ?? null, workflow: s.workflow ?? null, startCommit: s.startCommit, settings: s.settings });
+    if (s.verify) {
+      // The baseline: the target's own verification before any change, on the refinery (any
+      // instance); it overlaps the agents' start-up, and no work is handed out before it is known.
+      s.baseline = { status: 'running' };
+      await deps.enqueueMerge({ kind: 'baseline', team: s.team, teamAddress: ctx.selfAddress, task: '(baseline)', attempt: 0, repo: s.repo, target: s.target, commit: s.startCommit, verify: s.verify, verifyTimeoutMs: s.settings.verifyTimeoutMs, correlationId: s.intentId });
+    }
     if (p.workflow) {
       acceptPlan(s, p.workflow.tasks.map((t) => ({ ...t, prompt: t.prompt.replaceAll('{{intent}}', s.intent), title: t.title.replaceAll('{{intent}}', s.intent) })));
       s.status = 'running';
@@ -124,21 +160,63 @@ export function teamActor(deps: TeamActorDeps): ActorDefinition<TeamState> {
       startPool(s, ctx, Math.max(1, p.workflow.tasks.filter((t) => t.role === 'worker').length));
     } else {
       // The coordinator starts alone (process start-up is CPU-bound); the reviewer and workers start
-      // once it is thinking, so their start-up overlaps its planning turn.
+      // once it is thinking, so their start-up overlaps its planning turn. It is prompted once the
+      // baseline is known (it must plan a fix for a red one).
       s.status = 'planning';
-      addMember(s, ctx, 'coordinator', 'coordinator', P.coordinatorPrompt(s.team, s.intent, s.settings.maxTasks));
+      addMember(s, ctx, 'coordinator', 'coordinator');
+      // One worker starts with it, so the first task does not wait for a process start after the
+      // plan (the coordinator itself never works: its session was told to change no file).
+      addMember(s, ctx, 'worker', `worker-${++s.workerSeq}`);
     }
     ctx.scheduleReminder('monitor', s.settings.monitorMs);
     return s;
   }
 
+  /** The coordinator gets its planning prompt once it has started and the baseline is known. */
+  function maybePlan(s: TeamState, ctx: ActorContext): void {
+    const c = s.members.coordinator;
+    if (s.status !== 'planning' || s.planPrompted || !c || c.retired || c.status !== 'idle' || s.baseline?.status === 'running') return;
+    s.planPrompted = true;
+    prompt(s, ctx, c, P.coordinatorPrompt(s.team, s.intent, s.settings.maxTasks, verifyContext(s)));
+  }
+
+  async function onBaseline(s: TeamState, r: BaselineResult, ctx: ActorContext): Promise<void> {
+    if (s.baseline?.status !== 'running') return;
+    s.baseline = { status: r.ok ? 'green' : 'red', code: r.code, output: r.output.slice(-2000), failures: r.failures.slice(0, 30), ms: r.ms };
+    await event(s, 'baseline.finished', { ok: r.ok, code: r.code, timedOut: r.timedOut, ms: r.ms, commit: r.commit, failures: r.failures.slice(0, 10), allowRedBase: s.settings.allowRedBase });
+    if (!r.ok && !s.settings.allowRedBase && s.status === 'running') {
+      // A workflow has no coordinator to plan the fix: a fix task goes first, and every task waits for it.
+      const fixId = 'fix-baseline';
+      s.tasks[fixId] = {
+        id: fixId,
+        title: 'Make the verification pass on the target',
+        prompt: `\`${s.verify}\` fails on the target before any change. Make it pass. Failing part:\n${r.failures.join('\n') || r.output.slice(-1500)}`,
+        dependsOn: [],
+        role: 'worker',
+        fixesBaseline: true,
+        status: 'pending',
+        assignments: 0,
+        round: 0,
+        reviews: 0,
+        reviewReasks: 0,
+        mergeAttempt: 0,
+        conflicts: 0,
+        verifyFailures: 0,
+      };
+      for (const id of s.order) s.tasks[id].dependsOn = [...s.tasks[id].dependsOn, fixId];
+      s.order.unshift(fixId);
+      await event(s, 'team.planned', { source: 'red baseline', tasks: s.order.map((id) => ({ id, title: s.tasks[id].title, dependsOn: s.tasks[id].dependsOn, role: s.tasks[id].role })) });
+    }
+    maybePlan(s, ctx);
+  }
+
   function startPool(s: TeamState, ctx: ActorContext, workerTasks: number): void {
     if (Object.values(s.members).some((m) => m.role === 'reviewer')) return;
     addMember(s, ctx, 'reviewer', `reviewer-${++s.reviewerSeq}`);
-    for (let i = 0; i < Math.min(s.settings.concurrency, workerTasks); i++) addMember(s, ctx, 'worker', `worker-${++s.workerSeq}`);
+    for (let i = liveWorkers(s).length; i < Math.min(s.settings.concurrency, workerTasks); i++) addMember(s, ctx, 'worker', `worker-${++s.workerSeq}`);
   }
 
-  function acceptPlan(s: TeamState, tasks: ReturnType<typeof validatePlan>): void {
+  function acceptPlan(s: TeamState, tasks: Array<ReturnType<typeof validatePlan>[number]>): void {
     for (const t of tasks) {
       s.tasks[t.id] = { ...t, status: 'pending', assignments: 0, round: 0, reviews: 0, reviewReasks: 0, mergeAttempt: 0, conflicts: 0, verifyFailures: 0 };
       s.order.push(t.id);
@@ -151,13 +229,18 @@ export function teamActor(deps: TeamActorDeps): ActorDefinition<TeamState> {
     try {
       const tasks = validatePlan(extractJson(text));
       if (tasks.length > s.settings.maxTasks) throw new PlanInvalidError([`at most ${s.settings.maxTasks} tasks`]);
+      if (s.baseline?.status === 'red' && !s.settings.allowRedBase && !tasks.some((t) => t.fixesBaseline)) {
+        throw new PlanInvalidError([`\`${s.verify}\` fails on the target before any change: the plan needs a task that makes it pass, marked "fixesBaseline": true`]);
+      }
       acceptPlan(s, tasks);
       s.status = 'running';
-      await event(s, 'team.planned', { source: 'coordinator', attempts: s.planAttempts, tasks: tasks.map((t) => ({ id: t.id, title: t.title, dependsOn: t.dependsOn, role: t.role })) });
-      // The coordinator, who has just read the repository, takes the first task while the pool
-      // finishes starting: no worker process start-up sits between the plan and the first work.
-      s.members.coordinator.role = 'worker';
-      await event(s, 'team.coordinator_joins_workers', { agent: 'coordinator' }, agentOf(s, 'coordinator'));
+      await event(s, 'team.planned', { source: 'coordinator', attempts: s.planAttempts, tasks: tasks.map((t) => ({ id: t.id, title: t.title, dependsOn: t.dependsOn, role: t.role, fixesBaseline: t.fixesBaseline })) });
+      // The coordinator's session holds the planning instructions ("change no file"); it never
+      // gets a worker's task. Its process stops now; its worktree goes when the team ends.
+      const c = s.members.coordinator;
+      c.retired = true;
+      ctx.tell(agentOf(s, c.name), 'agent.stop', { reason: 'plan accepted', quiet: true });
+      await event(s, 'team.coordinator_done', { agent: c.name }, agentOf(s, c.name));
     } catch (err) {
       const problems = err instanceof PlanInvalidError ? err.problems : [(err as Error).message];
       await event(s, 'plan.rejected', { attempt: s.planAttempts, problems });
@@ -168,7 +251,7 @@ export function teamActor(deps: TeamActorDeps): ActorDefinition<TeamState> {
 
   /** Moves the DAG forward: readiness, assignments, reviews, the end. */
   async function schedule(s: TeamState, ctx: ActorContext): Promise<void> {
-    if (s.status !== 'running') return;
+    if (s.status !== 'running' || s.baseline?.status === 'running') return;
     for (const id of s.order) {
       const t = s.tasks[id];
       if (t.status !== 'pending') continue;
@@ -199,7 +282,7 @@ export function teamActor(deps: TeamActorDeps): ActorDefinition<TeamState> {
       t.round = 1;
       free.task = t.id;
       await setTask(s, t, 'running', { base, assignment: t.assignments });
-      prompt(s, ctx, free, P.workerTaskPrompt(s.team, t, s.intent));
+      prompt(s, ctx, free, P.workerTaskPrompt(s.team, t, s.intent, verifyContext(s)));
     }
     await nextReview(s, ctx);
     if (s.order.length > 0 && s.order.every((id) => TERMINAL.has(s.tasks[id].status))) {
@@ -232,17 +315,24 @@ export function teamActor(deps: TeamActorDeps): ActorDefinition<TeamState> {
     prompt(s, ctx, r, P.reviewPrompt(s.team, t, t.reviews, d.diff, d.truncated));
   }
 
-  async function onWorkerDone(s: TeamState, m: MemberState): Promise<void> {
+  async function onWorkerDone(s: TeamState, m: MemberState, ctx: ActorContext): Promise<void> {
     const t = m.task ? s.tasks[m.task] : undefined;
     if (!t || t.status !== 'running' || t.worker !== m.name) return;
     const commit = await commitAll(m.worktree!, `${t.title}\n\nGodel-Task: ${s.team}/${t.id} (round ${t.round})`);
     t.commit = commit;
-    if (commit === t.base) {
+    if (await sameTree(m.worktree!, t.base!, commit)) {
+      // Nothing to review or merge: the worker is told once, then the task fails. A task is done
+      // only when its change is merged (or a review task's reviewer accepts the state as it is).
       t.noChanges = true;
-      m.task = undefined;
-      await setTask(s, t, 'done', { noChanges: true });
-      return;
+      if (!t.nudged) {
+        t.nudged = true;
+        await event(s, 'task.no_changes', { task: t.id, worker: m.name, round: t.round, action: 'told the worker' }, agentOf(s, m.name));
+        return backToWorker(s, t, ctx, (round) => P.noChangesPrompt(s.team, t.id, round, s.verify), { reason: 'no change was found in the worktree' });
+      }
+      await event(s, 'task.no_changes', { task: t.id, worker: m.name, round: t.round, action: 'failed' }, agentOf(s, m.name));
+      return releaseAndFail(s, t, `task.no_changes: the worker's turns left no change in its worktree (twice)`);
     }
+    t.noChanges = false;
     await setTask(s, t, 'in_review', { commit });
     s.reviewQueue.push(t.id);
   }
@@ -271,7 +361,10 @@ export function teamActor(deps: TeamActorDeps): ActorDefinition<TeamState> {
       if (t.role === 'reviewer') return setTask(s, t, 'done', { verdict: 'approve' });
       t.mergeAttempt += 1;
       await setTask(s, t, 'merging', { commit: t.commit, mergeAttempt: t.mergeAttempt });
-      await deps.enqueueMerge({ team: s.team, teamAddress: ctx.selfAddress, task: t.id, attempt: t.mergeAttempt, repo: s.repo, target: s.target, commit: t.commit!, verify: s.verify, verifyTimeoutMs: s.settings.verifyTimeoutMs, correlationId: s.intentId });
+      // Failures the target already had are not this change's fault — unless it is the fix.
+      const b = s.baseline;
+      const baselineFailures = b?.status === 'red' && !b.fixed && !t.fixesBaseline ? b.failures : undefined;
+      await deps.enqueueMerge({ team: s.team, teamAddress: ctx.selfAddress, task: t.id, attempt: t.mergeAttempt, repo: s.repo, target: s.target, commit: t.commit!, verify: s.verify, verifyTimeoutMs: s.settings.verifyTimeoutMs, baselineFailures, correlationId: s.intentId });
       return;
     }
     await event(s, 'review.changes_requested', { task: id, round: t.reviews, comments: v.comments });
@@ -318,10 +411,11 @@ export function teamActor(deps: TeamActorDeps): ActorDefinition<TeamState> {
     switch (r.kind) {
       case 'merged': {
         t.merged = r.merged;
-        s.ledger.push({ task: t.id, commit: r.commit, outcome: 'merged', merged: r.merged, at });
+        s.ledger.push({ task: t.id, commit: r.commit, outcome: 'merged', merged: r.merged, commits: r.commits, at });
         const m = t.worker ? s.members[t.worker] : undefined;
         if (m?.task === t.id) m.task = undefined;
-        return setTask(s, t, 'done', { merged: r.merged, verifyMs: r.verifyMs, alreadyMerged: r.alreadyMerged });
+        if (t.fixesBaseline && s.baseline) s.baseline.fixed = true;
+        return setTask(s, t, 'done', { merged: r.merged, commits: r.commits, verifyMs: r.verifyMs, alreadyMerged: r.alreadyMerged, redAsBaseline: r.redAsBaseline ? r.redAsBaseline.failures.slice(0, 5) : undefined });
       }
       case 'conflict': {
         t.conflicts += 1;
@@ -335,7 +429,7 @@ export function teamActor(deps: TeamActorDeps): ActorDefinition<TeamState> {
         await keepRef(s.repo, `refs/godel/attempts/${s.team}/${t.id}/${t.mergeAttempt}`, r.commit);
         s.ledger.push({ task: t.id, commit: r.commit, outcome: 'red', reason: `verification failed (exit ${r.code}${r.timedOut ? ', timed out' : ''})`, at });
         if (t.verifyFailures > s.settings.maxVerifyFailures) return releaseAndFail(s, t, `merge.verification_exhausted: red ${t.verifyFailures} times`);
-        return backToWorker(s, t, ctx, (round) => P.verificationFailedPrompt(s.team, t.id, round, s.verify ?? '', r.output), { reason: 'verification failed', exit: r.code });
+        return backToWorker(s, t, ctx, (round) => P.verificationFailedPrompt(s.team, t.id, round, s.verify ?? '', r.output), { reason: 'verification failed', exit: r.code, failures: r.failures?.slice(0, 5) });
       }
       default: {
         const detail = r.kind === 'failed' ? r.detail : (r as { detail?: string }).detail ?? r.kind;
@@ -402,6 +496,7 @@ export function teamActor(deps: TeamActorDeps): ActorDefinition<TeamState> {
     m.lastSeq = u.seq;
     m.status = u.status;
     if (u.worktree) m.worktree = u.worktree;
+    if (u.event === 'cleaned_up') return onCleanedUp(s, m, u);
     if (TERMINAL_TEAM.has(s.status)) return;
     switch (u.event) {
       case 'started':
@@ -410,13 +505,16 @@ export function teamActor(deps: TeamActorDeps): ActorDefinition<TeamState> {
           m.status = 'running';
           m.busySince = Date.now();
         }
-        if (m.role === 'coordinator') startPool(s, ctx, s.settings.concurrency - 1);
+        if (m.role === 'coordinator') {
+          startPool(s, ctx, s.settings.concurrency);
+          maybePlan(s, ctx);
+        }
         break;
       case 'turn_completed':
         m.busySince = undefined;
         if (m.role === 'coordinator') await onPlan(s, u.text ?? '', ctx);
         else if (m.role === 'reviewer') await onReview(s, m, u.text ?? '', ctx);
-        else await onWorkerDone(s, m);
+        else await onWorkerDone(s, m, ctx);
         break;
       case 'restarted':
         m.restarts = u.restarts ?? m.restarts + 1;
@@ -453,23 +551,46 @@ export function teamActor(deps: TeamActorDeps): ActorDefinition<TeamState> {
     if (s.order.some((id) => s.tasks[id].status === 'merging')) await deps.withdrawMerges?.(s.team);
     for (const id of s.order) {
       const t = s.tasks[id];
+      const m = t.worker ? s.members[t.worker] : undefined;
+      if (t.status === 'running' && m?.task === t.id && m.worktree) {
+        // Work in progress (a turn stopped by the budget, a cancel): committed, so the keep-failed
+        // policy can keep it when the worktree goes.
+        t.commit = await commitAll(m.worktree, `${t.title} (unfinished: team ${status})\n\nGodel-Task: ${s.team}/${t.id} (round ${t.round})`).catch(() => t.commit);
+      }
       if (t.status === 'merging' && t.commit) s.ledger.push({ task: t.id, commit: t.commit, outcome: 'failed', reason: `team ${status} before the merge finished`, at: Date.now() });
       if (!TERMINAL.has(t.status)) await setTask(s, t, 'cancelled', { reason: `team ${status}` });
     }
     s.status = status;
     s.reason = reason;
     s.finishedAt = Date.now();
-    for (const m of Object.values(s.members)) if (!m.retired) ctx.tell(agentOf(s, m.name), 'agent.stop', { reason: `team ${status}`, quiet: true });
+    // Every member stops and removes its worktree and branch (merged work is on the target; failed
+    // work was kept on a branch as its task ended); each confirms with a `cleaned_up` update.
+    s.cleanup ??= { pending: [], removed: [], kept: [], attemptRefsPruned: 0, done: false };
+    s.cleanup.pending = Object.keys(s.members);
+    for (const m of Object.values(s.members)) ctx.tell(agentOf(s, m.name), 'agent.stop', { reason: `team ${status}`, quiet: true, cleanup: true });
+    s.cleanup.attemptRefsPruned += await deleteRefs(s.repo, `refs/godel/attempts/${s.team}/`).catch(() => 0);
     ctx.cancelReminder('monitor');
     s.usage = await deps.teamUsage(s.team);
     await event(s, `team.${status}`, {
       reason: reason ?? null,
-      merged: s.ledger.filter((l) => l.outcome === 'merged').map((l) => ({ task: l.task, commit: l.commit, merged: l.merged })),
+      commits: s.ledger.reduce((n, l) => n + (l.outcome === 'merged' ? (l.commits ?? 1) : 0), 0),
+      kept: s.cleanup.kept,
+      merged: s.ledger.filter((l) => l.outcome === 'merged').map((l) => ({ task: l.task, commit: l.commit, merged: l.merged, commits: l.commits })),
       notMerged: s.ledger.filter((l) => l.outcome !== 'merged').map((l) => ({ task: l.task, commit: l.commit, outcome: l.outcome, reason: l.reason })),
       tasks: Object.fromEntries(s.order.map((id) => [id, s.tasks[id].status])),
       usage: s.usage,
       durationMs: s.finishedAt - (s.createdAt ?? s.finishedAt),
     });
+  }
+
+  async function onCleanedUp(s: TeamState, m: MemberState, u: AgentUpdate): Promise<void> {
+    const c = s.cleanup;
+    if (!c || c.done || !c.pending.includes(m.name)) return;
+    c.pending = c.pending.filter((n) => n !== m.name);
+    if (u.worktree || u.branch) c.removed.push({ agent: m.name, worktree: u.worktree, branch: u.branch });
+    if (c.pending.length > 0) return;
+    c.done = true;
+    await event(s, 'team.cleaned_up', { removed: c.removed, kept: c.kept, attemptRefsPruned: c.attemptRefsPruned, repo: s.repo });
   }
 
   return {
@@ -490,6 +611,9 @@ export function teamActor(deps: TeamActorDeps): ActorDefinition<TeamState> {
           break;
         case 'team.agent_update':
           await onAgentUpdate(s, p as unknown as AgentUpdate, ctx);
+          break;
+        case 'team.baseline_result':
+          if (!TERMINAL_TEAM.has(s.status)) await onBaseline(s, p as unknown as BaselineResult, ctx);
           break;
         case 'team.merge_result':
           if (!TERMINAL_TEAM.has(s.status)) await onMergeResult(s, p as unknown as MergeResult, ctx);

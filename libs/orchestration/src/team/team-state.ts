@@ -24,6 +24,10 @@ export interface TaskState extends WorkflowTask {
   commit?: string;
   merged?: string;
   noChanges?: boolean;
+  /** The worker was told once that its turn left no change (a second empty turn fails the task). */
+  nudged?: boolean;
+  /** The task makes a red baseline green (planned for it). */
+  fixesBaseline?: boolean;
   startedAt?: number;
   finishedAt?: number;
 }
@@ -52,6 +56,8 @@ export interface LedgerEntry {
   commit: string;
   outcome: 'merged' | 'conflict' | 'red' | 'failed';
   merged?: string;
+  /** Commits the merge added to the target (a worker may commit several times). */
+  commits?: number;
   reason?: string;
   at: number;
 }
@@ -69,6 +75,10 @@ export interface TeamSettings {
   monitorMs: number;
   verifyTimeoutMs: number;
   maxTasks: number;
+  /** A red baseline does not have to be fixed by the team (`--allow-red-base`). */
+  allowRedBase: boolean;
+  /** Failed work is kept on a branch (`godel/<team>/failed/<task>`) when the team ends. */
+  keepFailed: boolean;
 }
 
 export const DEFAULT_SETTINGS: TeamSettings = {
@@ -81,7 +91,30 @@ export const DEFAULT_SETTINGS: TeamSettings = {
   monitorMs: 5_000,
   verifyTimeoutMs: 600_000,
   maxTasks: 20,
+  allowRedBase: false,
+  keepFailed: true,
 };
+
+/** The target's verification before the team's first change. */
+export interface BaselineState {
+  status: 'running' | 'green' | 'red';
+  code?: number | null;
+  output?: string;
+  failures?: string[];
+  ms?: number;
+  /** A fix task was merged: the target is expected green again, failures are no longer excused. */
+  fixed?: boolean;
+}
+
+/** What the team's end removed and kept in the user's repository. */
+export interface CleanupState {
+  /** Members whose worktree removal has not been confirmed yet. */
+  pending: string[];
+  removed: Array<{ agent: string; worktree?: string; branch?: string }>;
+  kept: Array<{ task: string; branch: string; worktree?: string; reason: string }>;
+  attemptRefsPruned: number;
+  done: boolean;
+}
 
 export type TeamStatus = 'new' | 'planning' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 
@@ -101,6 +134,10 @@ export interface TeamState {
   settings: TeamSettings;
   /** Target tip when the team started (the whole intent's diff starts here). */
   startCommit?: string;
+  baseline?: BaselineState;
+  /** The coordinator has been given its planning prompt. */
+  planPrompted?: boolean;
+  cleanup?: CleanupState;
   tasks: Record<string, TaskState>;
   order: string[];
   members: Record<string, MemberState>;

@@ -4,8 +4,10 @@ import { parseHeader } from '@godel/orchestration';
 import { messageText } from './script-player';
 import type { Step, StepFunction, StepRequest } from './script';
 
-/** What a worker does for one prompt: write these files (one tool call each), then say `text`. */
+/** What a worker does for one prompt: run these commands, write these files (one tool call each), then say `text`. */
 export interface WorkerMove {
+  /** Shell commands run first, one `bash` tool call each (e.g. reading the repository, a slow step). */
+  run?: string[];
   files?: Record<string, string>;
   text?: string;
 }
@@ -23,7 +25,16 @@ export interface TeamPlaybook {
   /** The coordinator's answer: a plan object (sent as JSON), or raw text (e.g. to test bad plans), per attempt. */
   plan?: unknown;
   plans?: Array<string | Record<string, unknown>>;
-  workers?: Record<string, Partial<Record<'task' | 'changes' | 'conflict' | 'red', WorkerMove | WorkerMove[]>>>;
+  /**
+   * Per task and prompt kind: `nochange` answers "no change was found in your worktree"; `resume`
+   * answers the resume prompt after the worker's process was restarted (default: the kind's move).
+   */
+  workers?: Record<string, Partial<Record<'task' | 'changes' | 'conflict' | 'red' | 'nochange' | 'resume', WorkerMove | WorkerMove[]>>>;
+  /**
+   * Play a model that follows prompts literally: a worker told to run the verification command
+   * runs it (a `bash` tool call) after writing its files, before it answers.
+   */
+  literal?: boolean;
   /** Per task: verdicts in review order, e.g. ["request_changes: add a test", "approve"]. */
   reviews?: Record<string, string[]>;
   /** Model latency per answer (ms), to make timings realistic. */
@@ -36,6 +47,13 @@ export interface TeamPlaybook {
 function lastPromptIndex(r: StepRequest): number {
   const ms = r.body.messages;
   for (let i = ms.length - 1; i >= 0; i--) if (ms[i].role === 'user' && parseHeader(messageText(ms[i]))) return i;
+  return -1;
+}
+
+/** The last user message without a header after the prompt at `from` (pi's resume prompt), or -1. */
+function lastResumeIndex(r: StepRequest, from: number): number {
+  const ms = r.body.messages;
+  for (let i = ms.length - 1; i > from; i--) if (ms[i].role === 'user' && !parseHeader(messageText(ms[i]))) return i;
   return -1;
 }
 
@@ -66,13 +84,25 @@ export function teamPlaybook(book: TeamPlaybook, fallback?: StepFunction): StepF
       return text(JSON.stringify(verdict.trim() === 'approve' ? { verdict: 'approve' } : { verdict: 'request_changes', comments: rest.join(':').trim() || 'please improve' }));
     }
     const moves = book.workers?.[h.task ?? ''] ?? {};
-    const kind = h.kind === 'changes' || h.kind === 'conflict' || h.kind === 'red' ? h.kind : 'task';
-    const move = pick(moves[kind], kind === 'task' ? 1 : Math.max(1, (h.round ?? 2) - 1)) ?? (kind === 'task' ? undefined : pick(moves.task, 1));
-    const files = Object.entries(move?.files ?? {});
-    if (answered === 0 && files.length > 0) {
-      return { toolCalls: files.map(([path, content]) => ({ name: 'write', arguments: { path, content } })), text: `Working on ${h.task}.`, ...timing };
+    const kind = h.kind === 'changes' || h.kind === 'conflict' || h.kind === 'red' || h.kind === 'nochange' ? h.kind : 'task';
+    // A resume prompt (no header) after the task's prompt: the worker's process was restarted.
+    const resumeAt = moves.resume ? lastResumeIndex(r, i) : -1;
+    if (resumeAt >= 0) {
+      const after = r.body.messages.slice(resumeAt + 1).filter((m) => m.role === 'assistant').length;
+      return act(pick(moves.resume, 1), after, `Continuing ${h.task}.`);
     }
-    return text(move?.text ?? `Done with ${h.task} (${kind}).`);
+    const move = pick(moves[kind], kind === 'task' ? 1 : Math.max(1, (h.round ?? 2) - 1)) ?? (kind === 'task' || kind === 'nochange' ? undefined : pick(moves.task, 1));
+    return act(move, answered, `Done with ${h.task} (${kind}).`);
+
+    /** Step `n` of a move: write its files, run the verification when told to (literal), then answer. */
+    function act(m: WorkerMove | undefined, n: number, done: string): Step {
+      const files = Object.entries(m?.files ?? {});
+      const steps: Step[] = (m?.run ?? []).map((command) => ({ toolCalls: [{ name: 'bash', arguments: { command } }], text: `Looking around for ${h!.task}.`, ...timing }));
+      if (files.length > 0) steps.push({ toolCalls: files.map(([path, content]) => ({ name: 'write', arguments: { path, content } })), text: `Working on ${h!.task}.`, ...timing });
+      const verify = book.literal ? /run the verification command `([^`]+)`|Run `([^`]+)` before you finish/.exec(prompt) : null;
+      if (verify) steps.push({ toolCalls: [{ name: 'bash', arguments: { command: verify[1] ?? verify[2] } }], text: 'Running the verification as asked.', ...timing });
+      return steps[n] ?? text(m?.text ?? done);
+    }
   };
 }
 
