@@ -6,6 +6,7 @@ import { AgentProcessHost, WorktreeJanitor, agentActor, locatePiBin } from '@god
 import { inheritedEnv } from '@godel/config';
 import { AgentQueries, EventLog, SessionStore, openDatabase } from '@godel/persistence';
 import { MaintenanceWatcher, Refinery, startIntent, teamActor } from '@godel/orchestration';
+import { SANDBOX_OFF_WARNING, Sandbox } from '@godel/sandbox';
 import { ModelProviders } from '../agents/model-providers';
 import { EventStream } from '../events/event-stream';
 import { RuntimeMetrics } from '../metrics/runtime-metrics';
@@ -13,7 +14,7 @@ import { counterActor } from '@godel/testing';
 import type { DataSource } from 'typeorm';
 import { Redis } from 'ioredis';
 import { buildRuntime, newInstanceId, type BuiltRuntime } from './build-runtime';
-import { ACTOR_DEFINITIONS, DATA_SOURCE, GODEL_CONFIG, RUNTIME, RUNTIME_REF } from './runtime.tokens';
+import { ACTOR_DEFINITIONS, DATA_SOURCE, GODEL_CONFIG, RUNTIME, RUNTIME_REF, SANDBOX } from './runtime.tokens';
 
 /** Events worth a log line; the rest are counted by metrics (a later issue) and kept quiet. */
 const LOGGED = new Set([
@@ -67,18 +68,29 @@ const LOGGED = new Set([
     },
     { provide: SessionStore, inject: [DATA_SOURCE], useFactory: (ds: DataSource) => new SessionStore(ds) },
     {
+      // The OS sandbox of every agent process, verification and maintenance check (GODEL_SANDBOX).
+      provide: SANDBOX,
+      inject: [GODEL_CONFIG],
+      useFactory: (config: GodelConfig) => {
+        const log = new Logger('sandbox');
+        return new Sandbox({ mode: config.sandbox, onWarn: (message) => log.warn(JSON.stringify({ event: 'sandbox.off', message })) });
+      },
+    },
+    {
       provide: AgentProcessHost,
-      inject: [GODEL_CONFIG, EventLog, RUNTIME_REF],
-      useFactory: (config: GodelConfig, events: EventLog, ref: { current?: BuiltRuntime }) => {
+      inject: [GODEL_CONFIG, EventLog, RUNTIME_REF, SANDBOX],
+      useFactory: (config: GodelConfig, events: EventLog, ref: { current?: BuiltRuntime }, sandbox: Sandbox) => {
         const env = inheritedEnv();
-        // Agents see PATH, HOME and provider keys only, not the server's whole environment.
-        const baseEnv = Object.fromEntries(Object.entries(env).filter(([k]) => k === 'PATH' || k === 'HOME' || /_API_KEY$/.test(k)));
+        // Candidates only: each agent gets PATH, locale and the keys its providers name, nothing else.
+        const baseEnv = Object.fromEntries(Object.entries(env).filter(([k]) => ['PATH', 'LANG', 'LC_ALL', 'TZ'].includes(k) || (/_API_KEY$/.test(k) && !k.startsWith('GODEL_'))));
         return new AgentProcessHost({
           tell: (to, type, payload) => ref.current!.system.tell(to, type, payload),
           events,
           rootDir: join(config.homeDir, 'agents'),
           piBin: locatePiBin(__dirname) ?? 'pi',
           baseEnv,
+          sandbox,
+          hiddenDirs: [config.homeDir],
         });
       },
     },
@@ -86,18 +98,18 @@ const LOGGED = new Set([
     {
       // The merge queue: one BullMQ queue per deployment, serialized per repository + branch by redlock.
       provide: Refinery,
-      inject: [GODEL_CONFIG, EventLog, RUNTIME_REF],
-      useFactory: (config: GodelConfig, events: EventLog, ref: { current?: BuiltRuntime }) => {
+      inject: [GODEL_CONFIG, EventLog, RUNTIME_REF, SANDBOX],
+      useFactory: (config: GodelConfig, events: EventLog, ref: { current?: BuiltRuntime }, sandbox: Sandbox) => {
         const connection = new Redis(config.redisUrl!, { maxRetriesPerRequest: null, enableAutoPipelining: false });
         connection.on('error', () => undefined);
-        return new Refinery({ connection, lockClient: connection, prefix: `${config.keyPrefix}:bull`, tell: (to, type, payload) => ref.current!.system.tell(to, type, payload), events, closeConnection: true });
+        return new Refinery({ connection, lockClient: connection, prefix: `${config.keyPrefix}:bull`, tell: (to, type, payload) => ref.current!.system.tell(to, type, payload), events, closeConnection: true, sandbox });
       },
     },
     {
       // Autonomic maintenance: opted-in repositories (.godel.yaml) whose target turns red get a team.
       provide: MaintenanceWatcher,
-      inject: [GODEL_CONFIG, EventLog, RUNTIME, AgentQueries, ModelProviders],
-      useFactory: (config: GodelConfig, events: EventLog, rt: BuiltRuntime, queries: AgentQueries, models: ModelProviders) => {
+      inject: [GODEL_CONFIG, EventLog, RUNTIME, AgentQueries, ModelProviders, SANDBOX],
+      useFactory: (config: GodelConfig, events: EventLog, rt: BuiltRuntime, queries: AgentQueries, models: ModelProviders, sandbox: Sandbox) => {
         const connection = rt.redis.duplicate({ maxRetriesPerRequest: null, enableAutoPipelining: false });
         connection.on('error', () => undefined);
         return new MaintenanceWatcher({
@@ -110,6 +122,7 @@ const LOGGED = new Set([
           teamStatus: async (team) => (await queries.state<{ status: string }>(`team/${team}`))?.status,
           events,
           closeConnection: true,
+          sandbox,
         });
       },
     },
@@ -170,6 +183,11 @@ export class RuntimeModule implements OnApplicationBootstrap, OnApplicationShutd
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
+    if (this.config.roles.includes('runtime')) {
+      // Fails closed: a runtime that cannot sandbox agents does not start (sandbox.unavailable names bubblewrap).
+      if (this.config.sandbox === 'off') new Logger('sandbox').warn(JSON.stringify({ event: 'sandbox.off', message: SANDBOX_OFF_WARNING }));
+      else await this.agents.checkSandbox();
+    }
     this.metrics.bind(() => this.runtime.system.stats());
     await this.runtime.system.start();
     await this.stream.start();

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { UnknownMessageError, type ActorContext, type ActorDefinition, type Message } from '@godel/actors';
 import type { EventLog, SessionStore } from '@godel/persistence';
 import { WorktreeManager } from '@godel/workspace';
-import { initialAgentState, type AgentState, type AgentUpdate, type StartAgent } from './agent-state';
+import { initialAgentState, toolsFor, type AgentState, type AgentUpdate, type StartAgent } from './agent-state';
 import type { AgentProcessHost } from './process-host';
 import { chainFor, isProviderFailure } from './provider-chain';
 import { cutSession } from './session-cut';
@@ -85,6 +85,7 @@ export function agentActor(deps: AgentActorDeps): ActorDefinition<AgentState> {
       providerIndex: s.providerIndex,
       session: stored ? { fileName: stored.fileName, content: stored.content } : undefined,
       correlationId: s.correlationId,
+      tools: s.tools ?? toolsFor(s.role),
       readRoots: s.repo ? ['node_modules', '.venv', 'vendor'].map((d) => join(s.repo!, d)).filter((d) => existsSync(d)) : [],
     });
   }
@@ -110,6 +111,7 @@ export function agentActor(deps: AgentActorDeps): ActorDefinition<AgentState> {
     s.repo = p.repo;
     s.role = p.role ?? 'worker';
     s.runtime = p.runtime ?? { kind: 'pi' };
+    s.tools = toolsFor(s.role, p.tools);
     s.providers = chainFor(p.providers, p.tier);
     s.budget = p.budget ?? {};
     s.teamBudget = p.teamBudget;

@@ -3,6 +3,7 @@ import type { EventLog } from '@godel/persistence';
 import { Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import Redlock from 'redlock';
+import type { Sandbox } from '@godel/sandbox';
 import { mergeToTarget, type MergeOutcome } from './git-ops';
 
 /** One approved task attempt waiting to be merged. */
@@ -38,6 +39,8 @@ export interface RefineryOptions {
   backoffMs?: number;
   /** Disconnect `lockClient` on close (a client made for the refinery). */
   closeConnection?: boolean;
+  /** The OS sandbox verifications run in (default: bubblewrap). */
+  sandbox?: Sandbox;
 }
 
 const QUEUE = 'refinery';
@@ -122,6 +125,7 @@ export class Refinery {
         commit: d.commit,
         verify: d.verify,
         verifyTimeoutMs: d.verifyTimeoutMs,
+        sandbox: this.o.sandbox,
         onStage: (stage, data) => void this.event(d, `merge.${stage}`, { attempt: d.attempt, ...data }).catch(() => undefined),
       });
     });
