@@ -147,6 +147,8 @@ export function teamActor(deps: TeamActorDeps): ActorDefinition<TeamState> {
       // The coordinator, who has just read the repository, takes the first task while the pool
       // finishes starting: no worker process start-up sits between the plan and the first work.
       s.members.coordinator.role = 'worker';
+      // Planning was read-only; as a worker it gets a worker's tools (its process restarts on its session).
+      ctx.tell(agentOf(s, 'coordinator'), 'agent.role', { role: 'worker' });
       await event(s, 'team.coordinator_joins_workers', { agent: 'coordinator' }, agentOf(s, 'coordinator'));
     } catch (err) {
       const problems = err instanceof PlanInvalidError ? err.problems : [(err as Error).message];

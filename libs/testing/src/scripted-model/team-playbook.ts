@@ -4,9 +4,11 @@ import { parseHeader } from '@godel/orchestration';
 import { messageText } from './script-player';
 import type { Step, StepFunction, StepRequest } from './script';
 
-/** What a worker does for one prompt: write these files (one tool call each), then say `text`. */
+/** What a worker does for one prompt: write these files and run these `bash` commands (one tool call each), then say `text`. */
 export interface WorkerMove {
   files?: Record<string, string>;
+  /** Shell commands run with pi's `bash` tool (e.g. an attack in the security tests). */
+  bash?: string[];
   text?: string;
 }
 
@@ -69,8 +71,10 @@ export function teamPlaybook(book: TeamPlaybook, fallback?: StepFunction): StepF
     const kind = h.kind === 'changes' || h.kind === 'conflict' || h.kind === 'red' ? h.kind : 'task';
     const move = pick(moves[kind], kind === 'task' ? 1 : Math.max(1, (h.round ?? 2) - 1)) ?? (kind === 'task' ? undefined : pick(moves.task, 1));
     const files = Object.entries(move?.files ?? {});
-    if (answered === 0 && files.length > 0) {
-      return { toolCalls: files.map(([path, content]) => ({ name: 'write', arguments: { path, content } })), text: `Working on ${h.task}.`, ...timing };
+    const commands = move?.bash ?? [];
+    if (answered === 0 && files.length + commands.length > 0) {
+      const calls = [...files.map(([path, content]) => ({ name: 'write', arguments: { path, content } })), ...commands.map((command) => ({ name: 'bash', arguments: { command } }))];
+      return { toolCalls: calls, text: `Working on ${h.task}.`, ...timing };
     }
     return text(move?.text ?? `Done with ${h.task} (${kind}).`);
   };
