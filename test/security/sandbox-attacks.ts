@@ -95,8 +95,9 @@ export const SANDBOX_ATTACKS: Attack[] = [
       const victim = await kit.bash('victim', 'echo ready');
       const wt = victim.state.worktree!;
       await writeFile(join(wt, 'victim-secret.txt'), 'sibling-secret-4711');
-      const { output } = await kit.bash('sibling', hidden(`cat ${wt}/victim-secret.txt; ls ${join(wt, '..')}; echo END`));
-      return { blocked: !output.includes('sibling-secret-4711') && !output.includes(victim.agent.split(':')[1]) && output.includes('END'), evidence: tail(output) };
+      const { output } = await kit.bash('sibling', hidden(`cat ${wt}/victim-secret.txt; echo ::LISTING::; ls ${join(wt, '..')}; echo END`));
+      const listing = output.split('::LISTING::')[1]?.split('END')[0] ?? '';
+      return { blocked: !output.includes('sibling-secret-4711') && !listing.includes(victim.agent.split(':')[1]) && output.includes('END'), evidence: tail(output) };
     },
   },
   {
