@@ -38,6 +38,10 @@ export interface AgentFixtureOptions {
   repoFiles?: Record<string, string>;
   /** Agent actor options (restart intensity, heartbeat). */
   agent?: { maxRestarts?: number; restartWindowMs?: number; heartbeatMs?: number; keepFailedWorktrees?: boolean };
+  /** Added to the agents' base environment (e.g. the server secrets an agent must not see). */
+  hostEnv?: Record<string, string>;
+  /** The process host's folders hidden inside the sandbox (Godel's home). */
+  hiddenDirs?: string[];
   /** More actor kinds on the same runtime (e.g. the team actor). */
   definitions?: (f: { events: EventLog; tell(to: string, type: string, payload: unknown, extra?: { from?: string }): Promise<void>; env: TestEnv }) => ActorDefinition[];
 }
@@ -67,7 +71,8 @@ export async function createAgentFixture(scripts: Record<string, Step[] | ((r: S
     events,
     rootDir: join(root, 'agents'),
     piBin: o.piBin ?? locatePiBin(__dirname)!,
-    baseEnv: { PATH: `${dirname(process.execPath)}:/usr/bin:/bin`, HOME: home },
+    baseEnv: { PATH: `${dirname(process.execPath)}:/usr/bin:/bin`, HOME: home, ...o.hostEnv },
+    hiddenDirs: o.hiddenDirs,
     commandTimeoutMs: o.startTimeoutMs,
     readyTimeoutMs: o.startTimeoutMs,
   });

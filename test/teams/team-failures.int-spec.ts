@@ -106,8 +106,9 @@ describe('teams under failure (real pi, scripted model, real git)', () => {
       return t?.status === 'running' ? t.worker : undefined;
     });
     const first = agentAddress(team, firstWorker!);
+    // The first worker may be the coordinator, whose process restarts with a worker's tools first.
+    const pid1 = await until('its process to run the task', async () => ((await f!.agents.get(first)).status === 'running' ? f!.agents.host.get(first)?.pid : undefined));
     await sleep(400);
-    const pid1 = f.agents.host.get(first)!.pid;
     process.kill(pid1, 'SIGKILL');
     // Restarted on its session (same worker), noticed by the team's monitor as an event.
     await until('a restart', async () => ((await f!.events(team)).some((e) => e.type === 'monitor.restarted') ? true : undefined));

@@ -62,6 +62,12 @@ export interface GodelConfig {
   sseMaxPerKey: number;
   /** Events and audit rows older than `days` are deleted every `everyMs` (GODEL_RETENTION_DAYS, 0 = keep; GODEL_RETENTION_EVERY_MS). */
   retention: { days: number; everyMs: number };
+  /**
+   * The OS sandbox around agents, verifications and maintenance checks (GODEL_SANDBOX): `bwrap`
+   * (default; bubblewrap must be installed, else the runtime refuses to start) or `off`
+   * (development only; warns at every start).
+   */
+  sandbox: 'bwrap' | 'off';
   auth: AuthConfig;
   /** The CLI's side: where `godel auth login` keeps tokens, and defaults for its flags. */
   cli: {
@@ -161,6 +167,12 @@ function bool(env: Env, key: string, fallback: boolean): boolean {
   if (['on', 'true', '1'].includes(raw)) return true;
   if (['off', 'false', '0'].includes(raw)) return false;
   throw new ConfigError(`${key} must be on|off, got "${raw}"`);
+}
+
+function sandboxMode(raw: string | undefined): 'bwrap' | 'off' {
+  if (raw === undefined || raw === '' || raw === 'on' || raw === 'bwrap') return 'bwrap';
+  if (raw === 'off') return 'off';
+  throw new ConfigError(`GODEL_SANDBOX must be on|bwrap|off, got "${raw}"`);
 }
 
 function name(env: Env, key: string, fallback: string): string {
@@ -264,6 +276,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<GodelConfi
       url: apiUrl(env),
       apiKey: env.GODEL_API_KEY || undefined,
     },
+    sandbox: sandboxMode(env.GODEL_SANDBOX),
     homeDir: env.GODEL_HOME || (process.getuid?.() === 0 ? '/var/lib/godel' : `${env.HOME ?? '/tmp'}/.godel`),
   };
   return { ...config, ...overrides, runtime: { ...config.runtime, ...(overrides.runtime ?? {}) }, auth: { ...config.auth, ...(overrides.auth ?? {}) } };

@@ -1,4 +1,5 @@
 import type { EventLog } from '@godel/persistence';
+import type { Sandbox } from '@godel/sandbox';
 import { Queue, Worker, type ConnectionOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { git, isGitRepo, revParse, verifyAt } from './refinery/git-ops';
@@ -23,6 +24,8 @@ export interface MaintenanceOptions {
   verifyTimeoutMs?: number;
   /** Disconnect `connection` on close (a client made for the watcher). */
   closeConnection?: boolean;
+  /** The OS sandbox the checks run in (default: bubblewrap). */
+  sandbox?: Sandbox;
 }
 
 interface Verdict {
@@ -90,7 +93,7 @@ export class MaintenanceWatcher {
     const last = raw ? (JSON.parse(raw) as Verdict) : undefined;
     if (last?.team && ACTIVE.has((await this.o.teamStatus(last.team)) ?? 'new')) return { repo, target, action: 'team_at_work', team: last.team };
     if (last?.tip === tip) return { repo, target, action: 'unchanged' };
-    const r = await verifyAt(repo, tip, cfg.verify, this.o.verifyTimeoutMs ?? 600_000);
+    const r = await verifyAt(repo, tip, cfg.verify, this.o.verifyTimeoutMs ?? 600_000, { sandbox: this.o.sandbox });
     if (r.ok) {
       if (last?.state === 'red') await this.event('maintenance.green', { repo, target, tip, fixedBy: last.team ?? null });
       await this.o.redis.hset(key, field, JSON.stringify({ tip, state: 'green' } satisfies Verdict));

@@ -1,10 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import { cp, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { HARDENED_GIT_CONFIG } from '@godel/workspace';
 
-/** Runs git in `cwd` with a fixed test identity; returns trimmed stdout. */
+/** Runs git in `cwd` with a fixed test identity and hooks off (HARDENED_GIT_CONFIG); returns trimmed stdout. */
 export function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', ['-c', 'user.name=Godel Test', '-c', 'user.email=test@godel.invalid', ...args], { cwd, encoding: 'utf8' }).trim();
+  return execFileSync('git', [...HARDENED_GIT_CONFIG, '-c', 'user.name=Godel Test', '-c', 'user.email=test@godel.invalid', ...args], { cwd, encoding: 'utf8' }).trim();
 }
 
 /** A git repository at `<root>/repo` on branch main with one commit of `files` (default a README). */

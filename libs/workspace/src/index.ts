@@ -19,7 +19,7 @@ export type { BashCheckResult, BashFinding } from './guard/bash-path-check';
 export { WorkspaceError, isWorkspaceError } from './errors/workspace-error';
 export { linkSharedDirs } from './worktree-files';
 export type { WorkspaceErrorCode } from './errors/workspace-error';
-export { createGitRunner } from './git/git-runner';
+export { createGitRunner, HARDENED_GIT_CONFIG } from './git/git-runner';
 export type { GitRunner, GitRunnerOptions } from './git/git-runner';
 export { DEFAULT_LOCK_RETRY } from './git/lock-retry';
 export type { LockRetryPolicy } from './git/lock-retry';

@@ -129,7 +129,10 @@ export class WorktreeManager {
     try {
       await retryOnLock(() => this.git(['reset', '--hard', '--no-recurse-submodules', '--quiet'], { cwd: path }), this.retry);
       const nullCommit = '0'.repeat(base.length); // 40 or 64 (SHA-256 repositories)
-      await this.git(['hook', 'run', '--ignore-missing', 'post-checkout', '--', nullCommit, base, '1'], { cwd: path });
+      // The repository's own hooks folder only: a `core.hooksPath` in its config (which an agent
+      // might have written before the sandbox) is not followed; every other Godel git call runs
+      // with hooks off (HARDENED_GIT_CONFIG).
+      await this.git(['-c', `core.hooksPath=${join(commonDir, 'hooks')}`, 'hook', 'run', '--ignore-missing', 'post-checkout', '--', nullCommit, base, '1'], { cwd: path });
       const sharedLinks = await linkSharedDirs(mainRoot, path, this.sharedDirs, tracked);
       const now = new Date(this.clock()).toISOString();
       await writeMetadata(await this.adminDirOf(path), {

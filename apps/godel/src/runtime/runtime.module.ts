@@ -6,6 +6,7 @@ import { AgentProcessHost, WorktreeJanitor, agentActor, locatePiBin } from '@god
 import { inheritedEnv } from '@godel/config';
 import { AgentQueries, EventLog, RepoRegistry, SessionStore, openDatabase } from '@godel/persistence';
 import { MaintenanceWatcher, Refinery, startIntent, teamActor } from '@godel/orchestration';
+import { SANDBOX_OFF_WARNING, Sandbox } from '@godel/sandbox';
 import { ModelProviders } from '../agents/model-providers';
 import { EventStream } from '../events/event-stream';
 import { RuntimeMetrics } from '../metrics/runtime-metrics';
@@ -18,7 +19,7 @@ import { Redis } from 'ioredis';
 import { BULLMQ_CLIENT_OPTIONS, duplicateClient, withErrorListener } from '@godel/runtime-redis';
 import { buildRuntime, newInstanceId, type BuiltRuntime } from './build-runtime';
 import { Retention } from './retention';
-import { ACTOR_DEFINITIONS, DATA_SOURCE, GODEL_CONFIG, RUNTIME, RUNTIME_REF } from './runtime.tokens';
+import { ACTOR_DEFINITIONS, DATA_SOURCE, GODEL_CONFIG, RUNTIME, RUNTIME_REF, SANDBOX } from './runtime.tokens';
 
 /** Events worth a log line; the rest are counted by metrics (a later issue) and kept quiet. */
 const LOGGED = new Set([
@@ -73,12 +74,21 @@ const LOGGED = new Set([
     },
     { provide: SessionStore, inject: [DATA_SOURCE], useFactory: (ds: DataSource) => new SessionStore(ds) },
     {
+      // The OS sandbox of every agent process, verification and maintenance check (GODEL_SANDBOX).
+      provide: SANDBOX,
+      inject: [GODEL_CONFIG],
+      useFactory: (config: GodelConfig) => {
+        const log = new Logger('sandbox');
+        return new Sandbox({ mode: config.sandbox, onWarn: (message) => log.warn(JSON.stringify({ event: 'sandbox.off', message })) });
+      },
+    },
+    {
       provide: AgentProcessHost,
-      inject: [GODEL_CONFIG, EventLog, RUNTIME_REF, RuntimeMetrics],
-      useFactory: (config: GodelConfig, events: EventLog, ref: { current?: BuiltRuntime }, metrics: RuntimeMetrics) => {
+      inject: [GODEL_CONFIG, EventLog, RUNTIME_REF, RuntimeMetrics, SANDBOX],
+      useFactory: (config: GodelConfig, events: EventLog, ref: { current?: BuiltRuntime }, metrics: RuntimeMetrics, sandbox: Sandbox) => {
         const env = inheritedEnv();
-        // Agents see PATH, HOME and provider keys only, not the server's whole environment.
-        const baseEnv = Object.fromEntries(Object.entries(env).filter(([k]) => k === 'PATH' || k === 'HOME' || /_API_KEY$/.test(k)));
+        // Candidates only: each agent gets PATH, locale and the keys its providers name, nothing else.
+        const baseEnv = Object.fromEntries(Object.entries(env).filter(([k]) => ['PATH', 'LANG', 'LC_ALL', 'TZ'].includes(k) || (/_API_KEY$/.test(k) && !k.startsWith('GODEL_'))));
         return new MeteredAgentHost(
           {
             tell: (to, type, payload) => ref.current!.system.tell(to, type, payload),
@@ -86,6 +96,8 @@ const LOGGED = new Set([
             rootDir: join(config.homeDir, 'agents'),
             piBin: locatePiBin(__dirname) ?? 'pi',
             baseEnv,
+            sandbox,
+            hiddenDirs: [config.homeDir],
           },
           metrics,
         );
@@ -95,18 +107,18 @@ const LOGGED = new Set([
     {
       // The merge queue: one BullMQ queue per deployment, serialized per repository + branch by redlock.
       provide: Refinery,
-      inject: [GODEL_CONFIG, EventLog, RUNTIME_REF],
-      useFactory: (config: GodelConfig, events: EventLog, ref: { current?: BuiltRuntime }) => {
+      inject: [GODEL_CONFIG, EventLog, RUNTIME_REF, SANDBOX],
+      useFactory: (config: GodelConfig, events: EventLog, ref: { current?: BuiltRuntime }, sandbox: Sandbox) => {
         const connection = withErrorListener(new Redis(config.redisUrl!, BULLMQ_CLIENT_OPTIONS));
-        return new Refinery({ connection, lockClient: connection, prefix: `${config.keyPrefix}:bull`, tell: (to, type, payload, extra) => ref.current!.system.tell(to, type, payload, extra), events, closeConnection: true });
+        return new Refinery({ connection, lockClient: connection, prefix: `${config.keyPrefix}:bull`, tell: (to, type, payload, extra) => ref.current!.system.tell(to, type, payload, extra), events, closeConnection: true, sandbox });
       },
     },
     {
       // Autonomic maintenance: repositories an admin registered with maintenance on (never by their own
       // .godel.yaml) whose target turns red get a team.
       provide: MaintenanceWatcher,
-      inject: [GODEL_CONFIG, EventLog, RUNTIME, AgentQueries, ModelProviders, RepoRegistry],
-      useFactory: (config: GodelConfig, events: EventLog, rt: BuiltRuntime, queries: AgentQueries, models: ModelProviders, registry: RepoRegistry) => {
+      inject: [GODEL_CONFIG, EventLog, RUNTIME, AgentQueries, ModelProviders, RepoRegistry, SANDBOX],
+      useFactory: (config: GodelConfig, events: EventLog, rt: BuiltRuntime, queries: AgentQueries, models: ModelProviders, registry: RepoRegistry, sandbox: Sandbox) => {
         const connection = duplicateClient(rt.redis, BULLMQ_CLIENT_OPTIONS);
         return new MaintenanceWatcher({
           connection,
@@ -118,6 +130,7 @@ const LOGGED = new Set([
           teamStatus: async (team) => (await queries.state<{ status: string }>(`team/${team}`))?.status,
           events,
           closeConnection: true,
+          sandbox,
         });
       },
     },
@@ -182,6 +195,11 @@ export class RuntimeModule implements OnApplicationBootstrap, OnApplicationShutd
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
+    if (this.config.roles.includes('runtime')) {
+      // Fails closed: a runtime that cannot sandbox agents does not start (sandbox.unavailable names bubblewrap).
+      if (this.config.sandbox === 'off') new Logger('sandbox').warn(JSON.stringify({ event: 'sandbox.off', message: SANDBOX_OFF_WARNING }));
+      else await this.agents.checkSandbox();
+    }
     const rt = this.runtime;
     this.metrics.bind({
       stats: () => rt.system.stats(),

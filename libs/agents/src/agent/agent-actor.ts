@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { UnknownMessageError, type ActorContext, type ActorDefinition, type Message } from '@godel/actors';
 import type { EventLog, SessionStore } from '@godel/persistence';
 import { WorktreeManager } from '@godel/workspace';
-import { initialAgentState, type AgentState, type AgentUpdate, type StartAgent } from './agent-state';
+import { initialAgentState, toolsFor, type AgentState, type AgentUpdate, type StartAgent } from './agent-state';
 import type { AgentProcessHost, LimitHit, TurnLimit } from './process-host';
 import { chainFor, isProviderFailure } from './provider-chain';
 import { cutSession } from './session-cut';
@@ -90,6 +90,7 @@ export function agentActor(deps: AgentActorDeps): ActorDefinition<AgentState> {
       providerIndex: s.providerIndex,
       session: stored ? { fileName: stored.fileName, content: stored.content } : undefined,
       correlationId: s.correlationId,
+      tools: s.tools ?? toolsFor(s.role),
       readRoots: s.repo ? ['node_modules', '.venv', 'vendor'].map((d) => join(s.repo!, d)).filter((d) => existsSync(d)) : [],
     });
   }
@@ -133,6 +134,7 @@ export function agentActor(deps: AgentActorDeps): ActorDefinition<AgentState> {
     s.repo = p.repo;
     s.role = p.role ?? 'worker';
     s.runtime = p.runtime ?? { kind: 'pi' };
+    s.tools = toolsFor(s.role, p.tools);
     s.providers = chainFor(p.providers, p.tier);
     s.budget = p.budget ?? {};
     s.teamBudget = p.teamBudget;
@@ -333,6 +335,22 @@ export function agentActor(deps: AgentActorDeps): ActorDefinition<AgentState> {
           ctx.cancelReminder('heartbeat');
           if (p.cleanup) await removeWorktree(s, ctx);
           break;
+        case 'agent.role': {
+          // A team changes a member's role (the planning coordinator joins the workers): its tools
+          // follow the role, so its process restarts on its session with the new --tools.
+          if (s.status === 'running') throw new AgentStateError(s.status, 'change role mid-turn');
+          const role = String(p.role ?? s.role);
+          const tools = toolsFor(role, Array.isArray(p.tools) ? p.tools.map(String) : undefined);
+          if (role === s.role && JSON.stringify(tools) === JSON.stringify(s.tools)) break;
+          s.role = role;
+          s.tools = tools;
+          if (deps.host.has(ctx.selfAddress)) {
+            await deps.host.stop(ctx.selfAddress);
+            if (ACTIVE.has(s.status)) await spawn(s, ctx);
+          }
+          await record(s, ctx, 'agent.role_changed', { role, tools: tools ?? 'default' });
+          break;
+        }
         case 'agent.turn_end':
           next = await turnEnd(s, p as { stopReason: string; errorMessage?: string; text?: string }, ctx);
           break;

@@ -25,6 +25,8 @@ export interface AgentState {
   providerIndex: number;
   /** The coding-agent CLI: pi (default) or a command CLI (claude/codex stream-json). */
   runtime?: RuntimeSpec;
+  /** pi's tool allow-list; read-only roles (reviewer, coordinator) get READ_ONLY_TOOLS. */
+  tools?: string[];
   /** Session file name; its content is in agent_sessions. */
   sessionFile?: string;
   /** The prompt of the turn in progress (re-sent after a provider failover). */
@@ -67,6 +69,8 @@ export interface StartAgent {
   providers: ProviderRef[];
   tier?: ProviderRef['tier'];
   runtime?: RuntimeSpec;
+  /** pi's tools (`--tools`). Default: READ_ONLY_TOOLS for the reviewer and coordinator roles, pi's own otherwise. */
+  tools?: string[];
   prompt?: string;
   budget?: { tokens?: number; costUsd?: number };
   teamBudget?: { tokens?: number; costUsd?: number };
@@ -89,4 +93,19 @@ export function initialAgentState(team: string, name: string): AgentState {
     budget: {},
     restarts: [],
   };
+}
+
+/** pi's tools that cannot change anything: what a reviewer or a planning coordinator gets. */
+export const READ_ONLY_TOOLS: readonly string[] = ['read', 'grep', 'find', 'ls'];
+
+/** Roles that only read: they never get write, edit or bash. */
+export const READ_ONLY_ROLES: ReadonlySet<string> = new Set(['reviewer', 'coordinator']);
+
+/**
+ * The tools an agent of `role` gets. A read-only role gets read-only tools whatever was asked
+ * (only a subset of READ_ONLY_TOOLS may narrow it further); other roles get what was asked.
+ */
+export function toolsFor(role: string, asked?: readonly string[]): string[] | undefined {
+  if (READ_ONLY_ROLES.has(role)) return asked ? asked.filter((t) => READ_ONLY_TOOLS.includes(t)) : [...READ_ONLY_TOOLS];
+  return asked ? [...asked] : undefined;
 }

@@ -2,7 +2,10 @@ import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { EventLog } from '@godel/persistence';
 import { captureContext, runInContext, SpanKind, SpanStatusCode, startSpan, type Context, type Span } from '@godel/observability';
-import { guardDenialFromEvent, withPathGuard } from '../guard';
+import { Sandbox } from '@godel/sandbox';
+import { GUARD_EXTENSION_FILE, guardDenialFromEvent, withPathGuard } from '../guard';
+import { agentEnv, agentLauncher } from './agent-sandbox';
+import type { Launcher } from '../runtime/launcher';
 import { CommandRuntime } from '../command/command-runtime';
 import type { CommandDialect } from '../command/command-args';
 import { writeModelsJson, writeSettingsJson } from '../pi/agent-dir';
@@ -21,8 +24,15 @@ export interface AgentHostDeps {
   /** Per-agent folders (pi agent dir, session files) live under it. */
   rootDir: string;
   piBin: string;
-  /** Environment the coding-agent processes start from (PATH, HOME, provider keys). */
+  /**
+   * Where an agent's environment comes from: PATH and locale, and the provider keys its chain names
+   * (by name). Nothing else is passed; HOME is the agent's own scratch folder.
+   */
   baseEnv: Record<string, string>;
+  /** The OS sandbox every agent process runs in. Default: bubblewrap (fails closed without it). */
+  sandbox?: Sandbox;
+  /** Folders emptied inside the sandbox even below a readable folder (Godel's home). */
+  hiddenDirs?: string[];
   /** Deadline of control commands to a process (a wedged process must not hang the actor). */
   commandTimeoutMs?: number;
   /** Deadline for a started process to answer its first get_state. */
@@ -79,6 +89,8 @@ export interface SpawnSpec {
   providerIndex: number;
   /** Folders outside the worktree the agent may read (e.g. the shared node_modules). */
   readRoots?: string[];
+  /** pi's tool allow-list (`--tools`); read-only roles get read-only tools. Default: pi's own. */
+  tools?: string[];
   /** Resume this session (a file name under the agent's session dir, content given). */
   session?: { fileName: string; content: string };
   correlationId?: string;
@@ -103,8 +115,38 @@ const RECORDED: Record<string, string> = {
  */
 export class AgentProcessHost {
   private readonly running = new Map<string, Running>();
+  private readonly sandbox: Sandbox;
 
-  constructor(private readonly deps: AgentHostDeps) {}
+  constructor(private readonly deps: AgentHostDeps) {
+    this.sandbox = deps.sandbox ?? new Sandbox();
+  }
+
+  /** Rejects with `sandbox.unavailable` when agents cannot be sandboxed here (checked at server start). */
+  checkSandbox(): Promise<void> {
+    return this.sandbox.check();
+  }
+
+  /** The launcher of one agent's processes: its sandbox, its providers' endpoints, its folders. */
+  private launcher(agent: string, spec: SpawnSpec, programs: string[]): Launcher {
+    const agentRoot = dirname(this.dirs(agent).agentDir);
+    const record = (type: string, data: Record<string, unknown>) =>
+      void this.deps.events.append({ type, agent, team: spec.team, correlationId: spec.correlationId, data }).catch(() => undefined);
+    if (this.sandbox.mode === 'off') record('sandbox.disabled', { warning: 'GODEL_SANDBOX=off: this agent runs without the OS sandbox (development only)' });
+    return agentLauncher({
+      sandbox: this.sandbox,
+      worktree: spec.cwd,
+      agentRoot,
+      programs,
+      readRoots: spec.readRoots,
+      hidden: this.deps.hiddenDirs,
+      providers: spec.providers,
+      onEgressDenied: (target) => record('sandbox.egress_denied', { target }),
+    });
+  }
+
+  private env(agent: string, spec: SpawnSpec): Record<string, string> {
+    return agentEnv(this.deps.baseEnv, spec.providers, join(dirname(this.dirs(agent).agentDir), 'home'));
+  }
 
   has(agent: string): boolean {
     const r = this.running.get(agent);
@@ -214,14 +256,16 @@ export class AgentProcessHost {
         sessionDir,
         provider: provider.provider,
         model: provider.model,
-        baseEnv: this.deps.baseEnv,
+        baseEnv: this.env(agent, spec),
         piBin: this.deps.piBin,
         extraArgs,
+        tools: spec.tools,
       },
       { logFile: join(dirname(agentDir), 'guard.log'), readRoots: spec.readRoots },
     );
     const pi = await PiRpcProcess.start({
       ...launch,
+      launcher: this.launcher(agent, spec, [GUARD_EXTENSION_FILE]),
       requestTimeoutMs: this.deps.commandTimeoutMs ?? 10000,
       readyTimeoutMs: this.deps.readyTimeoutMs,
     });
@@ -238,7 +282,7 @@ export class AgentProcessHost {
   /**
    * A CLI that runs one process per prompt (Claude Code, Codex...): its conversation continues
    * through the CLI's own resume id, which is what the agent stores as its "session". The path
-   * guard is pi's; other CLIs bring their own sandboxing.
+   * guard is pi's; the OS sandbox is the same for every CLI.
    */
   private async spawnCommand(agent: string, spec: SpawnSpec, rt: Extract<RuntimeSpec, { kind: 'command' }>): Promise<void> {
     const provider = spec.providers[spec.providerIndex];
@@ -247,7 +291,8 @@ export class AgentProcessHost {
       command: rt.command,
       extraArgs: rt.extraArgs,
       cwd: spec.cwd,
-      baseEnv: this.deps.baseEnv,
+      baseEnv: this.env(agent, spec),
+      launcher: this.launcher(agent, spec, []),
       resume: true,
       sessionId: spec.session?.content || undefined,
       provider: provider?.provider,

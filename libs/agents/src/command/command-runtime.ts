@@ -22,6 +22,7 @@ import {
 import { AgentUnsupportedError } from '../runtime/errors';
 import { DEFAULT_ARGS, DEFAULT_COMMAND, buildCommandArgs, templateUses, type ArgTemplate, type CommandDialect } from './command-args';
 import { checkWorkspace, resolveExecutable, spawnInGroup } from './launch';
+import type { Launcher } from '../runtime/launcher';
 import { LineNormalizer } from './line-normalizer';
 import type { UsageReportingModes } from './usage-meter';
 
@@ -64,6 +65,8 @@ export interface CommandRuntimeOptions {
   usageReporting?: Partial<UsageReportingModes>;
   /** `AgentRuntime.name`; default the dialect. */
   name?: string;
+  /** Wraps each run's command before it is spawned (the process host puts it in the OS sandbox). */
+  launcher?: Launcher;
 }
 
 interface Run {
@@ -265,7 +268,16 @@ export class CommandRuntime implements AgentRuntime {
   private async spawnRun(text: string): Promise<void> {
     const resumeId = this.resume ? this.normalizer.sessionId : undefined;
     const args = buildCommandArgs(this.template, { prompt: text, sessionId: resumeId, model: this.model, provider: this.provider }, this.options.extraArgs);
-    const child = await spawnInGroup(this.executable as string, args, { cwd: this.options.cwd, env: this.options.baseEnv });
+    const plain = { file: this.executable as string, args, cwd: this.options.cwd, env: this.options.baseEnv };
+    const cmd = this.options.launcher ? await this.options.launcher(plain) : { ...plain, close: async () => undefined };
+    let child: ChildProcessWithoutNullStreams;
+    try {
+      child = await spawnInGroup(cmd.file, cmd.args, { cwd: cmd.cwd, env: cmd.env });
+    } catch (err) {
+      await cmd.close();
+      throw err;
+    }
+    child.once('exit', () => void cmd.close());
     this.normalizer.beginRun(resumeId !== undefined);
     this.current = this.track(child);
     this.emit(runtimeEvent('message', { role: 'user', text }));

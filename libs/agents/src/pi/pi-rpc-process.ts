@@ -9,6 +9,7 @@ import { parsePiLine } from './parse-pi-line';
 import { PendingRequests } from './pending-requests';
 import { buildPiArgs, buildPiEnv, type PiLaunchOptions } from './pi-launch';
 import type { PiCommand, PiEvent, PiMessage, PiModel, PiResponse, PiSessionStats, PiState } from './pi-protocol';
+import type { Launcher } from '../runtime/launcher';
 
 export interface PiRpcStartOptions extends PiLaunchOptions {
   /** Deadline of each command unless the call gives its own. Default 10 s. */
@@ -17,6 +18,8 @@ export interface PiRpcStartOptions extends PiLaunchOptions {
   waitForReady?: boolean;
   /** Deadline for that first answer (pi needs ~1.2 s on a warm machine). Default 30 s. */
   readyTimeoutMs?: number;
+  /** Wraps the command before it is spawned (the process host puts pi in the OS sandbox). */
+  launcher?: Launcher;
 }
 
 export interface PiExit {
@@ -95,9 +98,17 @@ export class PiRpcProcess {
     const piBin = options.piBin ?? 'pi';
     const args = buildPiArgs(options);
     await checkLaunchable(piBin, options.cwd);
-    const child = spawn(piBin, args, { cwd: options.cwd, env: buildPiEnv(options), stdio: 'pipe', detached: true });
-    await spawned(child, piBin);
+    const plain = { file: piBin, args, cwd: options.cwd, env: buildPiEnv(options) };
+    const cmd = options.launcher ? await options.launcher(plain) : { ...plain, close: async () => undefined };
+    const child = spawn(cmd.file, cmd.args, { cwd: cmd.cwd, env: cmd.env, stdio: 'pipe', detached: true });
+    try {
+      await spawned(child, cmd.file);
+    } catch (err) {
+      await cmd.close();
+      throw err;
+    }
     const proc = new PiRpcProcess(child, options);
+    void proc.exited.then(() => cmd.close());
     if (options.waitForReady === false) return proc;
     const readyTimeoutMs = options.readyTimeoutMs ?? 30_000;
     try {

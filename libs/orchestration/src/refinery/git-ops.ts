@@ -1,7 +1,10 @@
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { redactText } from '@godel/persistence';
+import { Sandbox, gitMounts } from '@godel/sandbox';
 import { createGitRunner, linkSharedDirs } from '@godel/workspace';
 
 const runner = createGitRunner({ timeoutMs: 120_000 });
@@ -100,11 +103,49 @@ export interface CommandResult {
   ms: number;
 }
 
-/** Runs a shell command (the repository's verification) in `cwd`; the whole process group dies on timeout. */
-export function runCommand(command: string, cwd: string, timeoutMs: number, keepChars = 8000): Promise<CommandResult> {
+export interface RunCommandOptions {
+  /** How much of the output to keep (the end). Default 8000 characters. */
+  keepChars?: number;
+  /** The OS sandbox; default bubblewrap (fails closed without it). */
+  sandbox?: Sandbox;
+  /** Folders outside `cwd` the command may read (the repository's shared node_modules...). */
+  readRoots?: string[];
+}
+
+const VERIFY_PATH = `${dirname(process.execPath)}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`;
+const defaultSandbox = new Sandbox();
+
+/**
+ * Runs a shell command (the repository's verification: agent-written code) in `cwd`, inside the
+ * OS sandbox: it sees `cwd` (read-write), git's metadata read-only, `readRoots` read-only and a
+ * scratch home, with no network and an environment of PATH, HOME, LANG and CI only. Its output is
+ * redacted (API keys, tokens...) before it is returned, i.e. before any prompt or event. The whole
+ * process group dies on timeout. A missing sandbox rejects with `sandbox.unavailable`.
+ */
+export async function runCommand(command: string, cwd: string, timeoutMs: number, options: number | RunCommandOptions = {}): Promise<CommandResult> {
+  const o: RunCommandOptions = typeof options === 'number' ? { keepChars: options } : options;
+  const keepChars = o.keepChars ?? 8000;
+  const home = await mkdtemp(join(tmpdir(), 'godel-verify-home-'));
+  const sandbox = o.sandbox ?? defaultSandbox;
+  const git = sandbox.mode === 'off' ? undefined : gitMounts(cwd, false);
+  const cmd = await sandbox
+    .prepare({
+      file: '/bin/sh',
+      args: ['-c', command],
+      cwd,
+      env: { PATH: VERIFY_PATH, HOME: home, LANG: 'C.UTF-8', CI: '1' },
+      writable: [cwd, home],
+      readable: [...(git?.readable ?? []), ...(o.readRoots ?? [])],
+      hidden: git?.hidden,
+      readOnlyOver: git?.readOnlyOver,
+    })
+    .catch(async (err: unknown) => {
+      await rm(home, { recursive: true, force: true });
+      throw err;
+    });
   const t0 = Date.now();
-  return new Promise((resolve) => {
-    const child = spawn('sh', ['-c', command], { cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const result = await new Promise<CommandResult>((resolve) => {
+    const child = spawn(cmd.file, cmd.args, { cwd: cmd.cwd, env: cmd.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     const add = (b: Buffer) => {
       out += b.toString('utf8');
@@ -123,7 +164,7 @@ export function runCommand(command: string, cwd: string, timeoutMs: number, keep
     }, timeoutMs);
     const done = (code: number | null) => {
       clearTimeout(timer);
-      resolve({ ok: code === 0 && !timedOut, code, timedOut, output: out.slice(-keepChars), ms: Date.now() - t0 });
+      resolve({ ok: code === 0 && !timedOut, code, timedOut, output: redactText(out.slice(-keepChars)), ms: Date.now() - t0 });
     };
     child.on('error', (err) => {
       out += String(err);
@@ -131,6 +172,9 @@ export function runCommand(command: string, cwd: string, timeoutMs: number, keep
     });
     child.on('close', (code) => done(code));
   });
+  await cmd.close();
+  await rm(home, { recursive: true, force: true });
+  return result;
 }
 
 export interface MergeRequest {
@@ -146,6 +190,8 @@ export interface MergeRequest {
    * verification whose failures are all among these is not the change's fault: the merge goes on.
    */
   baselineFailures?: string[];
+  /** The OS sandbox the verification runs in (default: bubblewrap). */
+  sandbox?: Sandbox;
   onStage?: (stage: 'rebased' | 'verify_started' | 'verify_finished', data: Record<string, unknown>) => void;
 }
 
@@ -180,7 +226,7 @@ export async function mergeToTarget(req: MergeRequest): Promise<MergeOutcome> {
     if (req.verify) {
       await linkSharedDirs(req.repo, wt, req.sharedDirs ?? SHARED_DIRS, new Set());
       req.onStage?.('verify_started', { command: req.verify });
-      const r = await runCommand(req.verify, wt, req.verifyTimeoutMs);
+      const r = await runCommand(req.verify, wt, req.verifyTimeoutMs, { sandbox: req.sandbox, readRoots: sharedRoots(req.repo, req.sharedDirs ?? SHARED_DIRS) });
       verifyMs = r.ms;
       const failures = r.ok ? [] : failureLines(r.output, wt);
       const asBaseline = !r.ok && !r.timedOut && !!req.baselineFailures?.length && failures.every((f) => req.baselineFailures!.includes(f));
@@ -217,13 +263,18 @@ async function withScratchWorktree<T>(repo: string, commit: string, fn: (wt: str
   }
 }
 
-/** Runs the verification command on `commit` in a scratch worktree (dependency folders shared). */
-export async function verifyAt(repo: string, commit: string, command: string, timeoutMs: number): Promise<CommandResult & { failures: string[] }> {
+/** Runs the verification command on `commit` in a scratch worktree (dependency folders shared), sandboxed. */
+export async function verifyAt(repo: string, commit: string, command: string, timeoutMs: number, options: { sandbox?: Sandbox } = {}): Promise<CommandResult & { failures: string[] }> {
   return withScratchWorktree(repo, commit, async (wt) => {
     await linkSharedDirs(repo, wt, SHARED_DIRS, new Set());
-    const r = await runCommand(command, wt, timeoutMs);
+    const r = await runCommand(command, wt, timeoutMs, { sandbox: options.sandbox, readRoots: sharedRoots(repo, SHARED_DIRS) });
     return { ...r, failures: r.ok ? [] : failureLines(r.output, wt) };
   });
+}
+
+/** The repository's shared dependency folders that exist (the verification reads them through the worktree's links). */
+function sharedRoots(repo: string, dirs: readonly string[]): string[] {
+  return dirs.map((d) => join(repo, d)).filter((p) => existsSync(p));
 }
 
 const FAILURE = /fail|error|assert|exception|expected|not ok|✗|✕|panic/i;

@@ -5,6 +5,7 @@ import type { Redis } from 'ioredis';
 import Redlock from 'redlock';
 import type { TraceCarrier } from '@godel/actors';
 import { addSpanEvent, currentCarrier, SpanKind, withSpan } from '@godel/observability';
+import type { Sandbox } from '@godel/sandbox';
 import { mergeToTarget, verifyAt, type MergeOutcome } from './git-ops';
 
 /**
@@ -63,6 +64,8 @@ export interface RefineryOptions {
   backoffMs?: number;
   /** Disconnect `lockClient` on close (a client made for the refinery). */
   closeConnection?: boolean;
+  /** The OS sandbox verifications run in (default: bubblewrap). */
+  sandbox?: Sandbox;
 }
 
 const QUEUE = 'refinery';
@@ -171,6 +174,7 @@ export class Refinery {
         verify: d.verify,
         verifyTimeoutMs: d.verifyTimeoutMs,
         baselineFailures: d.baselineFailures,
+        sandbox: this.o.sandbox,
         onStage: (stage, data) => {
           addSpanEvent(`merge.${stage}`, data);
           void this.event(d, `merge.${stage}`, { attempt: d.attempt, ...data }).catch(() => undefined);
@@ -188,7 +192,7 @@ export class Refinery {
   /** The target's verification at the team's start commit: no lock (nothing is merged), any instance. */
   private async baseline(d: MergeJob): Promise<BaselineResult> {
     await this.event(d, 'baseline.started', { commit: d.commit, command: d.verify });
-    const r = await verifyAt(d.repo, d.commit, d.verify ?? 'true', d.verifyTimeoutMs);
+    const r = await verifyAt(d.repo, d.commit, d.verify ?? 'true', d.verifyTimeoutMs, { sandbox: this.o.sandbox });
     const result: BaselineResult = { commit: d.commit, ok: r.ok, code: r.code, timedOut: r.timedOut, output: r.output.slice(-4000), failures: r.failures, ms: r.ms };
     await this.o.tell(d.teamAddress, 'team.baseline_result', result, { from: REFINERY_SENDER });
     return result;

@@ -1,5 +1,5 @@
 import type { ActorContext, ActorDefinition, Message } from '@godel/actors';
-import { agentAddress, type AgentUpdate } from '@godel/agents';
+import { READ_ONLY_TOOLS, agentAddress, type AgentUpdate } from '@godel/agents';
 import type { EventLog } from '@godel/persistence';
 import { REFINERY_SENDER, type BaselineResult, type MergeJob, type MergeResult } from '../refinery/refinery';
 import { commitAll, deleteRefs, diffBetween, keepRef, resetWorktree, revParse, sameTree } from '../refinery/git-ops';
@@ -102,6 +102,8 @@ export function teamActor(deps: TeamActorDeps): ActorDefinition<TeamState> {
       repo: s.repo,
       baseRef: s.startCommit ?? s.target,
       role,
+      // The reviewer and the planning coordinator read; only workers write (and run bash).
+      tools: role === 'worker' ? undefined : [...READ_ONLY_TOOLS],
       providers: s.providers,
       tier: role === 'worker' ? 'cheap' : 'strong',
       teamBudget: s.budget,

@@ -9,6 +9,8 @@ export interface WorkerMove {
   /** Shell commands run first, one `bash` tool call each (e.g. reading the repository, a slow step). */
   run?: string[];
   files?: Record<string, string>;
+  /** Shell commands run with pi's `bash` tool (e.g. an attack in the security tests). */
+  bash?: string[];
   text?: string;
 }
 
@@ -99,6 +101,7 @@ export function teamPlaybook(book: TeamPlaybook, fallback?: StepFunction): StepF
       const files = Object.entries(m?.files ?? {});
       const steps: Step[] = (m?.run ?? []).map((command) => ({ toolCalls: [{ name: 'bash', arguments: { command } }], text: `Looking around for ${h!.task}.`, ...timing }));
       if (files.length > 0) steps.push({ toolCalls: files.map(([path, content]) => ({ name: 'write', arguments: { path, content } })), text: `Working on ${h!.task}.`, ...timing });
+      if (m?.bash?.length) steps.push({ toolCalls: m.bash.map((command) => ({ name: 'bash', arguments: { command } })), text: `Working on ${h!.task}.`, ...timing });
       const verify = book.literal ? /run the verification command `([^`]+)`|Run `([^`]+)` before you finish/.exec(prompt) : null;
       if (verify) steps.push({ toolCalls: [{ name: 'bash', arguments: { command: verify[1] ?? verify[2] } }], text: 'Running the verification as asked.', ...timing });
       return steps[n] ?? text(m?.text ?? done);

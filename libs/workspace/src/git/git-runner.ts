@@ -33,13 +33,30 @@ export interface GitRunnerOptions {
 
 const MAX_BUFFER = 64 * 1024 * 1024;
 
+/**
+ * Put before every git command Godel runs, so nothing written into a repository's `.git` (its
+ * config, by an agent or a cloned repository) runs as the server: no hooks (`core.hooksPath`), no
+ * fsmonitor daemon command, no `ext::` transport (runs a command), no credential helper or
+ * askpass program, no pager. A caller that means to run a hook passes its own
+ * `-c core.hooksPath=<repo>/hooks` after these (the last one wins): only the worktree manager's
+ * `post-checkout`, with the repository's own hooks folder.
+ */
+export const HARDENED_GIT_CONFIG: readonly string[] = [
+  '-c', 'core.hooksPath=/dev/null',
+  '-c', 'core.fsmonitor=false',
+  '-c', 'protocol.ext.allow=never',
+  '-c', 'credential.helper=',
+  '-c', 'core.askPass=',
+  '-c', 'core.pager=cat',
+];
+
 export function createGitRunner(options: GitRunnerOptions = {}): GitRunner {
   const binary = options.gitBinary ?? 'git';
   return (args, call) =>
     new Promise<GitResult>((resolve, reject) => {
       execFile(
         binary,
-        [...args],
+        [...HARDENED_GIT_CONFIG, ...args],
         {
           cwd: call.cwd,
           env: options.env,
@@ -58,7 +75,7 @@ export function createGitRunner(options: GitRunnerOptions = {}): GitRunner {
               ? `cannot run ${binary} (not installed, or cwd ${call.cwd} missing)`
               : `exit ${exitCode ?? String(spawnCode)}`;
           reject(
-            new WorkspaceError('workspace.git_failed', `git ${args[0] ?? ''} failed (${reason}): ${stderrHeadline(stderr)}`, {
+            new WorkspaceError('workspace.git_failed', `git ${firstCommand(args)} failed (${reason}): ${stderrHeadline(stderr)}`, {
               args: [...args],
               cwd: call.cwd,
               exitCode,
@@ -87,4 +104,11 @@ export function gitStderr(err: unknown): string {
 export function stderrHeadline(text: string): string {
   const lines = text.split('\n').filter((l) => l.trim() !== '');
   return lines.find((l) => /^(fatal|error):/.test(l)) ?? lines[lines.length - 1] ?? '';
+}
+
+/** The subcommand of an argv (after leading `-c key=value` pairs). */
+function firstCommand(args: readonly string[]): string {
+  let i = 0;
+  while (args[i] === '-c') i += 2;
+  return args[i] ?? '';
 }

@@ -1,0 +1,10 @@
+export { Sandbox, SANDBOX_OFF_WARNING } from './sandbox';
+export type { SandboxOptions } from './sandbox';
+export type { SandboxMode, SandboxRequest, SandboxedCommand } from './sandbox-types';
+export { SandboxUnavailableError, SandboxInvalidError } from './errors';
+export { buildBwrapArgs, SANDBOX_RUN_DIR } from './bwrap-args';
+export type { HostLayout, BwrapLayout } from './bwrap-args';
+export { gitMounts, installRootOf } from './git-mounts';
+export type { GitMounts } from './git-mounts';
+export { EGRESS_PROXY_PORT, openRelays } from './net-relay';
+export { hostLayout } from './host-layout';
