@@ -30,6 +30,7 @@ import type { TurnObserver } from '../tracing';
 import type { SupervisorStrategy } from '../supervision/strategy';
 import { Activation, type ActivationHost } from './activation';
 import { Batcher } from './batcher';
+import { LeaseDeadline } from './lease-deadline';
 import type { OwnedShard } from './owned-shard';
 
 export interface ActorSystemOptions {
@@ -51,10 +52,7 @@ export interface ActorSystemOptions {
   onEvent?: (type: string, data: Record<string, unknown>) => void;
   /** Disable taking shards (a process that only sends). */
   hostShards?: boolean;
-  /**
-   * Monotonic milliseconds for lease deadlines (default `performance.now`): a shard is given up
-   * locally once `leaseTtlMs - leaseSafetyMs` have passed since its last successful renewal was sent.
-   */
+  /** Monotonic ms for lease deadlines (default `performance.now`); see LeaseDeadline. */
   monotonicNow?: () => number;
   /** Margin before the lease TTL at which an unrenewed shard is stopped (default max(100 ms, TTL/5)). */
   leaseSafetyMs?: number;
@@ -87,8 +85,7 @@ export class ActorSystem implements ActivationHost {
   private running = false;
   private stopping = false;
   private leaseTimer?: ReturnType<typeof setTimeout>;
-  private leaseWatchdog?: ReturnType<typeof setInterval>;
-  private readonly mono: () => number;
+  private readonly deadlines: LeaseDeadline;
   private readLoopDone: Promise<void> = Promise.resolve();
   private capacityWaiter?: () => void;
   private leaseTick: Promise<void> = Promise.resolve();
@@ -96,7 +93,8 @@ export class ActorSystem implements ActivationHost {
 
   constructor(private readonly opts: ActorSystemOptions) {
     this.clock = opts.clock ?? systemClock;
-    this.mono = opts.monotonicNow ?? (() => performance.now());
+    const safety = opts.leaseSafetyMs ?? Math.max(100, Math.floor(opts.leaseTtlMs / 5));
+    this.deadlines = new LeaseDeadline(opts.leaseTtlMs, safety, opts.monotonicNow ?? (() => performance.now()));
     for (const d of opts.definitions) this.defs.set(d.kind, d);
     this.commits = new Batcher(async (writes) => {
       const refused = await opts.store.commit(writes);
@@ -119,18 +117,14 @@ export class ActorSystem implements ActivationHost {
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
-    await this.opts.replies.subscribe(
-      this.opts.instanceId,
-      (r) => this.onReply(r),
-      () => void this.recoverReplies(),
-    );
+    // Back after a dropped subscription: fetch the replies published meanwhile.
+    await this.opts.replies.subscribe(this.opts.instanceId, (r) => this.onReply(r), () => void this.fetchReplies([...this.asks.keys()]));
     if (this.opts.hostShards === false) return;
     await this.opts.membership.heartbeat(this.opts.instanceId, this.opts.leaseTtlMs);
     await this.leaseRound();
     await Promise.all(this.acquiring.values());
     this.scheduleLeaseRound();
-    this.leaseWatchdog = setInterval(() => this.expireUnrenewed(), Math.max(20, Math.floor(this.opts.leaseTtlMs / 20)));
-    this.leaseWatchdog.unref?.();
+    this.deadlines.watch(() => this.owned.values(), (s) => this.loseShard(s, 'lease not renewed in time (local deadline)'));
     this.readLoopDone = this.readLoop();
   }
 
@@ -193,7 +187,7 @@ export class ActorSystem implements ActivationHost {
     if (!this.running || this.stopping) return;
     this.stopping = true;
     if (this.leaseTimer) clearTimeout(this.leaseTimer);
-    if (this.leaseWatchdog) clearInterval(this.leaseWatchdog);
+    this.deadlines.stop();
     this.capacityWaiter?.();
     await this.leaseTick;
     await Promise.all(this.acquiring.values());
@@ -232,9 +226,9 @@ export class ActorSystem implements ActivationHost {
         [...this.owned.values()]
           .filter((s) => s.status !== 'closing')
           .map(async (s) => {
-            const sentAt = this.mono();
+            const sentAt = this.deadlines.now();
             const ok = await this.opts.leases.renew(s.lease, this.opts.leaseTtlMs).catch(() => undefined);
-            if (ok === true) s.validUntil = Math.max(s.validUntil, this.leaseDeadline(sentAt));
+            if (ok === true) s.validUntil = Math.max(s.validUntil, this.deadlines.after(sentAt));
             else if (ok === false) this.loseShard(s, 'lease not renewed');
             // undefined: Redis did not answer; the watchdog stops the shard before the TTL runs out.
           }),
@@ -262,22 +256,8 @@ export class ActorSystem implements ActivationHost {
     }
   }
 
-  /** Local end of belief in a lease whose grant or renewal was sent at `sentAt` (Redis starts the TTL later). */
-  private leaseDeadline(sentAt: number): number {
-    const safety = this.opts.leaseSafetyMs ?? Math.max(100, Math.floor(this.opts.leaseTtlMs / 5));
-    return sentAt + this.opts.leaseTtlMs - safety;
-  }
-
-  /** An instance that cannot renew stops believing it owns the shard before the lease can expire in Redis. */
-  private expireUnrenewed(): void {
-    const now = this.mono();
-    for (const s of [...this.owned.values()]) {
-      if (s.status !== 'closing' && now >= s.validUntil) this.loseShard(s, 'lease not renewed in time (local deadline)');
-    }
-  }
-
   private async acquireShard(shard: number): Promise<void> {
-    const sentAt = this.mono();
+    const sentAt = this.deadlines.now();
     const lease = await this.opts.leases.acquire(shard, this.opts.instanceId, this.opts.leaseTtlMs);
     if (!lease) return;
     if (this.stopping) {
@@ -299,7 +279,7 @@ export class ActorSystem implements ActivationHost {
       lease,
       status: 'recovering',
       lastId: '0-0',
-      validUntil: this.leaseDeadline(sentAt),
+      validUntil: this.deadlines.after(sentAt),
       backlog: true,
       inFlight: 0,
       activations: new Map(),
@@ -608,11 +588,6 @@ export class ActorSystem implements ActivationHost {
     const bytes = Buffer.byteLength(encodeEnvelope(env));
     if (bytes > this.opts.maxMessageBytes) throw new MessageTooLargeError(bytes, this.opts.maxMessageBytes);
     return env;
-  }
-
-  /** After our reply subscription came back: fetch replies published while it was down. */
-  private async recoverReplies(): Promise<void> {
-    await this.fetchReplies([...this.asks.keys()]);
   }
 
   private async fetchReplies(requests: string[]): Promise<void> {
