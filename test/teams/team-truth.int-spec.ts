@@ -173,6 +173,30 @@ describe('issue 9: no success without work, a true baseline, budgets that hold, 
     expect(execFileSync('node', ['check.js'], { cwd: f.repo, encoding: 'utf8' })).toContain('2 checks passed');
   }, 180_000);
 
+  it('a workflow (no coordinator) on a red target: a fix-baseline task goes first and every task waits for it', async () => {
+    const legacyCheck = "require('assert').strictEqual(require('../src/legacy')(), 'fixed', 'legacy must say fixed');\n";
+    f = await createTeamFixture(
+      {
+        workers: {
+          'fix-baseline': { task: { files: { 'src/legacy.js': "module.exports = () => 'fixed';\n" } } },
+          feature: { task: { files: { 'src/feature.js': 'module.exports = 1;\n' } } },
+        },
+      },
+      { repoFiles: { ...CHECKED_REPO, 'check.js': CHECK_ALL, 'src/legacy.js': "module.exports = () => 'broken';\n", 'checks/legacy.check.js': legacyCheck } },
+    );
+    const workflowYaml = 'name: one\ndescription: one task\ntasks:\n  - id: feature\n    title: Feature\n    prompt: Write src/feature.js.\n';
+    const team = await f.run({ intent: 'a feature', verify: 'node check.js', concurrency: 1, workflowYaml });
+    const s = await f.untilDone(team);
+    expect(s.status).toBe('succeeded');
+    expect(s.order).toEqual(['fix-baseline', 'feature']);
+    expect(s.tasks.feature.dependsOn).toEqual(['fix-baseline']);
+    expect(s.tasks['fix-baseline'].prompt).toContain('legacy must say fixed');
+    const events = await f.events(team);
+    const seq = (type: string, task: string) => events.find((e) => e.type === type && e.data.task === task)!.seq;
+    expect(seq('task.running', 'feature')).toBeGreaterThan(seq('task.done', 'fix-baseline'));
+    expect(execFileSync('node', ['check.js'], { cwd: f.repo, encoding: 'utf8' })).toContain('1 checks passed');
+  }, 180_000);
+
   it('--allow-red-base: no fix task is required; a change that adds no failure merges, one that adds a failure is sent back', async () => {
     const legacyCheck = "require('assert').strictEqual(require('../src/legacy')(), 'fixed', 'legacy must say fixed');\n";
     f = await createTeamFixture(

@@ -227,7 +227,12 @@ export function agentActor(deps: AgentActorDeps): ActorDefinition<AgentState> {
       s.reason = 'budget.exceeded';
       const total = Math.max(s.usage.total, hit.total);
       const overshoot = { tokens: hit.limitTokens !== undefined ? Math.max(0, total - hit.limitTokens) : undefined, costUsd: hit.limitCostUsd !== undefined ? Math.max(0, Math.max(s.usage.costUsd, hit.costUsd) - hit.limitCostUsd) : undefined };
-      await record(s, ctx, 'budget.exceeded', { scope: hit.scope, midTurn: true, usage: s.usage, budget: s.budget, teamBudget: s.teamBudget, limit: { tokens: hit.limitTokens, costUsd: hit.limitCostUsd }, overshoot, lastResponseTokens: hit.lastResponseTokens });
+      let teamUsage: { total: number; costUsd: number } | undefined;
+      if (s.teamBudget && deps.teamUsage) {
+        const others = await deps.teamUsage(s.team, ctx.selfAddress);
+        teamUsage = { total: others.total + s.usage.total, costUsd: others.costUsd + s.usage.costUsd };
+      }
+      await record(s, ctx, 'budget.exceeded', { scope: hit.scope, midTurn: true, usage: s.usage, budget: s.budget, teamUsage, teamBudget: s.teamBudget, limit: { tokens: hit.limitTokens, costUsd: hit.limitCostUsd }, overshoot, lastResponseTokens: hit.lastResponseTokens });
       notify(s, ctx, 'stopped', { text: p.text, reason: `budget.exceeded (${hit.scope})` });
       return s;
     }

@@ -4,6 +4,7 @@ import type { EventLog } from '@godel/persistence';
 import { REFINERY_SENDER, type BaselineResult, type MergeJob, type MergeResult } from '../refinery/refinery';
 import { commitAll, deleteRefs, diffBetween, keepRef, resetWorktree, revParse, sameTree } from '../refinery/git-ops';
 import { extractJson, parseReview, validatePlan, PlanInvalidError } from './plan';
+import { baselineFixTask, emptyCleanup, verifyContext } from './baseline';
 import * as P from './prompts';
 import { DEFAULT_SETTINGS, TERMINAL, initialTeamState, type MemberState, type Role, type StartTeam, type TaskState, type TaskStatus, type TeamState } from './team-state';
 
@@ -75,26 +76,17 @@ export function teamActor(deps: TeamActorDeps): ActorDefinition<TeamState> {
     if (t.status !== 'done' && s.settings.keepFailed && t.commit && t.base && !(await sameTree(s.repo, t.base, t.commit).catch(() => true))) {
       const branch = `godel/${s.team}/failed/${t.id}`;
       await keepRef(s.repo, `refs/heads/${branch}`, t.commit);
-      s.cleanup ??= { pending: [], removed: [], kept: [], attemptRefsPruned: 0, done: false };
+      s.cleanup ??= emptyCleanup();
       s.cleanup.kept.push({ task: t.id, branch, reason: `task ${t.status}: ${t.reason ?? ''}`.trim() });
       await event(s, 'task.work_kept', { task: t.id, branch, commit: t.commit, repo: s.repo });
     }
     const pruned = await deleteRefs(s.repo, `refs/godel/attempts/${s.team}/${t.id}/`).catch(() => 0);
     if (pruned > 0) {
-      s.cleanup ??= { pending: [], removed: [], kept: [], attemptRefsPruned: 0, done: false };
+      s.cleanup ??= emptyCleanup();
       s.cleanup.attemptRefsPruned += pruned;
     }
   }
 
-  /** What the roles are told about verification: the command and, while it is not fixed, a red baseline. */
-  function verifyContext(s: TeamState): P.VerifyContext {
-    const b = s.baseline;
-    return {
-      command: s.verify,
-      allowRedBase: s.settings.allowRedBase,
-      redBaseline: b?.status === 'red' && !b.fixed ? { failures: b.failures ?? [], output: b.output ?? '' } : undefined,
-    };
-  }
 
   function addMember(s: TeamState, ctx: ActorContext, role: Role, name: string, prompt?: string): void {
     s.members[name] = { name, role, status: 'preparing', lastSeq: 0, restarts: 0, busySince: prompt ? Date.now() : undefined };
@@ -188,25 +180,10 @@ export function teamActor(deps: TeamActorDeps): ActorDefinition<TeamState> {
     await event(s, 'baseline.finished', { ok: r.ok, code: r.code, timedOut: r.timedOut, ms: r.ms, commit: r.commit, failures: r.failures.slice(0, 10), allowRedBase: s.settings.allowRedBase });
     if (!r.ok && !s.settings.allowRedBase && s.status === 'running') {
       // A workflow has no coordinator to plan the fix: a fix task goes first, and every task waits for it.
-      const fixId = 'fix-baseline';
-      s.tasks[fixId] = {
-        id: fixId,
-        title: 'Make the verification pass on the target',
-        prompt: `\`${s.verify}\` fails on the target before any change. Make it pass. Failing part:\n${r.failures.join('\n') || r.output.slice(-1500)}`,
-        dependsOn: [],
-        role: 'worker',
-        fixesBaseline: true,
-        status: 'pending',
-        assignments: 0,
-        round: 0,
-        reviews: 0,
-        reviewReasks: 0,
-        mergeAttempt: 0,
-        conflicts: 0,
-        verifyFailures: 0,
-      };
-      for (const id of s.order) s.tasks[id].dependsOn = [...s.tasks[id].dependsOn, fixId];
-      s.order.unshift(fixId);
+      const fix = baselineFixTask(s.verify ?? '', r);
+      s.tasks[fix.id] = fix;
+      for (const id of s.order) s.tasks[id].dependsOn = [...s.tasks[id].dependsOn, fix.id];
+      s.order.unshift(fix.id);
       await event(s, 'team.planned', { source: 'red baseline', tasks: s.order.map((id) => ({ id, title: s.tasks[id].title, dependsOn: s.tasks[id].dependsOn, role: s.tasks[id].role })) });
     }
     maybePlan(s, ctx);
@@ -567,7 +544,7 @@ export function teamActor(deps: TeamActorDeps): ActorDefinition<TeamState> {
     s.finishedAt = Date.now();
     // Every member stops and removes its worktree and branch (merged work is on the target; failed
     // work was kept on a branch as its task ended); each confirms with a `cleaned_up` update.
-    s.cleanup ??= { pending: [], removed: [], kept: [], attemptRefsPruned: 0, done: false };
+    s.cleanup ??= emptyCleanup();
     s.cleanup.pending = Object.keys(s.members);
     for (const m of Object.values(s.members)) ctx.tell(agentOf(s, m.name), 'agent.stop', { reason: `team ${status}`, quiet: true, cleanup: true });
     s.cleanup.attemptRefsPruned += await deleteRefs(s.repo, `refs/godel/attempts/${s.team}/`).catch(() => 0);
