@@ -3,7 +3,8 @@ import { existsSync, lstatSync, readlinkSync } from 'node:fs';
 import type { HostLayout } from './bwrap-args';
 import { INSTALL_HINT, SandboxUnavailableError } from './errors';
 
-const SYSTEM_DIRS = ['/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32', '/etc', '/opt'];
+/** Not /opt, /srv, /var, /home, /root: what lives there is bound only when a request lists it. */
+const SYSTEM_DIRS = ['/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32', '/etc'];
 /** Readable by root, never needed by an agent or a test run. */
 const MASKED = ['/etc/shadow', '/etc/gshadow', '/etc/shadow-', '/etc/gshadow-', '/etc/sudoers', '/etc/ssh/ssh_host_rsa_key', '/etc/ssh/ssh_host_ecdsa_key', '/etc/ssh/ssh_host_ed25519_key'];
 

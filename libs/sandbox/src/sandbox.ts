@@ -52,8 +52,8 @@ export class Sandbox {
     if (loopback.length > 0 || egress.length > 0) relays = await openRelays(loopback, egress, req.onEgressDenied);
     try {
       const readable = [...(req.readable ?? [])];
-      // The relay and most agent CLIs need node; outside /usr it must be bound.
-      if (relays && !this.layout!.systemDirs.some((d) => isWithin(d, node))) readable.push(dirname(node));
+      // The relay and most agent CLIs (pi's `#!/usr/bin/env node`) need node; outside /usr it must be bound.
+      if (!this.layout!.systemDirs.some((d) => isWithin(d, node))) readable.push(dirname(node));
       const args = buildBwrapArgs(this.layout!, {
         cwd: req.cwd,
         readable: dedupe(readable),
