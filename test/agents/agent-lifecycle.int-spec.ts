@@ -141,8 +141,9 @@ describe('agents whose start goes wrong', () => {
     ['a runtime that hangs', 'hang', /agent\.timeout/],
     ['garbage on the runtime stdout', 'garbage', /agent\.(timeout|protocol_error)/],
   ] as const) {
-    it(`${name}: agent failed with the reason, no process or worktree left`, async () => {
-      const g = await createAgentFixture({}, { piBin: bin.startsWith('/') ? bin : join(fakes, bin), startTimeoutMs: 1500 });
+    it(`${name}: agent failed with the reason, no process left, nor its worktree with GODEL_KEEP_FAILED_WORKTREES=off`, async () => {
+      // (with the default, on, a failed agent's worktree stays for inspection: test/agents/keep-failed-worktree.int-spec.ts)
+      const g = await createAgentFixture({}, { piBin: bin.startsWith('/') ? bin : join(fakes, bin), startTimeoutMs: 1500, agent: { keepFailedWorktrees: false } });
       try {
         const a = agentAddress('bad', 'w');
         const s = await g.start(a, {});
