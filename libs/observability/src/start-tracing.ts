@@ -36,7 +36,7 @@ export function startTracing(o: TracingOptions): Tracing {
     resource: resourceFromAttributes({ 'service.name': o.serviceName, ...(o.instanceId ? { 'service.instance.id': o.instanceId } : {}) }),
     autoDetectResources: false,
     sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(o.sampleRatio ?? 1) }),
-    spanProcessors: [new BatchSpanProcessor({ exporter, scheduledDelayMillis: o.exportDelayMs ?? 1000, maxQueueSize: 16384, maxExportBatchSize: 1024 })],
+    spanProcessors: [new BatchSpanProcessor({ exporter, scheduledDelayMillis: o.exportDelayMs ?? 1000, maxQueueSize: 16384, maxExportBatchSize: 256 })],
     instrumentations: [],
     metricReaders: [],
     logRecordProcessors: [],
