@@ -71,8 +71,8 @@ describe('sandbox attacks against a real server', () => {
     const secrets = [cluster.adminKey, env.databaseUrl, env.redisUrl, 'gdk_users-own-key-planted-4711', 'sk-other-provider-planted-4711', 'gdr_planted-server-credentials-4711'];
     const token = await adminToken(a.url!, cluster.adminKey);
     const repo = await createSampleRepo(root, CHECKED_REPO);
-    const start = async (verify: string) => {
-      const res = await fetch(`${a.url}/api/v1/intents`, { method: 'POST', headers: bearer(token, { 'content-type': 'application/json' }), body: JSON.stringify({ intent: 'collect', repo, verify, concurrency: 1 }) });
+    const start = async (verify: string, at = repo) => {
+      const res = await fetch(`${a.url}/api/v1/intents`, { method: 'POST', headers: bearer(token, { 'content-type': 'application/json' }), body: JSON.stringify({ intent: 'collect', repo: at, verify, concurrency: 1 }) });
       expect(res.status).toBe(202);
       return ((await res.json()) as { team: string }).team;
     };
@@ -103,8 +103,10 @@ describe('sandbox attacks against a real server', () => {
     expect(await leak('git.txt')).toMatch(/Read-only file system[\s\S]*exit [1-9]/);
     expect(await readFile(join(repo, '.git', 'config'), 'utf8')).not.toMatch(/hookspath|fsmonitor/i);
 
-    // 2. A verification that prints the environment: red, and its output (event and next prompt) holds no secret.
-    const team2 = await start('env; echo sk-ant-api03-abcdefghijklmnopqrstuvwxyz0123456789; exit 1');
+    // 2. A verification that prints the environment once the worker's change is in: red, and its output
+    // (event and next prompt) holds no secret. A fresh repository, so the baseline (no leak/ yet) is green.
+    const second = await createSampleRepo(join(root, 'second'), CHECKED_REPO);
+    const team2 = await start('if [ -d leak ]; then env; echo sk-ant-api03-abcdefghijklmnopqrstuvwxyz0123456789; exit 1; fi', second);
     const red = await until('a red merge', async () => (await events(team2, 'merge.red'))[0]);
     const output = String(red.data.output);
     expect(output).toMatch(/PATH=/);
