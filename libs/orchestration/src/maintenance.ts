@@ -56,6 +56,8 @@ export class MaintenanceWatcher {
 
   constructor(private readonly o: MaintenanceOptions) {
     this.queue = new Queue('maintenance', { connection: o.connection, prefix: `${o.prefix}:bull` });
+    // A dropped connection is retried by BullMQ; without a listener each error is printed as unhandled.
+    this.queue.on('error', () => undefined);
   }
 
   async start(): Promise<void> {

@@ -32,6 +32,8 @@ export class WorktreeJanitor {
 
   constructor(private readonly o: WorktreeJanitorOptions) {
     this.queue = new Queue('worktree-cleanup', { connection: o.connection, prefix: o.prefix });
+    // A dropped connection is retried by BullMQ; without a listener each error is printed as unhandled.
+    this.queue.on('error', () => undefined);
   }
 
   async start(): Promise<void> {

@@ -85,6 +85,8 @@ export class Refinery {
 
   constructor(private readonly o: RefineryOptions) {
     this.queue = new Queue<MergeJob>(QUEUE, { connection: o.connection, prefix: o.prefix });
+    // A dropped connection is retried by BullMQ; without a listener each error is printed as unhandled.
+    this.queue.on('error', () => undefined);
     this.redlock = new Redlock([o.lockClient], { retryCount: -1, retryDelay: 150, retryJitter: 50, automaticExtensionThreshold: 2000 });
     this.redlock.on('error', () => undefined);
   }
