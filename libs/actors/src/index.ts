@@ -52,6 +52,3 @@ export type { RestartIntensity } from './supervision/restart-intensity';
 export { SupervisorStrategy, RESTART_INTENSITY_EXCEEDED } from './supervision/strategy';
 export type { SupervisionDecision, SupervisorStrategyOptions } from './supervision/strategy';
 export { OneForOneStrategy } from './supervision/one-for-one';
-export { OneForAllStrategy } from './supervision/one-for-all';
-export { RestForOneStrategy } from './supervision/rest-for-one';
-export { Supervisor } from './supervision/supervisor';
