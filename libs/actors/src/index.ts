@@ -38,7 +38,9 @@ export type {
   ReplyBus,
 } from './ports';
 export { ActorSystem } from './runtime/actor-system';
-export type { ActorSystemOptions, RuntimeStats } from './runtime/actor-system';
+export type { ActorSystemOptions, RuntimeStats } from './runtime/actor-system-options';
+export type { PlacementStrategy } from './placement/placement-strategy';
+export { RendezvousPlacement } from './placement/rendezvous-placement';
 export { Batcher } from './runtime/batcher';
 // supervision
 export { systemClock, FakeClock } from './supervision/clock';
