@@ -42,6 +42,9 @@ export type { ActorSystemOptions, RuntimeStats } from './runtime/actor-system-op
 export type { PlacementStrategy } from './placement/placement-strategy';
 export { RendezvousPlacement } from './placement/rendezvous-placement';
 export { Batcher } from './runtime/batcher';
+// the demo / bench actor
+export { counterActor } from './examples/counter-actor';
+export type { CounterState, CounterMessage } from './examples/counter-actor';
 // supervision
 export { systemClock, FakeClock } from './supervision/clock';
 export type { Clock, TimerHandle } from './supervision/clock';
