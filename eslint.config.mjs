@@ -1,5 +1,9 @@
 import tseslint from 'typescript-eslint';
 
+const libPatterns = [{ group: ['@godel/*/src/*', '**/libs/*/src/*'], message: 'import a lib through its index (@godel/x)' }];
+const appPatterns = [{ group: ['**/godel/src/runtime/build-runtime'], message: 'import buildRuntime from the server\'s index (apps/godel/src)' }];
+const testingPattern = { group: ['@godel/testing'], message: 'production code must not import test fixtures (@godel/testing); only *.spec.ts, *.int-spec.ts, test/, bench/ and libs/testing may' };
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '**/*.js', '**/*.mjs'] },
   ...tseslint.configs.recommended,
@@ -11,9 +15,23 @@ export default tseslint.config(
       '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false } }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/no-explicit-any': 'off',
+      'no-restricted-imports': ['error', { patterns: [...libPatterns, ...appPatterns, testingPattern] }],
+    },
+  },
+  {
+    // Tests, benches and the fixtures lib itself may use @godel/testing; production code may not.
+    files: ['**/*.spec.ts', '**/*.int-spec.ts', 'libs/testing/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [...libPatterns, ...appPatterns] }],
+    },
+  },
+  {
+    files: ['libs/scripted-model/**/*.ts'],
+    ignores: ['**/*.spec.ts'],
+    rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['@godel/*/src/*', '**/libs/*/src/*'], message: 'import a lib through its index (@godel/x)' }] },
+        { patterns: [{ group: ['@nestjs/*', 'ioredis', 'typeorm', 'bullmq', 'pg', '@godel/*'], message: 'libs/scripted-model depends on node built-ins and yaml only' }] },
       ],
     },
   },

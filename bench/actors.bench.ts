@@ -9,7 +9,7 @@ import { parseActorId, shardOf } from '@godel/actors';
 import { counterActor, createTestEnv, GodelCluster, type CounterState, type TestEnv } from '@godel/testing';
 import { openDatabase } from '@godel/persistence';
 import { Redis } from 'ioredis';
-import { buildRuntime, type BuiltRuntime } from '../apps/godel/src/runtime/build-runtime';
+import { buildRuntime, type BuiltRuntime } from '../apps/godel/src';
 import { tracedThroughput } from './traced-throughput';
 
 const SHARDS = 64;

@@ -13,7 +13,7 @@ import { dirname, join } from 'node:path';
 import { AgentProcessHost, agentActor, agentAddress, locatePiBin, type AgentState, type ProviderRef } from '@godel/agents';
 import { EventLog, SessionStore } from '@godel/persistence';
 import { createSampleRepo, createTestEnv, startScriptedModel, type ScriptedModel, type StepRequest, type Step, type TestEnv } from '@godel/testing';
-import { buildRuntime, type BuiltRuntime } from '../apps/godel/src/runtime/build-runtime';
+import { buildRuntime, type BuiltRuntime } from '../apps/godel/src';
 
 const SPAWN_AGENTS = 20;
 /** Concurrent-agents ladder: each step starts N fresh agents at once; the largest N that all finish is reported. */

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { openDatabase } from '@godel/persistence';
 import { counterActor, GodelCluster, startOtlpReceiver, type TestEnv } from '@godel/testing';
-import { buildRuntime } from '../apps/godel/src/runtime/build-runtime';
+import { buildRuntime } from '../apps/godel/src';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

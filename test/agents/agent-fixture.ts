@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { AgentProcessHost, agentActor, locatePiBin, type AgentState, type ProviderRef } from '@godel/agents';
 import { AgentQueries, EventLog, SessionStore } from '@godel/persistence';
 import { createSampleRepo, createTestEnv, startScriptedModel, type ScriptedModel, type Step, type StepFunction, type StepRequest, type TestEnv } from '@godel/testing';
-import { buildRuntime, type BuiltRuntime } from '../../apps/godel/src/runtime/build-runtime';
+import { buildRuntime, type BuiltRuntime } from '../../apps/godel/src';
 
 export { git } from '@godel/testing';
 

@@ -4,7 +4,7 @@
  */
 import { hasErrorCode, parseActorId, shardOf, type ActorDefinition } from '@godel/actors';
 import { counterActor, createTestEnv, type CounterState, type TestEnv } from '@godel/testing';
-import { buildRuntime, type BuiltRuntime } from '../../apps/godel/src/runtime/build-runtime';
+import { buildRuntime, type BuiltRuntime } from '../../apps/godel/src';
 
 describe('actor runtime (one instance, real Redis + PostgreSQL)', () => {
   let env: TestEnv;

@@ -4,7 +4,7 @@
  */
 import type { CounterState } from '@godel/testing';
 import { counterActor, createTestEnv, GodelCluster, type TestEnv } from '@godel/testing';
-import { buildRuntime, type BuiltRuntime } from '../../apps/godel/src/runtime/build-runtime';
+import { buildRuntime, type BuiltRuntime } from '../../apps/godel/src';
 
 const SHARDS = 8;
 const memberEnv = { GODEL_SHARDS: String(SHARDS), GODEL_LEASE_TTL_MS: '1000', GODEL_IDLE_TIMEOUT_MS: '5000' };

@@ -5,7 +5,7 @@
 import { counterActor, createTestEnv, TcpProxy, type CounterState, type TestEnv } from '@godel/testing';
 import { openDatabase } from '@godel/persistence';
 import type { DataSource } from 'typeorm';
-import { buildRuntime, type BuiltRuntime } from '../../apps/godel/src/runtime/build-runtime';
+import { buildRuntime, type BuiltRuntime } from '../../apps/godel/src';
 
 async function waitFor(cond: () => Promise<boolean> | boolean, timeoutMs = 15000, describe?: () => Promise<string> | string): Promise<void> {
   const end = Date.now() + timeoutMs;

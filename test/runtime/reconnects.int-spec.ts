@@ -7,7 +7,7 @@
 import { makeEnvelope, newMessageId, parseActorId, shardOf, type Envelope } from '@godel/actors';
 import { GROUP, RedisKeys, RedisLeaseManager, RedisMailbox, withScripts, type ScriptedRedis } from '@godel/runtime-redis';
 import { counterActor, createTestEnv, TcpProxy, type CounterState, type TestEnv } from '@godel/testing';
-import { buildRuntime, type BuiltRuntime } from '../../apps/godel/src/runtime/build-runtime';
+import { buildRuntime, type BuiltRuntime } from '../../apps/godel/src';
 
 async function waitFor(cond: () => Promise<boolean> | boolean, timeoutMs = 20000, what = 'condition'): Promise<void> {
   const end = Date.now() + timeoutMs;

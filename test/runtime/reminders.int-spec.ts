@@ -4,7 +4,7 @@
  */
 import type { ActorDefinition } from '@godel/actors';
 import { createTestEnv, type TestEnv } from '@godel/testing';
-import { buildRuntime } from '../../apps/godel/src/runtime/build-runtime';
+import { buildRuntime } from '../../apps/godel/src';
 
 const alarm: ActorDefinition<{ fired: string[] }> = {
   kind: 'alarm',

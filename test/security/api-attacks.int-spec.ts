@@ -15,7 +15,7 @@ import { NestFactory } from '@nestjs/core';
 import { EventLog } from '@godel/persistence';
 import { createKey, createTestEnv, login, startScriptedModel, type TestEnv } from '@godel/testing';
 import { AppModule } from '../../apps/godel/src/app.module';
-import type { BuiltRuntime } from '../../apps/godel/src/runtime/build-runtime';
+import type { BuiltRuntime } from '../../apps/godel/src';
 import { RUNTIME } from '../../apps/godel/src/runtime/runtime.tokens';
 import { API_ATTACKS, reposOf, tokensOf, type AttackEnv } from './api-attacks';
 

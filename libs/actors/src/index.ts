@@ -38,8 +38,13 @@ export type {
   ReplyBus,
 } from './ports';
 export { ActorSystem } from './runtime/actor-system';
-export type { ActorSystemOptions, RuntimeStats } from './runtime/actor-system';
+export type { ActorSystemOptions, RuntimeStats } from './runtime/actor-system-options';
+export type { PlacementStrategy } from './placement/placement-strategy';
+export { RendezvousPlacement } from './placement/rendezvous-placement';
 export { Batcher } from './runtime/batcher';
+// the demo / bench actor
+export { counterActor } from './examples/counter-actor';
+export type { CounterState, CounterMessage } from './examples/counter-actor';
 // supervision
 export { systemClock, FakeClock } from './supervision/clock';
 export type { Clock, TimerHandle } from './supervision/clock';
@@ -52,6 +57,3 @@ export type { RestartIntensity } from './supervision/restart-intensity';
 export { SupervisorStrategy, RESTART_INTENSITY_EXCEEDED } from './supervision/strategy';
 export type { SupervisionDecision, SupervisorStrategyOptions } from './supervision/strategy';
 export { OneForOneStrategy } from './supervision/one-for-one';
-export { OneForAllStrategy } from './supervision/one-for-all';
-export { RestForOneStrategy } from './supervision/rest-for-one';
-export { Supervisor } from './supervision/supervisor';

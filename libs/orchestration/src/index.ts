@@ -18,3 +18,5 @@ export type { MaintenanceOptions, MaintenanceReport } from './maintenance';
 export { readRepoConfig, REPO_CONFIG_FILE } from './repo-config';
 export type { RepoConfig } from './repo-config';
 export type { IntentRequest, PreparedIntent } from './intent-service';
+export { teamPlaybook, loadPlaybook } from './team/team-playbook';
+export type { TeamPlaybook, WorkerMove } from './team/team-playbook';

@@ -1,14 +1,22 @@
 export { createTestEnv } from './test-env';
 export type { TestEnv } from './test-env';
-export { counterActor } from './counter-actor';
-export type { CounterState, CounterMessage } from './counter-actor';
-export { startScriptedModel } from './scripted-model/scripted-model-server';
-export type { ScriptedModel, ScriptedModelOptions, RecordedRequest } from './scripted-model/scripted-model-server';
-export { loadScript, parseScriptText } from './scripted-model/load-script';
-export { ScriptValidationError } from './scripted-model/script-validation';
-export { SCRIPTED_MODEL_IDENTITY } from './scripted-model/openai-wire';
-export { SCRIPT_MARKER, messageText } from './scripted-model/script-player';
+// Product code re-exported for tests: the counter actor (@godel/actors), the scripted model
+// (@godel/scripted-model) and the team playbook (@godel/orchestration).
+export { counterActor } from '@godel/actors';
+export type { CounterState, CounterMessage } from '@godel/actors';
+export {
+  startScriptedModel,
+  loadScript,
+  parseScriptText,
+  ScriptValidationError,
+  SCRIPTED_MODEL_IDENTITY,
+  SCRIPT_MARKER,
+  messageText,
+} from '@godel/scripted-model';
 export type {
+  ScriptedModel,
+  ScriptedModelOptions,
+  RecordedRequest,
   Script,
   ScriptBook,
   ScriptSource,
@@ -20,13 +28,13 @@ export type {
   StepRequest,
   ToolCallSpec,
   UsageSpec,
-} from './scripted-model/script';
+} from '@godel/scripted-model';
+export { teamPlaybook, loadPlaybook } from '@godel/orchestration';
+export type { TeamPlaybook, WorkerMove } from '@godel/orchestration';
 export { GodelCluster } from './godel-cluster';
 export type { ClusterMember, GodelClusterOptions } from './godel-cluster';
 export { TcpProxy } from './tcp-proxy';
 export { copySampleRepo, createSampleRepo, git } from './sample-repo';
-export { teamPlaybook, loadPlaybook } from './scripted-model/team-playbook';
-export type { TeamPlaybook, WorkerMove } from './scripted-model/team-playbook';
 export { login, adminToken, bearer, createKey } from './api-auth';
 export type { IssuedTokens } from './api-auth';
 export { startOtlpReceiver } from './otlp-receiver';

@@ -5,7 +5,6 @@ import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { inheritedEnv, type GodelConfig } from '@godel/config';
 import { prepareIntent } from '@godel/orchestration';
-import { copySampleRepo } from '@godel/testing';
 import { parse as parseYaml } from 'yaml';
 import { ApiClient } from '../api-client';
 import { CliError, EXIT } from '../cli-error';
@@ -13,6 +12,7 @@ import type { Lifecycle } from '../lifecycle';
 import type { GodelEvent } from '../http';
 import { table, type Output } from '../output';
 import { writeRecord } from '../run-record';
+import { copySampleRepo } from '../sample-repo';
 import { resolveServices } from '../services';
 import { serverEntry } from './up';
 

@@ -2,7 +2,8 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ProviderRef } from '@godel/agents';
 import type { GodelConfig } from '@godel/config';
-import { SCRIPTED_MODEL_IDENTITY, loadPlaybook, loadScript, startScriptedModel, teamPlaybook, type ScriptedModel, type Step, type StepFunction } from '@godel/testing';
+import { loadPlaybook, teamPlaybook } from '@godel/orchestration';
+import { SCRIPTED_MODEL_IDENTITY, loadScript, startScriptedModel, type ScriptedModel, type Step, type StepFunction } from '@godel/scripted-model';
 
 /**
  * The model providers agents use. With GODEL_PROVIDERS set, those; without, Godel runs offline on

@@ -1,5 +1,5 @@
 import { Inject, Logger, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import type { ActorDefinition } from '@godel/actors';
+import { counterActor, type ActorDefinition } from '@godel/actors';
 import type { GodelConfig } from '@godel/config';
 import { join } from 'node:path';
 import { AgentProcessHost, WorktreeJanitor, agentActor, locatePiBin } from '@godel/agents';
@@ -13,7 +13,6 @@ import { RuntimeMetrics } from '../metrics/runtime-metrics';
 import { MeteredEventLog } from '../metrics/metered-event-log';
 import { MeteredAgentHost } from '../metrics/metered-agent-host';
 import { OtelTurnObserver } from '@godel/observability';
-import { counterActor } from '@godel/testing';
 import type { DataSource } from 'typeorm';
 import { Redis } from 'ioredis';
 import { BULLMQ_CLIENT_OPTIONS, duplicateClient, withErrorListener } from '@godel/runtime-redis';

@@ -6,6 +6,7 @@ import type { AckItem, MailboxEntry, Reply, StateWrite, StoredState } from '../p
 import { compareStreamIds } from '../shard';
 import type { Clock, TimerHandle } from '../supervision/clock';
 import type { SupervisorStrategy } from '../supervision/strategy';
+import { deadLetterAck } from './dead-letter';
 import { TurnContext } from './turn-context';
 
 /** What an activation needs from the runtime that hosts it. */
@@ -170,20 +171,15 @@ export class Activation {
         }
         const failure = new HandlerError(this.address, env.type, attempt, err);
         const reason = decision.directive === 'restart' ? `failed ${attempt} attempts` : `supervisor directive: ${decision.directive}`;
-        this.host.ack(this, {
-          streamId: entry.streamId,
-          actor: this.address,
-          deadLetter: {
-            streamId: entry.streamId,
-            actor: this.address,
-            type: env.type,
+        this.host.ack(
+          this,
+          deadLetterAck(entry, {
             reason: `${reason}: ${err instanceof Error ? err.message : String(err)}`,
             code: typeof (err as { code?: unknown })?.code === 'string' ? (err as { code: string }).code : failure.code,
             attempts: attempt,
-            envelope: JSON.stringify(env),
             at: this.host.clock.now(),
-          },
-        });
+          }),
+        );
         this.host.event('message.dead_lettered', { actor: this.address, type: env.type, attempts: attempt, directive: decision.directive });
         this.host.reply(entry, { request: '', ok: false, error: failure.toJSON() });
         if (decision.directive === 'stop' || decision.directive === 'escalate') this.stopped = true;

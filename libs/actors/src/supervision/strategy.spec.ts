@@ -1,8 +1,6 @@
 import type { BackoffPolicy } from './backoff';
 import type { Directive } from './directive';
-import { OneForAllStrategy } from './one-for-all';
 import { OneForOneStrategy } from './one-for-one';
-import { RestForOneStrategy } from './rest-for-one';
 import { RESTART_INTENSITY_EXCEEDED } from './strategy';
 
 const backoff: BackoffPolicy = { initialMs: 100, maxMs: 1_000, multiplier: 2, jitter: 0 };
@@ -13,17 +11,6 @@ describe('SupervisorStrategy', () => {
   it('one-for-one restarts only the failed child', () => {
     const d = new OneForOneStrategy({ backoff }).decide('api', children, boom, 0);
     expect(d).toEqual({ directive: 'restart', affected: ['api'], delayMs: 100, attempt: 1 });
-  });
-
-  it('one-for-all restarts every child, in start order', () => {
-    const d = new OneForAllStrategy({ backoff }).decide('api', children, boom, 0);
-    expect(d.affected).toEqual(['db', 'cache', 'api', 'worker']);
-  });
-
-  it('rest-for-one restarts the failed child and those started after it', () => {
-    const strategy = new RestForOneStrategy({ backoff });
-    expect(strategy.decide('cache', children, boom, 0).affected).toEqual(['cache', 'api', 'worker']);
-    expect(strategy.decide('worker', children, boom, 0).affected).toEqual(['worker']);
   });
 
   it('counts consecutive failures per child and backs off further each time until reset', () => {
@@ -57,7 +44,7 @@ describe('SupervisorStrategy', () => {
       seen.push(attempt);
       return attempt === 1 ? 'resume' : attempt === 2 ? 'stop' : 'escalate';
     };
-    const strategy = new OneForAllStrategy({ decider, backoff });
+    const strategy = new OneForOneStrategy({ decider, backoff });
     expect(strategy.decide('api', children, boom, 0)).toMatchObject({ directive: 'resume', affected: [] });
     expect(strategy.decide('api', children, boom, 0)).toMatchObject({ directive: 'stop', affected: ['api'] });
     expect(strategy.decide('api', children, boom, 0)).toMatchObject({ directive: 'escalate', affected: [] });

@@ -10,7 +10,7 @@ export interface SupervisorStrategyOptions {
   random?: () => number;
 }
 
-/** What to do about one failure; a `Supervisor` carries it out. */
+/** What to do about one failure; the runtime's activation carries it out for one message. */
 export interface SupervisionDecision {
   directive: Directive;
   /** Children to restart (`restart`) or stop (`stop`), in start order; empty for resume/escalate. */
@@ -26,8 +26,8 @@ export const RESTART_INTENSITY_EXCEEDED = 'restart intensity exceeded';
 
 /**
  * Turns a child failure into a decision. Subclasses only choose which children a restart takes
- * along (one-for-one, one-for-all, rest-for-one); the decider, backoff and restart intensity are
- * shared. Holds per-child state: `attempt` counts consecutive failures (drives the backoff and is
+ * along (today only one-for-one: the runtime retries one actor's message, see activation.ts); the
+ * decider, backoff and restart intensity are shared. Holds per-child state: `attempt` counts consecutive failures (drives the backoff and is
  * cleared by `reset` once the child proved healthy); the restart window counts restarts in time
  * (drives escalation). Pure apart from that state: time and randomness come from the caller.
  */

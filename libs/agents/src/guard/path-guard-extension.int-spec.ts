@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
-import { startScriptedModel, type RecordedRequest, type ScriptedModel, type Step, type ToolCallSpec } from '@godel/testing';
+import { startScriptedModel, type RecordedRequest, type ScriptedModel, type Step, type ToolCallSpec } from '@godel/scripted-model';
 import { AgentProcessExitedError } from '../pi/errors';
 import { writeSettingsJson } from '../pi/agent-dir';
 import type { PiEvent } from '../pi/pi-protocol';
@@ -16,7 +16,7 @@ import { PiRpcProcess, type PiRpcStartOptions } from '../pi/pi-rpc-process';
 import { guardDenialFromEvent, isGuardDenial, readGuardDenials } from './guard-denials';
 import { GUARD_EXTENSION_FILE, withPathGuard } from './guard-launch';
 import { GUARD_REASON_PREFIX } from './guard-protocol';
-import { requirePiBin, writeScriptedModels } from '../pi/pi-test-kit';
+import { requirePiBin, writeScriptedModels } from '../../../../test/agents/pi-test-kit';
 
 const PI_BIN = requirePiBin(__dirname);
 const TURN_TIMEOUT_MS = 30_000;

@@ -7,11 +7,11 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { startScriptedModel, type ScriptedModel } from '@godel/testing';
+import { startScriptedModel, type ScriptedModel } from '@godel/scripted-model';
 import { writeSettingsJson, type PiSettings } from './agent-dir';
 import type { PiEvent } from './pi-protocol';
 import { PiRpcProcess } from './pi-rpc-process';
-import { WRITER_SCRIPT, expectGone, requirePiBin, writeScriptedModels } from './pi-test-kit';
+import { WRITER_SCRIPT, expectGone, requirePiBin, writeScriptedModels } from '../../../../test/agents/pi-test-kit';
 
 const PI_BIN = requirePiBin(__dirname);
 const TURN_TIMEOUT_MS = 20_000;

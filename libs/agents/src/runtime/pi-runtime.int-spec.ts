@@ -6,11 +6,11 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { startScriptedModel, type ScriptedModel } from '@godel/testing';
+import { startScriptedModel, type ScriptedModel } from '@godel/scripted-model';
 import { writeSettingsJson } from '../pi/agent-dir';
 import { addUsage, emptyUsage, waitForAgentEnd, type AgentRuntimeEvent, type AgentRuntimeEventOf } from './agent-runtime';
 import { PiRuntime } from './pi-runtime';
-import { WRITER_SCRIPT, expectGone, requirePiBin, writeScriptedModels } from '../pi/pi-test-kit';
+import { WRITER_SCRIPT, expectGone, requirePiBin, writeScriptedModels } from '../../../../test/agents/pi-test-kit';
 
 const PI_BIN = requirePiBin(__dirname);
 const TURN_TIMEOUT_MS = 20_000;

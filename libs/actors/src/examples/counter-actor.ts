@@ -1,4 +1,5 @@
-import { UnknownMessageError, type ActorDefinition } from '@godel/actors';
+import type { ActorDefinition } from '../behavior';
+import { UnknownMessageError } from '../errors/runtime-errors';
 
 export interface CounterState {
   count: number;
@@ -14,7 +15,10 @@ export type CounterMessage =
 
 const failures = new Map<string, number>();
 
-/** The reference actor of tests, the demo and the benchmark. */
+/**
+ * The demo and benchmark actor (`godel demo`, `bench:actors`; the server registers it so a fresh
+ * cluster has something to send to) and the reference actor of the runtime's tests.
+ */
 export const counterActor: ActorDefinition<CounterState> = {
   kind: 'counter',
   initialState: () => ({ count: 0, epochs: [] }),

@@ -1,10 +1,9 @@
 /**
  * Shared set-up of the integration specs that drive a real `pi` against the scripted model
- * (pi-rpc-process, pi-runtime, the path-guard extension). Test-only: nothing in the library imports it.
+ * (libs/agents: pi-rpc-process, pi-runtime, the path-guard extension). Test-only, so it lives under test/.
  */
-import type { ScriptedModel } from '@godel/testing';
-import { writeModelsJson } from './agent-dir';
-import { locatePiBin } from './pi-launch';
+import { locatePiBin, writeModelsJson } from '@godel/agents';
+import type { ScriptedModel } from '@godel/scripted-model';
 
 /** The pi binary of node_modules; a missing one fails the spec with what to install. */
 export function requirePiBin(from: string): string {

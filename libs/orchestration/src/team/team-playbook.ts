@@ -1,8 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
-import { parseHeader } from '@godel/orchestration';
-import { messageText } from './script-player';
-import type { Step, StepFunction, StepRequest } from './script';
+import { messageText, type Step, type StepFunction, type StepRequest } from '@godel/scripted-model';
+import { parseHeader } from './prompts';
 
 /** What a worker does for one prompt: run these commands, write these files (one tool call each), then say `text`. */
 export interface WorkerMove {
