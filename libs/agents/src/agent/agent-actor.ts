@@ -340,22 +340,6 @@ export function agentActor(deps: AgentActorDeps): ActorDefinition<AgentState> {
           ctx.cancelReminder('heartbeat');
           if (p.cleanup) await removeWorktree(s, ctx);
           break;
-        case 'agent.role': {
-          // A team changes a member's role (the planning coordinator joins the workers): its tools
-          // follow the role, so its process restarts on its session with the new --tools.
-          if (s.status === 'running') throw new AgentStateError(s.status, 'change role mid-turn');
-          const role = String(p.role ?? s.role);
-          const tools = toolsFor(role, Array.isArray(p.tools) ? p.tools.map(String) : undefined);
-          if (role === s.role && JSON.stringify(tools) === JSON.stringify(s.tools)) break;
-          s.role = role;
-          s.tools = tools;
-          if (deps.host.has(ctx.selfAddress)) {
-            await deps.host.stop(ctx.selfAddress);
-            if (ACTIVE.has(s.status)) await spawn(s, ctx);
-          }
-          await record(s, ctx, 'agent.role_changed', { role, tools: tools ?? 'default' });
-          break;
-        }
         case 'agent.turn_end':
           next = await turnEnd(s, p as { stopReason: string; errorMessage?: string; text?: string }, ctx);
           break;
