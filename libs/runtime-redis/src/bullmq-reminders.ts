@@ -56,8 +56,24 @@ export class BullReminders implements ReminderService {
     this.worker.on('error', () => undefined);
   }
 
-  async close(): Promise<void> {
-    await this.worker?.close();
-    await this.queue.close();
+  /**
+   * Graceful close, bounded: BullMQ's close QUITs its own connections, and a QUIT queued on a
+   * connection that is still reconnecting after a cut waits for it indefinitely (seen in the reconnect
+   * tests). Past `timeoutMs` the sockets are closed instead; a reminder job in flight is
+   * retried by BullMQ's stalled-job check and deduplicated by the mailbox.
+   */
+  async close(timeoutMs = 5000): Promise<void> {
+    const graceful = (async () => {
+      await this.worker?.close();
+      await this.queue.close();
+    })();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timedOut = await Promise.race([graceful.then(() => false), new Promise<boolean>((r) => (timer = setTimeout(() => r(true), timeoutMs)))]);
+    clearTimeout(timer);
+    if (!timedOut) return;
+    graceful.catch(() => undefined);
+    // disconnect() ends the sockets at once; its promise waits for an 'end' event that a connection
+    // stuck mid-reconnect may never emit, so it is not awaited.
+    for (const p of [this.worker?.disconnect(), this.queue.disconnect()]) void Promise.resolve(p).catch(() => undefined);
   }
 }
