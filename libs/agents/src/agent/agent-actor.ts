@@ -186,7 +186,7 @@ export function agentActor(deps: AgentActorDeps): ActorDefinition<AgentState> {
       const t1 = Date.now();
       await spawn(s, ctx);
       s.status = 'idle';
-      await record(s, ctx, 'agent.started', { worktree: s.worktree, branch: s.branch, baseCommit: s.baseCommit, spawnMs: Date.now() - t1, totalMs: Date.now() - t0, queuedMs });
+      await record(s, ctx, 'agent.started', { worktree: s.worktree, branch: s.branch, baseCommit: s.baseCommit, spawnMs: Date.now() - t0, launchMs: Date.now() - t1, queuedMs });
     } catch (err) {
       return fail(s, ctx, `${(err as { code?: string }).code ?? 'agent.start_failed'}: ${(err as Error).message}`, !!s.worktree);
     }
