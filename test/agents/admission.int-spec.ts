@@ -70,3 +70,30 @@ describe('admission control of agent starts', () => {
     expect(f.host.capacity().queued).toBe(0);
   }, 180000);
 });
+
+describe('admission control by live agents (GODEL_MAX_AGENTS)', () => {
+  let f: AgentFixture;
+  beforeAll(async () => {
+    f = await createAgentFixture({ hi: [{ text: 'hello' }] }, { admission: { startConcurrency: 1, maxAgents: 1 } });
+  }, 60000);
+  afterAll(async () => f?.close());
+
+  it('a start beyond the cap waits with its position in its state until a live agent stops, then runs its prompt', async () => {
+    const first = agentAddress('cap', 'first');
+    const second = agentAddress('cap', 'second');
+    expect((await f.start(first, {})).status).toBe('idle');
+    const queued = await f.start(second, { prompt: '[script:hi] say hello' });
+    expect(queued).toMatchObject({ status: 'starting', queue: { position: 1 } });
+    expect(await f.get(second)).toMatchObject({ status: 'starting', queue: { position: 1, prompt: '[script:hi] say hello' } });
+    expect(f.host.capacity()).toMatchObject({ live: 1, queued: 1, maxAgents: 1 });
+    expect(f.host.has(second)).toBe(false);
+    await f.rt.system.ask(first, 'agent.stop', { reason: 'make room' }, 30000);
+    const s = await f.until(second, (st) => st.status === 'idle' && st.usage.total > 0, 60000);
+    expect(s.queue).toBeUndefined();
+    expect(f.host.capacity()).toMatchObject({ live: 1, queued: 0 });
+    await f.events.flush();
+    const started = (await f.events.list({ agent: second, type: 'agent.started' }))[0];
+    expect(Number(started.data.queuedMs)).toBeGreaterThan(0);
+    expect((await f.events.list({ agent: second, type: 'agent.queued' })).map((e) => e.data.position)).toEqual([1]);
+  }, 120000);
+});
