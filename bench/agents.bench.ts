@@ -8,7 +8,7 @@
  * instance, and the control plane's CPU per agent while agents wait on the model. Prints a table,
  * progress to stderr, and writes bench/results/agents.json.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -52,7 +52,25 @@ function memAvailableMb(): number | undefined {
     return undefined;
   }
 }
+/** The process and its descendants (the host's child is bubblewrap; pi runs below it). */
+function tree(pid: number): number[] {
+  const out = [pid];
+  for (let i = 0; i < out.length; i++) {
+    try {
+      for (const t of readdirSync(`/proc/${out[i]}/task`)) {
+        const kids = readFileSync(`/proc/${out[i]}/task/${t}/children`, 'utf8').trim();
+        if (kids) out.push(...kids.split(/\s+/).map(Number));
+      }
+    } catch {
+      // gone, or not Linux
+    }
+  }
+  return out;
+}
 function rssMb(pid: number): number {
+  return tree(pid).reduce((sum, p) => sum + rssMbOne(p), 0);
+}
+function rssMbOne(pid: number): number {
   try {
     const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return m ? Number(m[1]) / 1024 : 0;
@@ -60,8 +78,11 @@ function rssMb(pid: number): number {
     return 0;
   }
 }
-/** utime + stime of a process in seconds. */
+/** utime + stime of a process and its descendants, in seconds. */
 function cpuSeconds(pid: number): number {
+  return tree(pid).reduce((sum, p) => sum + cpuSecondsOne(p), 0);
+}
+function cpuSecondsOne(pid: number): number {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');

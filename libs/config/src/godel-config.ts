@@ -71,7 +71,7 @@ export interface GodelConfig {
   /**
    * Admission control of agent processes on this instance: process starts at once
    * (GODEL_AGENT_START_CONCURRENCY, default one per core: pi's start is CPU-bound) and live agents
-   * (GODEL_MAX_AGENTS, default total memory less 1 GiB at ~140 MB per pi). Starts beyond either wait
+   * (GODEL_MAX_AGENTS, default total memory less 1 GiB at ~180 MB per sandboxed pi). Starts beyond either wait
    * in a queue (`agent.queued`) instead of timing out.
    */
   agents: { startConcurrency: number; maxAgents: number };
@@ -286,7 +286,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<GodelConfi
     sandbox: sandboxMode(env.GODEL_SANDBOX),
     agents: {
       startConcurrency: int(env, 'GODEL_AGENT_START_CONCURRENCY', Math.max(1, availableParallelism()), 1, 1024),
-      maxAgents: int(env, 'GODEL_MAX_AGENTS', Math.max(1, Math.floor((totalmem() - 1024 ** 3) / (140 * 1024 ** 2))), 1, 100_000),
+      maxAgents: int(env, 'GODEL_MAX_AGENTS', Math.max(1, Math.floor((totalmem() - 1024 ** 3) / (180 * 1024 ** 2))), 1, 100_000),
     },
     homeDir: env.GODEL_HOME || (process.getuid?.() === 0 ? '/var/lib/godel' : `${env.HOME ?? '/tmp'}/.godel`),
   };

@@ -44,7 +44,7 @@ describe('Admission', () => {
   it('defaults from cores and memory', () => {
     expect(defaultStartConcurrency(0)).toBe(1);
     expect(defaultStartConcurrency(8)).toBe(8);
-    expect(defaultMaxAgents(8 * 1024 ** 3)).toBe(51);
+    expect(defaultMaxAgents(8 * 1024 ** 3)).toBe(39);
     expect(defaultMaxAgents(512 * 1024 ** 2)).toBe(1);
   });
 });

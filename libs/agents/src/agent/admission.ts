@@ -145,7 +145,7 @@ export function defaultStartConcurrency(cores: number): number {
   return Math.max(1, cores);
 }
 
-/** Default agent cap: total memory less 1 GiB headroom, at ~140 MB per pi process, at least one. */
-export function defaultMaxAgents(totalMemBytes: number, perAgentBytes = 140 * 1024 * 1024): number {
+/** Default agent cap: total memory less 1 GiB headroom, at ~180 MB per sandboxed pi (bwrap + pi RSS measured), at least one. */
+export function defaultMaxAgents(totalMemBytes: number, perAgentBytes = 180 * 1024 * 1024): number {
   return Math.max(1, Math.floor((totalMemBytes - 1024 * 1024 * 1024) / perAgentBytes));
 }

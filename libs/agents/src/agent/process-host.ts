@@ -41,7 +41,7 @@ export interface AgentHostDeps {
   readyTimeoutMs?: number;
   /**
    * Admission control (GODEL_AGENT_START_CONCURRENCY, GODEL_MAX_AGENTS): starts beyond these wait
-   * in a queue. Default: one start per core, agents by total memory (~140 MB each, 1 GiB headroom).
+   * in a queue. Default: one start per core, agents by total memory (~180 MB each, 1 GiB headroom).
    */
   admission?: { startConcurrency?: number; maxAgents?: number };
 }
@@ -273,6 +273,16 @@ export class AgentProcessHost {
       this.admission.release(agent);
       return this.spawnCommand(agent, spec, spec.runtime);
     }
+    try {
+      await this.spawnPi(agent, spec);
+    } catch (err) {
+      // A start that failed (before or at its spawn) gives its slot back.
+      this.admission.release(agent);
+      throw err;
+    }
+  }
+
+  private async spawnPi(agent: string, spec: SpawnSpec): Promise<void> {
     const { agentDir, sessionDir } = this.dirs(agent);
     await mkdir(sessionDir, { recursive: true });
     for (const p of spec.providers) {
@@ -319,18 +329,12 @@ export class AgentProcessHost {
     );
     // Admission: wait for a start slot here (the readiness deadline below starts at the spawn).
     if (!this.admission.holds(agent)) await this.admission.acquire(agent);
-    let pi: PiRpcProcess;
-    try {
-      pi = await PiRpcProcess.start({
-        ...launch,
-        launcher: this.launcher(agent, spec, [GUARD_EXTENSION_FILE]),
-        requestTimeoutMs: this.deps.commandTimeoutMs ?? 10000,
-        readyTimeoutMs: this.deps.readyTimeoutMs,
-      });
-    } catch (err) {
-      this.admission.release(agent);
-      throw err;
-    }
+    const pi = await PiRpcProcess.start({
+      ...launch,
+      launcher: this.launcher(agent, spec, [GUARD_EXTENSION_FILE]),
+      requestTimeoutMs: this.deps.commandTimeoutMs ?? 10000,
+      readyTimeoutMs: this.deps.readyTimeoutMs,
+    });
     this.admission.started(agent);
     const entry: Running = { runtime: new PiRuntime(pi), pi, stopping: false, team: spec.team, correlationId: spec.correlationId };
     this.running.set(agent, entry);
