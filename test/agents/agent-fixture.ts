@@ -42,6 +42,8 @@ export interface AgentFixtureOptions {
   hostEnv?: Record<string, string>;
   /** The process host's folders hidden inside the sandbox (Godel's home). */
   hiddenDirs?: string[];
+  /** Admission control of the process host (starts at once, live agents). */
+  admission?: { startConcurrency?: number; maxAgents?: number };
   /** More actor kinds on the same runtime (e.g. the team actor). */
   definitions?: (f: { events: EventLog; tell(to: string, type: string, payload: unknown, extra?: { from?: string }): Promise<void>; env: TestEnv }) => ActorDefinition[];
 }
@@ -75,6 +77,7 @@ export async function createAgentFixture(scripts: Record<string, Step[] | ((r: S
     hiddenDirs: o.hiddenDirs,
     commandTimeoutMs: o.startTimeoutMs,
     readyTimeoutMs: o.startTimeoutMs,
+    admission: o.admission,
   });
   const rt = buildRuntime({
     redisUrl: env.redisUrl,

@@ -28,6 +28,8 @@ export type {
 export { agentActor, agentAddress } from './agent/agent-actor';
 export type { AgentActorDeps } from './agent/agent-actor';
 export { AgentProcessHost } from './agent/process-host';
+export { Admission, defaultMaxAgents, defaultStartConcurrency } from './agent/admission';
+export type { AdmissionStats, AdmissionOptions } from './agent/admission';
 export type { AgentHostDeps, SpawnSpec } from './agent/process-host';
 export { initialAgentState, toolsFor, READ_ONLY_TOOLS, READ_ONLY_ROLES } from './agent/agent-state';
 export { agentEnv, agentLauncher, providerEndpoints } from './agent/agent-sandbox';

@@ -1,4 +1,4 @@
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir, totalmem } from 'node:os';
 import { delimiter, isAbsolute } from 'node:path';
 
 /**
@@ -68,6 +68,13 @@ export interface GodelConfig {
    * (development only; warns at every start).
    */
   sandbox: 'bwrap' | 'off';
+  /**
+   * Admission control of agent processes on this instance: process starts at once
+   * (GODEL_AGENT_START_CONCURRENCY, default one per core: pi's start is CPU-bound) and live agents
+   * (GODEL_MAX_AGENTS, default total memory less 1 GiB at ~180 MB per sandboxed pi). Starts beyond either wait
+   * in a queue (`agent.queued`) instead of timing out.
+   */
+  agents: { startConcurrency: number; maxAgents: number };
   auth: AuthConfig;
   /** The CLI's side: where `godel auth login` keeps tokens, and defaults for its flags. */
   cli: {
@@ -277,6 +284,10 @@ export function loadConfig(env: Env = process.env, overrides: Partial<GodelConfi
       apiKey: env.GODEL_API_KEY || undefined,
     },
     sandbox: sandboxMode(env.GODEL_SANDBOX),
+    agents: {
+      startConcurrency: int(env, 'GODEL_AGENT_START_CONCURRENCY', Math.max(1, availableParallelism()), 1, 1024),
+      maxAgents: int(env, 'GODEL_MAX_AGENTS', Math.max(1, Math.floor((totalmem() - 1024 ** 3) / (180 * 1024 ** 2))), 1, 100_000),
+    },
     homeDir: env.GODEL_HOME || (process.getuid?.() === 0 ? '/var/lib/godel' : `${env.HOME ?? '/tmp'}/.godel`),
   };
   return { ...config, ...overrides, runtime: { ...config.runtime, ...(overrides.runtime ?? {}) }, auth: { ...config.auth, ...(overrides.auth ?? {}) } };

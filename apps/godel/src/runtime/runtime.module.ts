@@ -97,6 +97,7 @@ const LOGGED = new Set([
             baseEnv,
             sandbox,
             hiddenDirs: [config.homeDir],
+            admission: config.agents,
           },
           metrics,
         );

@@ -162,16 +162,48 @@ export function agentActor(deps: AgentActorDeps): ActorDefinition<AgentState> {
       s.branch = wt.branch;
       s.baseCommit = wt.baseCommit || s.baseCommit;
       s.status = 'starting';
-      await spawn(s, ctx);
-      s.status = 'idle';
-      await record(s, ctx, 'agent.started', { worktree: s.worktree, branch: s.branch, baseCommit: s.baseCommit, spawnMs: Date.now() - t0 });
+      // Admission control: when the instance cannot start another process now, the start waits in
+      // line (committed as `queue`); the host tells `agent.admitted` when its turn comes.
+      if (s.runtime.kind === 'pi') {
+        const admission = deps.host.admit(ctx.selfAddress, { team: s.team, correlationId: s.correlationId });
+        if (!admission.admitted) {
+          s.queue = { position: admission.position, since: t0, prompt: p.prompt };
+          ctx.scheduleReminder('heartbeat', heartbeatMs);
+          return s;
+        }
+      }
     } catch (err) {
       return fail(s, ctx, `${(err as { code?: string }).code ?? 'agent.start_failed'}: ${(err as Error).message}`, created || !!s.worktree);
     }
+    return launch(s, ctx, t0, p.prompt);
+  }
+
+  /** Spawns the process of a starting agent (its start slot taken), then its first prompt. */
+  async function launch(s: AgentState, ctx: ActorContext, t0: number, first: string | undefined): Promise<AgentState> {
+    const queuedMs = s.queue ? Date.now() - s.queue.since : undefined;
+    s.queue = undefined;
+    try {
+      const t1 = Date.now();
+      await spawn(s, ctx);
+      s.status = 'idle';
+      await record(s, ctx, 'agent.started', { worktree: s.worktree, branch: s.branch, baseCommit: s.baseCommit, spawnMs: Date.now() - t0, launchMs: Date.now() - t1, queuedMs });
+    } catch (err) {
+      return fail(s, ctx, `${(err as { code?: string }).code ?? 'agent.start_failed'}: ${(err as Error).message}`, !!s.worktree);
+    }
     ctx.scheduleReminder('heartbeat', heartbeatMs);
     notify(s, ctx, 'started');
-    if (p.prompt) return prompt(s, p.prompt, ctx);
+    if (first) return prompt(s, first, ctx);
     return s;
+  }
+
+  /** A queued start's turn came (or its admission was lost with an instance: it waits again in spawn). */
+  async function admitted(s: AgentState, ctx: ActorContext): Promise<AgentState> {
+    if (s.status !== 'starting' || !s.queue) {
+      // Stopped (or started otherwise) meanwhile: the slot goes back.
+      if (!deps.host.has(ctx.selfAddress)) await deps.host.stop(ctx.selfAddress);
+      return s;
+    }
+    return launch(s, ctx, s.queue.since, s.queue.prompt);
   }
 
   /** The budget of the coming turn, as session totals: the agent's own and what is left of its team's. */
@@ -200,6 +232,12 @@ export function agentActor(deps: AgentActorDeps): ActorDefinition<AgentState> {
 
   async function prompt(s: AgentState, text: string, ctx: ActorContext): Promise<AgentState> {
     if (!ACTIVE.has(s.status)) throw new AgentStateError(s.status, 'prompt');
+    if (s.queue) {
+      // Waiting for a start slot: the prompt runs once the process has started.
+      if (s.queue.prompt) throw new AgentStateError(s.status, 'prompt (queued for a start slot with a prompt already)');
+      s.queue.prompt = text;
+      return s;
+    }
     // One turn at a time: a second prompt would be refused by the runtime mid-turn (it was a 500).
     if (s.status === 'running') throw new AgentStateError(s.status, 'prompt (steer it, or prompt again when the turn has ended)');
     if (!deps.host.has(ctx.selfAddress)) await spawn(s, ctx);
@@ -329,8 +367,12 @@ export function agentActor(deps: AgentActorDeps): ActorDefinition<AgentState> {
           await deps.host.stop(ctx.selfAddress);
           next = await exited(s, { code: null, signal: String(p.reason ?? 'restart requested') }, ctx);
           break;
+        case 'agent.admitted':
+          next = await admitted(s, ctx);
+          break;
         case 'agent.stop':
           await deps.host.stop(ctx.selfAddress);
+          s.queue = undefined;
           if (ACTIVE.has(s.status) || s.status === 'preparing' || s.status === 'new') {
             s.status = 'stopped';
             s.reason = String(p.reason ?? 'stopped by request');
@@ -348,7 +390,10 @@ export function agentActor(deps: AgentActorDeps): ActorDefinition<AgentState> {
           break;
         case 'reminder':
           // Heartbeat: the process should run wherever this actor lives now (after a failover too).
-          if (ACTIVE.has(s.status) && !deps.host.has(ctx.selfAddress)) next = await exited(s, { code: null, signal: 'not running here' }, ctx);
+          // A queued start that no instance remembers (it moved) starts now, waiting in line in spawn.
+          if (s.queue) {
+            if (!deps.host.pending(ctx.selfAddress)) next = await admitted(s, ctx);
+          } else if (ACTIVE.has(s.status) && !deps.host.has(ctx.selfAddress)) next = await exited(s, { code: null, signal: 'not running here' }, ctx);
           if (ACTIVE.has(next.status)) ctx.scheduleReminder('heartbeat', heartbeatMs);
           break;
         case 'get':
@@ -356,7 +401,9 @@ export function agentActor(deps: AgentActorDeps): ActorDefinition<AgentState> {
         default:
           throw new UnknownMessageError('agent', msg.type);
       }
-      ctx.reply(next);
+      // A queued start answers with its live position (it only shrinks).
+      const position = next.queue ? deps.host.queuePosition(ctx.selfAddress) : undefined;
+      ctx.reply(next.queue && position !== undefined ? { ...next, queue: { ...next.queue, position } } : next);
       return next;
     },
   };

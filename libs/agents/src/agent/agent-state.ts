@@ -35,6 +35,11 @@ export interface AgentState {
   budget: { tokens?: number; costUsd?: number };
   /** The team's budget: this agent stops when the team's summed usage crosses it. */
   teamBudget?: { tokens?: number; costUsd?: number };
+  /**
+   * Waiting for a start slot on its instance (admission control): the position when it was queued
+   * (`get` answers with the live position), and the prompt to send once it has started.
+   */
+  queue?: { position: number; since: number; prompt?: string };
   /** Restart times (ms) in the current intensity window. */
   restarts: number[];
   /** Updates sent to the owner so far. */

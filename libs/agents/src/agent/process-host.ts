@@ -1,5 +1,6 @@
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { availableParallelism, totalmem } from 'node:os';
 import type { EventLog } from '@godel/persistence';
 import { captureContext, runInContext, SpanKind, SpanStatusCode, startSpan, type Context, type Span } from '@godel/observability';
 import { Sandbox } from '@godel/sandbox';
@@ -16,6 +17,7 @@ import { cut, textOf } from '../runtime/text';
 import { PiRpcProcess } from '../pi/pi-rpc-process';
 import type { PiEvent } from '../pi/pi-protocol';
 import type { ProviderRef } from './provider-chain';
+import { Admission, defaultMaxAgents, defaultStartConcurrency, type AdmissionStats } from './admission';
 
 export interface AgentHostDeps {
   /** Sends a message to an actor (the runtime's tell). */
@@ -35,8 +37,13 @@ export interface AgentHostDeps {
   hiddenDirs?: string[];
   /** Deadline of control commands to a process (a wedged process must not hang the actor). */
   commandTimeoutMs?: number;
-  /** Deadline for a started process to answer its first get_state. */
+  /** Deadline for a started process to answer its first get_state (counted from its spawn, after admission). */
   readyTimeoutMs?: number;
+  /**
+   * Admission control (GODEL_AGENT_START_CONCURRENCY, GODEL_MAX_AGENTS): starts beyond these wait
+   * in a queue. Default: one start per core, agents by total memory (~180 MB each, 1 GiB headroom).
+   */
+  admission?: { startConcurrency?: number; maxAgents?: number };
 }
 
 /**
@@ -116,9 +123,52 @@ const RECORDED: Record<string, string> = {
 export class AgentProcessHost {
   private readonly running = new Map<string, Running>();
   private readonly sandbox: Sandbox;
+  private readonly admission: Admission;
+  /** Queued starts admitted later: their owner (team, correlation) for events. */
+  private readonly waiting = new Map<string, { team: string; correlationId?: string }>();
 
   constructor(private readonly deps: AgentHostDeps) {
     this.sandbox = deps.sandbox ?? new Sandbox();
+    this.admission = new Admission({
+      startConcurrency: deps.admission?.startConcurrency ?? defaultStartConcurrency(availableParallelism()),
+      maxAgents: deps.admission?.maxAgents ?? defaultMaxAgents(totalmem()),
+      onPosition: (agent, position, queued) => {
+        const w = this.waiting.get(agent);
+        void this.deps.events.append({ type: 'agent.queued', agent, team: w?.team, correlationId: w?.correlationId, data: { position, queued } }).catch(() => undefined);
+      },
+    });
+  }
+
+  /** This instance's capacity: max agents, live, starting, queued (for placement and metrics). */
+  capacity(): AdmissionStats {
+    return this.admission.stats();
+  }
+
+  /**
+   * Asks for a start slot without blocking the caller: `admitted` when one is free now (the next
+   * `spawn` uses it), else the start waits in line (`agent.queued` events with its position) and
+   * the agent is told `agent.admitted` when its turn comes.
+   */
+  admit(agent: string, owner: { team: string; correlationId?: string }): { admitted: true } | { admitted: false; position: number } {
+    if (this.has(agent) || this.admission.tryAcquire(agent)) return { admitted: true };
+    this.waiting.set(agent, owner);
+    const granted = this.admission.acquire(agent);
+    void granted.then(() => {
+      if (this.waiting.get(agent) !== owner) return;
+      this.waiting.delete(agent);
+      void this.deps.tell(agent, 'agent.admitted', {}).catch(() => this.admission.release(agent));
+    });
+    return { admitted: false, position: this.admission.position(agent) ?? 1 };
+  }
+
+  /** The agent's place in the start queue (1 = next), undefined when it does not wait. */
+  queuePosition(agent: string): number | undefined {
+    return this.admission.position(agent);
+  }
+
+  /** Whether the agent waits for a start slot or holds one it has not used yet. */
+  pending(agent: string): boolean {
+    return this.admission.position(agent) !== undefined || this.admission.holds(agent);
   }
 
   /** Rejects with `sandbox.unavailable` when agents cannot be sandboxed here (checked at server start). */
@@ -218,7 +268,21 @@ export class AgentProcessHost {
   /** Starts the agent's process (idempotent: a live one is kept). Resolves once it answers get_state. */
   async spawn(agent: string, spec: SpawnSpec): Promise<void> {
     if (this.has(agent)) return;
-    if (spec.runtime?.kind === 'command') return this.spawnCommand(agent, spec, spec.runtime);
+    if (spec.runtime?.kind === 'command') {
+      // One process per prompt: nothing long-lived to admit.
+      this.admission.release(agent);
+      return this.spawnCommand(agent, spec, spec.runtime);
+    }
+    try {
+      await this.spawnPi(agent, spec);
+    } catch (err) {
+      // A start that failed (before or at its spawn) gives its slot back.
+      this.admission.release(agent);
+      throw err;
+    }
+  }
+
+  private async spawnPi(agent: string, spec: SpawnSpec): Promise<void> {
     const { agentDir, sessionDir } = this.dirs(agent);
     await mkdir(sessionDir, { recursive: true });
     for (const p of spec.providers) {
@@ -263,17 +327,23 @@ export class AgentProcessHost {
       },
       { logFile: join(dirname(agentDir), 'guard.log'), readRoots: spec.readRoots },
     );
+    // Admission: wait for a start slot here (the readiness deadline below starts at the spawn).
+    if (!this.admission.holds(agent)) await this.admission.acquire(agent);
     const pi = await PiRpcProcess.start({
       ...launch,
       launcher: this.launcher(agent, spec, [GUARD_EXTENSION_FILE]),
       requestTimeoutMs: this.deps.commandTimeoutMs ?? 10000,
       readyTimeoutMs: this.deps.readyTimeoutMs,
     });
+    this.admission.started(agent);
     const entry: Running = { runtime: new PiRuntime(pi), pi, stopping: false, team: spec.team, correlationId: spec.correlationId };
     this.running.set(agent, entry);
     pi.onEvent((e) => this.onEvent(agent, entry, e));
     void pi.exited.then((exit) => {
-      if (this.running.get(agent) === entry) this.running.delete(agent);
+      if (this.running.get(agent) === entry) {
+        this.running.delete(agent);
+        this.admission.exited(agent);
+      }
       if (entry.stopping) return;
       void this.deps.tell(agent, 'agent.exited', { pid: pi.pid, code: exit.code, signal: exit.signal }).catch(() => undefined);
     });
@@ -306,9 +376,15 @@ export class AgentProcessHost {
 
   async stop(agent: string): Promise<void> {
     const r = this.running.get(agent);
-    if (!r) return;
+    if (!r) {
+      // A start still waiting in line (or admitted, not spawned) gives its place up.
+      this.waiting.delete(agent);
+      this.admission.release(agent);
+      return;
+    }
     r.stopping = true;
     this.running.delete(agent);
+    if (r.pi) this.admission.exited(agent);
     if (r.pi) await r.pi.stop({ graceMs: 1000 });
     else await r.runtime.stop({ graceMs: 1000 });
   }
