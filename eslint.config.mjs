@@ -60,4 +60,16 @@ export default tseslint.config(
       'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'read configuration through @godel/config' }],
     },
   },
+  {
+    // Typed protocols (issue 10): no `x as unknown as T` in libs/ — a message payload is read through its
+    // kind's `messages.ts` union (`messageOf`, `ActorRef<M>`), other values through a type guard or `Reflect.get`.
+    files: ['libs/**/*.ts'],
+    ignores: ['**/*.spec.ts', '**/*.int-spec.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        { selector: "TSAsExpression > TSAsExpression.expression[typeAnnotation.type='TSUnknownKeyword']", message: 'no double cast through unknown in libs/: type the message (messages.ts, messageOf) or narrow the value' },
+      ],
+    },
+  },
 );

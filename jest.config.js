@@ -23,6 +23,8 @@ module.exports = {
   // testTimeout is read from the global config in a multi-project run (the project's value was ignored:
   // `npm test` failed slow integration tests at jest's default 5 s on a loaded machine).
   testTimeout: 60000,
+  // Longest suites first (see the file): a clean clone has no timing cache.
+  testSequencer: '<rootDir>/test/slow-first-sequencer.js',
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts'] },
     {

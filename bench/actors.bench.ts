@@ -11,6 +11,8 @@ import { openDatabase } from '@godel/persistence';
 import { Redis } from 'ioredis';
 import { buildRuntime, type BuiltRuntime } from '../apps/godel/src';
 import { tracedThroughput } from './traced-throughput';
+import { load1m } from './latency-probe';
+import { latencyRuns, RUNS } from './latency-runs';
 
 const SHARDS = 64;
 const LEASE_TTL_MS = 2000;
@@ -85,9 +87,10 @@ async function offeredThroughput(env: TestEnv, sender: BuiltRuntime, actors: num
   return total / ((performance.now() - t0) / 1000);
 }
 
-async function latency(sender: BuiltRuntime, rate = 2000, seconds = 6, actors = 1000): Promise<{ p50: number; p99: number; n: number }> {
+async function latency(sender: BuiltRuntime, rate = 2000, seconds = 6, actors = 1000): Promise<{ p50: number; p99: number; n: number; failed: number }> {
   const ids = Array.from({ length: actors }, (_, i) => `counter/lat-${i}`);
   const samples: number[] = [];
+  const failures: string[] = [];
   const pending: Array<Promise<void>> = [];
   const tickMs = 5;
   const t0 = performance.now();
@@ -97,9 +100,10 @@ async function latency(sender: BuiltRuntime, rate = 2000, seconds = 6, actors = 
     for (; sent < due; sent++) {
       const start = performance.now();
       pending.push(
-        sender.system.ask(ids[sent % actors], 'inc', { by: 1 }, 10000).then(() => {
-          samples.push(performance.now() - start);
-        }),
+        sender.system.ask(ids[sent % actors], 'inc', { by: 1 }, 10000).then(
+          () => void samples.push(performance.now() - start),
+          (err: unknown) => void failures.push(`${((performance.now() - t0) / 1000).toFixed(1)} s: ${String(err)}`),
+        ),
       );
     }
     await sleep(tickMs);
@@ -108,7 +112,8 @@ async function latency(sender: BuiltRuntime, rate = 2000, seconds = 6, actors = 
   // the first second warms activations up; measure the steady state
   const steady = samples.slice(Math.floor(samples.length / seconds));
   steady.sort((a, b) => a - b);
-  return { p50: pct(steady, 50), p99: pct(steady, 99), n: steady.length };
+  if (failures.length > 0) process.stderr.write(`  ${failures.length} asks failed, first: ${failures[0]}\n`);
+  return { p50: pct(steady, 50), p99: pct(steady, 99), n: steady.length, failed: failures.length };
 }
 
 async function activations(sender: BuiltRuntime, n = 10000): Promise<number> {
@@ -216,6 +221,8 @@ async function commitLatency(env: TestEnv): Promise<{ p50: number; p99: number }
 }
 
 async function main(): Promise<void> {
+  if (process.argv.includes('--latency-only')) return latencyOnly();
+  const loadStart = load1m();
   const env = await createTestEnv({ shardCount: SHARDS });
   const cluster = new GodelCluster({ redisUrl: env.redisUrl, databaseUrl: env.databaseUrl, keyPrefix: env.keyPrefix, schema: env.schema, env: { GODEL_SHARDS: String(SHARDS), GODEL_MAX_IN_FLIGHT: '20000' } });
   const sender = buildRuntime({ redisUrl: env.redisUrl, dataSource: env.dataSource, keyPrefix: env.keyPrefix, runtime: { ...env.config.runtime, shardCount: SHARDS }, definitions: [counterActor], hostShards: false });
@@ -226,11 +233,11 @@ async function main(): Promise<void> {
     process.stderr.write('throughput (1 instance, 1000 actors, state committed every turn)...\n');
     const TOTAL = 100000;
     await prefill(sender, 1000, TOTAL);
-    await cluster.start('single');
+    const server = await cluster.start('single');
     const tp = await drainThroughput(env, TOTAL);
     const offered = await offeredThroughput(env, sender, 1000, 50000);
-    process.stderr.write('latency at 2000 msg/s...\n');
-    const lat = await latency(sender);
+    process.stderr.write('latency at 2000 msg/s, 3 runs...\n');
+    const lat = await latencyRuns(() => latency(sender), server.url!);
     process.stderr.write('10,000 activations...\n');
     const act = await activations(sender);
     await cluster.stopAll();
@@ -241,6 +248,7 @@ async function main(): Promise<void> {
     const relaxed = new GodelCluster({ redisUrl: env.redisUrl, databaseUrl: env.databaseUrl, keyPrefix: env.keyPrefix, schema: env.schema, env: { GODEL_SHARDS: String(SHARDS), GODEL_DB_SYNC_COMMIT: 'off' } });
     await relaxed.start('relaxed');
     const latRelaxed = await latency(sender);
+    const loadEnd = load1m();
     await relaxed.stopAll();
     const fsync = await commitLatency(env);
     process.stderr.write('failover (20 SIGKILLs over 3 instances)...\n');
@@ -261,8 +269,11 @@ async function main(): Promise<void> {
       cpu_us_per_msg_traced_sampled: Math.round(traced.cpuUsPerMsg.sampled),
       traced_cpu_ratio: Number((traced.cpuUsPerMsg.off / traced.cpuUsPerMsg.all).toFixed(3)),
       traced_spans_exported: traced.spans,
-      p50_ms: Number(lat.p50.toFixed(2)),
-      p99_ms: Number(lat.p99.toFixed(2)),
+      // the worst of 3 consecutive runs (each run's numbers and probes in latency_runs)
+      p50_ms: Math.max(...lat.p50Runs),
+      p99_ms: lat.p99Max,
+      p99_ms_runs: lat.p99Runs.join(' / '),
+      p99_ms_runs_max: lat.p99Max,
       activations_per_s: Math.round(act),
       p50_ms_sync_commit_off: Number(latRelaxed.p50.toFixed(2)),
       p99_ms_sync_commit_off: Number(latRelaxed.p99.toFixed(2)),
@@ -277,13 +288,17 @@ async function main(): Promise<void> {
       lease_ttl_ms: LEASE_TTL_MS,
       shards: SHARDS,
       machine: `${(await import('node:os')).cpus().length} cores, node ${process.version}`,
+      // the machine is shared: latencies mean little without the load they were measured under
+      load_avg_1m_start: loadStart,
+      load_avg_1m_runs: lat.runs.map((r) => r.load_avg_1m).join(' / '),
+      load_avg_1m_end: loadEnd,
       at: new Date().toISOString(),
     };
     const targets: Record<string, string> = {
       throughput_msgs_per_s: '≥ 5000',
       ratio_to_raw: '≥ 0.3',
       traced_ratio: '≥ 0.9',
-      p99_ms: '≤ 10',
+      p99_ms_runs_max: '≤ 10',
       activations_per_s: '≥ 2000',
       failover_ms_p99: '≤ 5000',
       lost: '= 0',
@@ -293,7 +308,38 @@ async function main(): Promise<void> {
     process.stdout.write(['| metric                 |                      value | target  |', '|---|---|---|', ...rows].join('\n') + '\n');
     const out = join(__dirname, '..', '..', 'bench', 'results');
     mkdirSync(out, { recursive: true });
-    writeFileSync(join(out, 'actors.json'), JSON.stringify(result, null, 2) + '\n');
+    writeFileSync(join(out, 'actors.json'), JSON.stringify({ ...result, p99_ms_runs: lat.p99Runs, latency_runs: lat.runs }, null, 2) + '\n');
+  } finally {
+    await cluster.stopAll();
+    await sender.close();
+    await env.cleanup();
+  }
+}
+
+/**
+ * `node dist/bench/actors.bench.js --latency-only [--runs N] [--server-env K=V ...]`: only the 2,000 msg/s
+ * ask latency, N runs (default 3) with probes, against a fresh server started with the extra env
+ * (e.g. the old read path for a same-conditions baseline). Writes bench/results/actors-latency.json.
+ */
+async function latencyOnly(): Promise<void> {
+  const arg = (name: string) => process.argv.flatMap((a, i) => (a === name ? [process.argv[i + 1]] : []));
+  const extra = Object.fromEntries(arg('--server-env').map((kv) => kv.split('=') as [string, string]));
+  const runs = Number(arg('--runs')[0] ?? RUNS);
+  const prof = arg('--server-cpu-prof')[0];
+  const env = await createTestEnv({ shardCount: SHARDS });
+  const cluster = new GodelCluster({ redisUrl: env.redisUrl, databaseUrl: env.databaseUrl, keyPrefix: env.keyPrefix, schema: env.schema, env: { GODEL_SHARDS: String(SHARDS), ...extra }, nodeArgs: prof ? ['--cpu-prof', '--cpu-prof-dir', prof] : [] });
+  // The sender takes the server's GODEL_REDIS_PIPELINE too: a baseline run is the old path on both sides.
+  const redisPipeline = extra.GODEL_REDIS_PIPELINE === undefined ? env.config.runtime.redisPipeline : extra.GODEL_REDIS_PIPELINE !== 'false';
+  const sender = buildRuntime({ redisUrl: env.redisUrl, dataSource: env.dataSource, keyPrefix: env.keyPrefix, runtime: { ...env.config.runtime, shardCount: SHARDS, redisPipeline }, definitions: [counterActor], hostShards: false });
+  try {
+    await sender.system.start();
+    const server = await cluster.start('single', 180_000);
+    const lat = await latencyRuns(() => latency(sender), server.url!, runs);
+    const result = { p50_ms_runs: lat.p50Runs, p99_ms_runs: lat.p99Runs, p99_ms_runs_max: lat.p99Max, server_env: extra, latency_runs: lat.runs, at: new Date().toISOString() };
+    process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+    const out = join(__dirname, '..', '..', 'bench', 'results');
+    mkdirSync(out, { recursive: true });
+    writeFileSync(join(out, 'actors-latency.json'), JSON.stringify(result, null, 2) + '\n');
   } finally {
     await cluster.stopAll();
     await sender.close();

@@ -18,6 +18,8 @@ import { createSampleRepo, createTestEnv, startScriptedModel, type ScriptedModel
 import { buildRuntime, type BuiltRuntime } from '../apps/godel/src';
 
 const SPAWN_AGENTS = 20;
+/** Warm pool phase: this many agents claim at once from a pool of this size. */
+const POOL_AGENTS = 20;
 /** Concurrent-agents ladder: each step starts N fresh agents at once; the largest N that all finish is reported. */
 const LADDER = (process.env.GODEL_BENCH_AGENTS ?? '100')
   .split(',')
@@ -27,9 +29,9 @@ const LADDER = (process.env.GODEL_BENCH_AGENTS ?? '100')
 const WAIT_MS = 25_000;
 const CPU_WINDOW_MS = 8_000;
 /** The whole bench stops by itself after this long. */
-const DEADLINE_MS = 285_000;
+const DEADLINE_MS = 1_500_000;
 /** Keep this much memory free when deciding whether the next ladder step fits. */
-const MEMORY_RESERVE_MB = 3_000;
+const MEMORY_RESERVE_MB = 1_500;
 const OUT_FILE = 'out.txt';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -118,6 +120,7 @@ interface Ctx {
   host: AgentProcessHost;
   events: EventLog;
   providers: ProviderRef[];
+  pooledProviders: ProviderRef[];
   runtimeEvents: Map<string, { count: number; sample: string }>;
 }
 
@@ -131,6 +134,9 @@ async function setup(): Promise<Ctx> {
   const home = join(root, 'home');
   await mkdir(home);
   const providers: ProviderRef[] = [{ provider: 'bench', model: 'scripted', baseUrl: model.url, label: 'scripted model (offline)' }];
+  // The pool phase's agents name another provider (same model): only their kind is pooled, so the
+  // cold phases never claim a pooled process and no refill runs during them.
+  const pooledProviders: ProviderRef[] = [{ provider: 'pooled', model: 'scripted', baseUrl: model.url, label: 'scripted model (offline, pooled)' }];
   const events = new EventLog(env.dataSource);
   const piBin = locatePiBin(__dirname) ?? locatePiBin(process.cwd());
   if (!piBin) throw new Error('pi not found: no node_modules/.bin/pi above the bench or the working directory');
@@ -141,6 +147,7 @@ async function setup(): Promise<Ctx> {
     rootDir: join(root, 'agents'),
     piBin,
     baseEnv: { PATH: `${dirname(process.execPath)}:/usr/bin:/bin`, HOME: home },
+    pool: { size: 0 },
   });
   const runtimeEvents = new Map<string, { count: number; sample: string }>();
   const rt = buildRuntime({
@@ -158,7 +165,7 @@ async function setup(): Promise<Ctx> {
   });
   ref.system = rt.system;
   await rt.system.start();
-  return { env, model, root, repo, rt, host, events, providers, runtimeEvents };
+  return { env, model, root, repo, rt, host, events, providers, pooledProviders, runtimeEvents };
 }
 
 const getState = (c: Ctx, a: string) => c.rt.system.ask<AgentState>(a, 'get', {}, 30_000);
@@ -303,7 +310,7 @@ async function concurrentStep(c: Ctx, n: number, tag: string) {
       } catch (err) {
         return void bad.set(a, `start: ${(err as Error).message}`);
       }
-      const r = await waitAll(c, [a], done, s, 240_000);
+      const r = await waitAll(c, [a], done, s, 600_000);
       for (const [k, v] of r.at) at.set(k, v);
       for (const [k, v] of r.bad) bad.set(k, v);
     }),
@@ -372,6 +379,45 @@ async function cpuPhase(c: Ctx, agents: string[]) {
 }
 
 const a = (st: AgentState) => agentAddress(st.team, st.name);
+
+/** Phase 4: a warm pool of POOL_AGENTS filled, then as many agents started at once (each claims one). */
+async function poolPhase(c: Ctx) {
+  const f0 = performance.now();
+  const kind = { repo: c.repo, role: 'worker', providers: c.pooledProviders, readRoots: [] };
+  c.host.warm(kind, POOL_AGENTS);
+  while (c.host.poolPids().length < POOL_AGENTS) {
+    if (performance.now() - f0 > 300_000) throw new Error(`pool phase: only ${c.host.poolPids().length}/${POOL_AGENTS} pooled after 300 s`);
+    await sleep(200);
+  }
+  const fillMs = performance.now() - f0;
+  log(`  pool of ${POOL_AGENTS} filled in ${fillMs.toFixed(0)} ms`);
+  const agents = Array.from({ length: POOL_AGENTS }, (_, i) => agentAddress(`pool${i}`, 'w'));
+  const caller: number[] = [];
+  const failures: string[] = [];
+  await Promise.all(
+    agents.map(async (ag) => {
+      const t = performance.now();
+      try {
+        let st = await startAgent(c, ag, { providers: c.pooledProviders });
+        while (st.status === 'starting' && st.queue) {
+          await sleep(20);
+          st = await getState(c, ag);
+        }
+        if (st.status === 'idle' && c.host.has(ag)) caller.push(performance.now() - t);
+        else failures.push(`${ag}: ${st.status} ${st.reason ?? ''}`);
+      } catch (err) {
+        failures.push(`${ag}: ${(err as Error).message}`);
+      }
+    }),
+  );
+  await c.events.flush();
+  const claimed = (await c.events.list({ type: 'agent.pool_claimed', limit: 10_000 })).filter((e) => agents.includes(e.agent));
+  const claimMs = sorted(claimed.map((e) => Number(e.data.claimMs)));
+  // Empty the pool again: no refills during the cold phases that follow.
+  c.host.warm(kind, 0);
+  await stopAgents(c, agents);
+  return { fillMs, caller: sorted(caller), failures, claimed: claimed.length, claimMs };
+}
 
 /** SIGKILL of an agent's pi: time until the actor handles the exit, and until the new process is ready. */
 async function crashPhase(c: Ctx): Promise<{ detect: number[]; restart: number[] }> {
@@ -445,17 +491,21 @@ async function main(): Promise<void> {
     log(`  detected p50 ${pct(crash.detect, 50)} ms, max ${crash.detect[crash.detect.length - 1]} ms; restarted (pi ready) p50 ${pct(crash.restart, 50)} ms`);
     log(`spawn: 1 agent alone, then ${SPAWN_AGENTS} at once...`);
     const sp = await spawnPhase(c);
+    log(`pool: ${POOL_AGENTS} pooled processes, then ${POOL_AGENTS} agents at once...`);
+    const pool = await poolPhase(c);
+    log(`  ${pool.caller.length} started (${pool.claimed} from the pool), p50 ${pct(pool.caller, 50)?.toFixed(0)} ms, p95 ${pct(pool.caller, 95)?.toFixed(0)} ms; ${pool.failures.length} failed`);
+    for (const f of pool.failures.slice(0, 5)) log(`    ${f}`);
 
     let best: Awaited<ReturnType<typeof concurrentStep>> | undefined;
     let lastAttempt: Awaited<ReturnType<typeof concurrentStep>> | undefined;
-    const perAgentMb = Math.max(150, sp.piRssMean * 1.3);
+    const perAgentMb = Math.max(140, sp.piRssMean * 1.1);
     for (const [i, n] of LADDER.entries()) {
       const avail = memAvailableMb() ?? Infinity;
       if (n * perAgentMb + MEMORY_RESERVE_MB > avail) {
         log(`concurrent: skipping N=${n}: needs ~${Math.round(n * perAgentMb)} MB, ${Math.round(avail)} MB available`);
         break;
       }
-      if (elapsed() > DEADLINE_MS - 150_000) {
+      if (elapsed() > DEADLINE_MS - 900_000) {
         log(`concurrent: skipping N=${n}: not enough time left`);
         break;
       }
@@ -495,6 +545,14 @@ async function main(): Promise<void> {
       spawn_prep_p50_ms: round(pct(sp.prep, 50)),
       spawn_prep_p95_ms: round(pct(sp.prep, 95)),
       spawn_solo_ms: round(sp.soloMs),
+      spawn_pool_p50_ms: round(pct(pool.caller, 50)),
+      spawn_pool_p95_ms: round(pct(pool.caller, 95)),
+      spawn_pool_max_ms: round(pool.caller[pool.caller.length - 1]),
+      spawn_pool_claimed: pool.claimed,
+      spawn_pool_failed: pool.failures.length,
+      spawn_pool_claim_p50_ms: round(pct(pool.claimMs, 50)),
+      spawn_pool_claim_p95_ms: round(pct(pool.claimMs, 95)),
+      pool_fill_ms: round(pool.fillMs),
       pi_ready_solo_ms: round(sp.soloReady),
       pi_startup_cpu_s: round(sp.piCpuMean, 2),
       pi_rss_mb: round(sp.piRssMean),
@@ -529,10 +587,12 @@ async function main(): Promise<void> {
       cores: cpus().length,
       machine,
       load_average_at_start: round(loadAtStart, 2),
+      load_average_at_end: round(loadavg()[0], 2),
       at: new Date().toISOString(),
     };
     const targets: Record<string, string> = {
       spawn_p95_ms: '≤ 1500',
+      spawn_pool_p95_ms: '≤ 300',
       concurrent_agents: '≥ 100',
       concurrent_failed: '0',
       control_plane_cpu_pct_per_agent: '≤ 0.5',
@@ -549,6 +609,7 @@ async function main(): Promise<void> {
       );
     }
     if ((best?.n ?? 0) < 100 || (result.concurrent_failed ?? 0) > 0) missed.push(`concurrent_agents ${best?.n ?? 0} (target ≥ 100), concurrent_failed ${result.concurrent_failed}: ${[...(lastAttempt?.bad ?? new Map<string, string>()).values()].slice(0, 3).join(' | ')}`);
+    if ((result.spawn_pool_p95_ms ?? Infinity) > 300 || pool.failures.length > 0) missed.push(`spawn_pool_p95_ms ${result.spawn_pool_p95_ms} (target ≤ 300), ${pool.claimed}/${POOL_AGENTS} claimed from the pool, ${pool.failures.length} failed`);
     if ((result.control_plane_cpu_pct_per_agent ?? Infinity) > 0.5) missed.push(`control_plane_cpu_pct_per_agent ${result.control_plane_cpu_pct_per_agent} > 0.5 (user ${cp.userMs.toFixed(0)} ms, system ${cp.systemMs.toFixed(0)} ms over ${cp.windowMs.toFixed(0)} ms)`);
     for (const m of missed) process.stdout.write(`\nmissed: ${m}\n`);
     if (best) {

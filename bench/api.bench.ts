@@ -1,6 +1,7 @@
 /**
  * npm run bench:api — the API's numbers on this machine.
- * - get_p95_ms: autocannon at a fixed 500 req/s for 10 s on GET /api/v1/events?limit=50 of a real
+ * - get_p95_ms (the worst of 3 consecutive runs, each in get_p95_ms_runs with its probes and load):
+ *   autocannon at a fixed 500 req/s for 10 s on GET /api/v1/events?limit=50 of a real
  *   compiled server (GodelCluster) holding 20,000 events; the latency of every response is recorded
  *   (autocannon reports p90/p97.5, not p95). Requests carry an admin access token (rate limit raised for the bench).
  *   health_p95_ms_baseline: the same load on GET /health (no database), the floor the shared machine
@@ -21,8 +22,11 @@ import autocannon from 'autocannon';
 import { EventLog } from '@godel/persistence';
 import { adminToken, bearer, createTestEnv, GodelCluster, type TestEnv } from '@godel/testing';
 import { EventStream } from '../apps/godel/src/events/event-stream';
+import { load1m, scrape, serverDelta, watchLoop } from './latency-probe';
 
 const GET_RATE = 500;
+/** Consecutive GET runs: the target holds in each of them (issue 13). */
+const GET_RUNS = 3;
 const GET_SECONDS = 10;
 const INGEST_EVENTS = 100_000;
 const SUBSCRIBERS = 100;
@@ -62,19 +66,19 @@ async function getLatency(url: string, path = '/api/v1/events?limit=50'): Promis
   return { p50: pct(times, 50), p95: pct(times, 95), p99: pct(times, 99), requests: result.requests.total, non2xx: result.non2xx, errors: result.errors, rps: result.requests.average };
 }
 
-async function ingest(env: TestEnv): Promise<number> {
+async function ingest(env: TestEnv, total: number): Promise<number> {
   const events = new EventLog(env.dataSource);
   // warm-up: the first batches pay for connection setup and plan caching
   await Promise.all(Array.from({ length: 2000 }, (_, i) => events.append(sample(i))));
   const t0 = performance.now();
   const inflight = new Set<Promise<unknown>>();
-  for (let i = 0; i < INGEST_EVENTS; i++) {
+  for (let i = 0; i < total; i++) {
     const p: Promise<unknown> = events.append(sample(i)).then(() => inflight.delete(p));
     inflight.add(p);
     if (inflight.size >= 10_000) await Promise.race(inflight);
   }
   await Promise.all(inflight);
-  return INGEST_EVENTS / ((performance.now() - t0) / 1000);
+  return total / ((performance.now() - t0) / 1000);
 }
 
 /** An SSE subscriber that records receipt − append (the event's data.t) for its events. */
@@ -165,27 +169,47 @@ async function fanout(env: TestEnv, url: string): Promise<{ p50: number; p99: nu
 async function main(): Promise<void> {
   const loadStart = loadavg()[0];
   const env = await createTestEnv();
-  const cluster = new GodelCluster({ redisUrl: env.redisUrl, databaseUrl: env.databaseUrl, keyPrefix: env.keyPrefix, schema: env.schema, env: { GODEL_SHARDS: '8', GODEL_HOME: join(tmpdir(), `godel-bench-api-${env.keyPrefix}`), GODEL_RATE_LIMIT_PER_S: '100000', GODEL_RATE_LIMIT_BURST: '100000', GODEL_SSE_MAX_PER_KEY: '1000' } });
+  // `--get-only [--server-cpu-prof DIR] [--server-env K=V]`: 20,000 events, then only the GET runs (A/B and profiles).
+  const argv = process.argv;
+  const getOnly = argv.includes('--get-only');
+  const prof = argv[argv.indexOf('--server-cpu-prof') + 1];
+  // `--server-env K=V` (repeatable): e.g. GODEL_AUTH_CACHE_MS=0 for a same-conditions baseline.
+  const serverEnv = Object.fromEntries(argv.flatMap((x, i) => (x === '--server-env' ? [argv[i + 1].split('=') as [string, string]] : [])));
+  const cluster = new GodelCluster({ redisUrl: env.redisUrl, databaseUrl: env.databaseUrl, keyPrefix: env.keyPrefix, schema: env.schema, env: { GODEL_SHARDS: '8', GODEL_HOME: join(tmpdir(), `godel-bench-api-${env.keyPrefix}`), GODEL_RATE_LIMIT_PER_S: '100000', GODEL_RATE_LIMIT_BURST: '100000', GODEL_SSE_MAX_PER_KEY: '1000', ...serverEnv }, nodeArgs: argv.includes('--server-cpu-prof') ? ['--cpu-prof', '--cpu-prof-dir', prof] : [] });
   try {
     log('starting a server...');
     const server = await cluster.start('api');
     TOKEN = await adminToken(server.url!, cluster.adminKey);
     log(`ingest: ${INGEST_EVENTS} events through EventLog.append...`);
-    const ingestRate = await ingest(env);
-    log(`GET /api/v1/events?limit=50 at ${GET_RATE} req/s for ${GET_SECONDS} s (autocannon)...`);
-    const get = await getLatency(server.url!);
+    const ingestRate = await ingest(env, getOnly ? 20_000 : INGEST_EVENTS);
+    log(`GET /api/v1/events?limit=50 at ${GET_RATE} req/s for ${GET_SECONDS} s (autocannon), ${GET_RUNS} runs...`);
+    const gets: Array<Awaited<ReturnType<typeof getLatency>> & Record<string, number>> = [];
+    for (let i = 0; i < GET_RUNS; i++) {
+      const before = await scrape(server.url!);
+      const loop = watchLoop();
+      const r = await getLatency(server.url!);
+      const probes = { ...loop.stop(), ...serverDelta(before, await scrape(server.url!)), load_avg_1m: load1m() };
+      log(`  run ${i + 1}/${GET_RUNS}: p50 ${round(r.p50)} p95 ${round(r.p95)} p99 ${round(r.p99)} ms ${JSON.stringify(probes)}`);
+      gets.push({ ...r, ...probes });
+    }
+    // The worst run is the one reported (each run's numbers in get_runs).
+    const get = gets.reduce((a, b) => (b.p95 > a.p95 ? b : a));
+    if (getOnly) return void process.stdout.write(`${JSON.stringify({ get_p95_ms_runs: gets.map((g) => round(g.p95)), get_runs: gets }, null, 2)}\n`);
     log(`baseline: GET /health at ${GET_RATE} req/s for ${GET_SECONDS} s (what the machine allows for any route right now)...`);
     const health = await getLatency(server.url!, '/health');
     log(`SSE fan-out: ${SUBSCRIBERS} subscribers, ${SSE_RATE} events/s for ${SSE_SECONDS} s...`);
     const fan = await fanout(env, server.url!);
     const result = {
       get_p95_ms: round(get.p95),
+      get_p95_ms_runs: gets.map((g) => round(g.p95)).join(' / '),
+      get_p95_ms_runs_max: round(get.p95),
       get_p50_ms: round(get.p50),
       get_p99_ms: round(get.p99),
-      get_requests: get.requests,
-      get_non_2xx: get.non2xx,
+      get_requests: gets.reduce((n, g) => n + g.requests, 0),
+      get_non_2xx: gets.reduce((n, g) => n + g.non2xx, 0),
       health_p95_ms_baseline: round(health.p95),
-      get_errors: get.errors,
+      get_errors: gets.reduce((n, g) => n + g.errors, 0),
+      load_avg_1m_runs: gets.map((g) => g.load_avg_1m).join(' / '),
       events_ingest_per_s: Math.round(ingestRate),
       sse_fanout_lag_p99_ms: round(fan.p99),
       sse_fanout_lag_p50_ms: round(fan.p50),
@@ -200,12 +224,12 @@ async function main(): Promise<void> {
       load_avg_1m_end: round(loadavg()[0], 1),
       at: new Date().toISOString(),
     };
-    const targets: Record<string, string> = { get_p95_ms: '≤ 20', events_ingest_per_s: '≥ 10000', sse_fanout_lag_p99_ms: '≤ 100', get_non_2xx: '= 0', get_errors: '= 0', sse_deliveries: `= ${fan.expected}` };
+    const targets: Record<string, string> = { get_p95_ms_runs_max: '≤ 20', events_ingest_per_s: '≥ 10000', sse_fanout_lag_p99_ms: '≤ 100', get_non_2xx: '= 0', get_errors: '= 0', sse_deliveries: `= ${fan.expected}` };
     const rows = Object.entries(result).map(([k, v]) => `| ${k.padEnd(24)} | ${String(v).padStart(26)} | ${(targets[k] ?? '').padEnd(8)} |`);
     process.stdout.write(['| metric                   |                      value | target   |', '|---|---|---|', ...rows].join('\n') + '\n');
     const out = join(__dirname, '..', '..', 'bench', 'results');
     mkdirSync(out, { recursive: true });
-    writeFileSync(join(out, 'api.json'), JSON.stringify(result, null, 2) + '\n');
+    writeFileSync(join(out, 'api.json'), JSON.stringify({ ...result, get_p95_ms_runs: gets.map((g) => round(g.p95)), get_runs: gets }, null, 2) + '\n');
   } finally {
     await cluster.stopAll();
     await env.cleanup();

@@ -6,9 +6,14 @@
  * Used by `npm run chaos`, `npm run bench:chaos` and test/chaos (small count).
  */
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { adminToken, bearer, createTestEnv, GodelCluster, TcpProxy, type TestEnv } from '@godel/testing';
+import { clusterRedis, type ChaosRedis } from './cluster';
+import { TeamWorkload, writePlaybook, type TeamCheck } from './team-workload';
 
-export const FAULT_KINDS = ['kill', 'stop', 'redis_cut', 'pg_cut', 'redis_down', 'drain'] as const;
+export const FAULT_KINDS = ['kill', 'stop', 'redis_cut', 'pg_cut', 'redis_down', 'pg_down', 'drain'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 export interface ChaosOptions {
@@ -21,12 +26,24 @@ export interface ChaosOptions {
   shards?: number;
   leaseTtlMs?: number;
   kinds?: readonly FaultKind[];
+  /** Stop injecting faults after this long (ms) and report the ones run (a loaded machine). */
+  maxFaultTimeMs?: number;
+  /** Run teams (scripted model, real pi and git) through the faults (default true). */
+  teams?: boolean;
+  /**
+   * Run on the local Redis Cluster (127.0.0.1:7000-7005, scripts/redis-cluster.sh) instead of one
+   * Redis: each instance reaches every node through its own proxies (natMap), so a cut or an outage
+   * hits that instance, not the cluster.
+   */
+  cluster?: boolean;
   log?: (line: string) => void;
 }
 
 export interface ChaosReport {
   seed: number;
+  /** Faults run (fewer than planned when maxFaultTimeMs cut the schedule short). */
   faults: number;
+  faults_planned: number;
   faults_by_kind: Record<string, number>;
   acknowledged: number;
   /** Tells never acknowledged (given up after retries): allowed to be applied at most once. */
@@ -34,10 +51,13 @@ export interface ChaosReport {
   lost: number;
   duplicated: number;
   overlapping_activations: number;
-  /** Not measured without a team workload (null). */
+  /** Team checks (team-workload.ts); null without a team workload. */
   tasks_lost: number | null;
+  /** Why each lost task was lost (team status, task status, ledger entries); empty without a team workload. */
+  tasks_lost_detail: TeamCheck['tasks_lost_detail'];
   event_gaps: number | null;
   duplicate_events: number | null;
+  teams: Omit<TeamCheck, 'tasks_lost' | 'tasks_lost_detail' | 'event_gaps' | 'duplicate_events'> | null;
   cluster: boolean;
   drained: boolean;
   unhandled_redis_errors: number;
@@ -59,9 +79,9 @@ export function seededRandom(seed: number): () => number {
 
 export interface Fault {
   kind: FaultKind;
-  /** Index of the member it hits (redis_down hits all). */
+  /** Index of the member it hits (redis_down and pg_down hit all). */
   target: number;
-  /** How long the fault lasts (stop, redis_down) in ms. */
+  /** How long the fault lasts (stop, redis_down, pg_down) in ms. */
   durationMs: number;
   /** Pause after it, in ms. */
   gapMs: number;
@@ -78,16 +98,23 @@ export function schedule(seed: number, count: number, members: number, leaseTtlM
   return deck.map((kind) => ({
     kind,
     target: Math.floor(rnd() * members),
-    durationMs: kind === 'stop' ? leaseTtlMs + 500 + Math.floor(rnd() * 1000) : kind === 'redis_down' ? 1000 + Math.floor(rnd() * 2000) : 0,
+    durationMs: kind === 'stop' ? leaseTtlMs + 500 + Math.floor(rnd() * 1000) : kind === 'redis_down' || kind === 'pg_down' ? 1000 + Math.floor(rnd() * 2000) : 0,
     gapMs: 200 + Math.floor(rnd() * 600),
   }));
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** One Redis (the test env's): one proxy per instance. */
+function singleRedis(env: TestEnv): ChaosRedis {
+  const u = new URL(env.redisUrl);
+  return { nodes: [{ host: u.hostname || '127.0.0.1', port: Number(u.port || 6379) }], url: ([port]) => `redis://127.0.0.1:${port}`, client: env.redis, close: async () => undefined };
+}
+
 interface Slot {
   name: string;
-  redis: TcpProxy;
+  /** One proxy (single Redis) or one per cluster node (cut / down together). */
+  redis: TcpProxy[];
   pg: TcpProxy;
   url?: string;
 }
@@ -98,8 +125,11 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   const shards = o.shards ?? 16;
   const ttl = o.leaseTtlMs ?? 2000;
   const plan = schedule(o.seed, o.faults, memberCount, ttl, o.kinds);
-  log(`chaos: seed ${o.seed}, ${o.faults} faults, ${memberCount} members (replay: CHAOS_SEED=${o.seed} CHAOS_FAULTS=${o.faults})`);
+  log(`chaos: seed ${o.seed}, ${o.faults} faults, ${memberCount} members${o.cluster ? ', Redis Cluster' : ''} (replay: CHAOS_SEED=${o.seed} CHAOS_FAULTS=${o.faults}${o.cluster ? ' CHAOS_CLUSTER=1' : ''})`);
   const env: TestEnv = await createTestEnv({ shardCount: shards, leaseTtlMs: ttl });
+  const withTeams = o.teams ?? true;
+  const root = await mkdtemp(join(tmpdir(), 'godel-chaos-'));
+  const teamEnv: Record<string, string> = withTeams ? { GODEL_PLAYBOOK: await writePlaybook(root), GODEL_HOME: join(root, 'home') } : {};
   const cluster = new GodelCluster({
     redisUrl: env.redisUrl,
     databaseUrl: env.databaseUrl,
@@ -112,14 +142,15 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       GODEL_RATE_LIMIT_PER_S: '1000000',
       GODEL_RATE_LIMIT_BURST: '1000000',
       GODEL_ACCESS_TOKEN_TTL_S: '86400',
+      ...teamEnv,
     },
   });
-  const redisPort = Number(new URL(env.redisUrl).port || 6379);
+  const redis: ChaosRedis = o.cluster ? await clusterRedis(env.keyPrefix) : singleRedis(env);
   const pgUrl = new URL(env.databaseUrl);
   const slots: Slot[] = [];
   for (let i = 0; i < memberCount; i++) {
-    const slot: Slot = { name: `m${i}`, redis: new TcpProxy('127.0.0.1', redisPort), pg: new TcpProxy(pgUrl.hostname, Number(pgUrl.port || 5432)) };
-    await slot.redis.up();
+    const slot: Slot = { name: `m${i}`, redis: redis.nodes.map((n) => new TcpProxy(n.host, n.port)), pg: new TcpProxy(pgUrl.hostname, Number(pgUrl.port || 5432)) };
+    for (const p of slot.redis) await p.up();
     await slot.pg.up();
     slots.push(slot);
   }
@@ -127,8 +158,19 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   const start = async (slot: Slot): Promise<void> => {
     const db = new URL(env.databaseUrl);
     db.host = `127.0.0.1:${slot.pg.port}`;
-    const m = await cluster.startWith(slot.name, { REDIS_URL: `redis://127.0.0.1:${slot.redis.port}`, DATABASE_URL: db.toString() }, 60000);
-    slot.url = m.url;
+    // A loaded machine may take minutes to boot a server: a start that is not ready in time is
+    // killed (by PID) and tried again.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const m = await cluster.startWith(slot.name, { REDIS_URL: redis.url(slot.redis.map((p) => p.port)), DATABASE_URL: db.toString() }, 120000);
+        slot.url = m.url;
+        return;
+      } catch (err) {
+        await cluster.kill(slot.name);
+        if (attempt >= 3) throw err;
+        log(`${slot.name} not ready (attempt ${attempt}): starting it again`);
+      }
+    }
   };
   const forget = (slot: Slot): void => {
     unhandled += cluster.members.get(slot.name)?.unhandledRedisErrors ?? 0;
@@ -141,6 +183,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   const acked = new Map(counters.map((c) => [c, 0]));
   const uncertain = new Map(counters.map((c) => [c, 0]));
   let sending = true;
+  let teams: TeamWorkload | undefined;
+  let ran = 0;
   try {
     await start(slots[0]);
     await Promise.all(slots.slice(1).map((s) => start(s)));
@@ -184,11 +228,22 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       }
     });
 
+    if (withTeams) {
+      teams = new TeamWorkload({ root, live, token: () => token, log });
+      teams.start();
+    }
+
     await sleep(1000);
+    const faultsUntil = performance.now() + (o.maxFaultTimeMs ?? Infinity);
     for (const [i, f] of plan.entries()) {
+      if (performance.now() > faultsUntil) {
+        log(`fault time budget (${o.maxFaultTimeMs} ms) spent after ${i} faults: checking`);
+        break;
+      }
+      ran++;
       const slot = slots[f.target];
       byKind[f.kind]++;
-      log(`fault ${i + 1}/${plan.length}: ${f.kind} ${f.kind === 'redis_down' ? 'all' : slot.name}${f.durationMs ? ` ${f.durationMs} ms` : ''}`);
+      log(`fault ${i + 1}/${plan.length}: ${f.kind} ${f.kind.endsWith('_down') ? 'all' : slot.name}${f.durationMs ? ` ${f.durationMs} ms` : ''}`);
       switch (f.kind) {
         case 'kill':
           forget(slot);
@@ -208,26 +263,35 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
           break;
         }
         case 'redis_cut':
-          slot.redis.cut();
+          for (const p of slot.redis) p.cut();
           break;
         case 'pg_cut':
           slot.pg.cut();
           break;
         case 'redis_down':
-          await Promise.all(slots.map((s) => s.redis.down()));
+          await Promise.all(slots.flatMap((s) => s.redis.map((p) => p.down())));
           await sleep(f.durationMs);
-          await Promise.all(slots.map((s) => s.redis.up()));
+          await Promise.all(slots.flatMap((s) => s.redis.map((p) => p.up())));
+          break;
+        case 'pg_down':
+          await Promise.all(slots.map((s) => s.pg.down()));
+          await sleep(f.durationMs);
+          await Promise.all(slots.map((s) => s.pg.up()));
           break;
       }
       await sleep(f.gapMs);
     }
     await sleep(1000);
     sending = false;
+    teams?.finish();
     await Promise.all(workers);
     const sendDone = performance.now();
 
+    // The teams: every one ended (or 5 min past the faults), every task merged or reported, events.
+    const team = teams ? await teams.check(env.dataSource, 300000) : undefined;
+    if (team) log(`teams: ${JSON.stringify(team)}`);
     // Checker. Every mailbox drained (depth hashes empty), then counters against acknowledged tells.
-    const depth = async () => Number(await env.redis.eval(`local n = 0 for i = 0, ${shards - 1} do n = n + #redis.call('HVALS', ARGV[1] .. ':{s' .. i .. '}:depth') end return n`, 0, env.keyPrefix));
+    const depth = async () => (await Promise.all(Array.from({ length: shards }, (_, i) => redis.client.hlen(`${env.keyPrefix}:{s${i}}:depth`)))).reduce((a, b) => a + b, 0);
     let drained = false;
     for (const end = performance.now() + 120000; performance.now() < end; await sleep(250)) {
       if ((await depth()) === 0) {
@@ -263,17 +327,20 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     for (const s of slots) unhandled += cluster.members.get(s.name)?.unhandledRedisErrors ?? 0;
     return {
       seed: o.seed,
-      faults: plan.length,
+      faults: ran,
+      faults_planned: plan.length,
       faults_by_kind: byKind,
       acknowledged,
       unacknowledged: [...uncertain.values()].reduce((a, b) => a + b, 0),
       lost,
       duplicated,
       overlapping_activations: overlapping,
-      tasks_lost: null,
-      event_gaps: null,
-      duplicate_events: null,
-      cluster: false,
+      tasks_lost: team?.tasks_lost ?? null,
+      tasks_lost_detail: team?.tasks_lost_detail ?? [],
+      event_gaps: team?.event_gaps ?? null,
+      duplicate_events: team?.duplicate_events ?? null,
+      teams: team ? (({ tasks_lost: _l, tasks_lost_detail: _ld, event_gaps: _g, duplicate_events: _d, ...rest }) => rest)(team) : null,
+      cluster: o.cluster ?? false,
       drained,
       unhandled_redis_errors: unhandled,
       duration_s: Math.round((performance.now() - t0) / 100) / 10,
@@ -281,15 +348,18 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     };
   } finally {
     sending = false;
+    await teams?.stop();
     for (const s of slots) {
-      await s.redis.up();
+      for (const p of s.redis) await p.up();
       await s.pg.up();
     }
     await cluster.stopAll().catch(() => undefined);
     for (const s of slots) {
-      await s.redis.down();
+      for (const p of s.redis) await p.down();
       await s.pg.down();
     }
+    await redis.close();
     await env.cleanup();
+    await rm(root, { recursive: true, force: true });
   }
 }

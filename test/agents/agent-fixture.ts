@@ -2,8 +2,9 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import type { ActorDefinition } from '@godel/actors';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { AgentProcessHost, agentActor, locatePiBin, type AgentState, type ProviderRef } from '@godel/agents';
+import { AgentProcessHost, agentActor, locatePiBin, type AgentState, type PoolConfig, type ProviderRef } from '@godel/agents';
 import { AgentQueries, EventLog, SessionStore } from '@godel/persistence';
+import type { AgentRepos } from '@godel/workspace';
 import { createSampleRepo, createTestEnv, startScriptedModel, type ScriptedModel, type Step, type StepFunction, type StepRequest, type TestEnv } from '@godel/testing';
 import { buildRuntime, type BuiltRuntime } from '../../apps/godel/src';
 
@@ -37,14 +38,18 @@ export interface AgentFixtureOptions {
   /** Files of the sample repository's first commit. */
   repoFiles?: Record<string, string>;
   /** Agent actor options (restart intensity, heartbeat). */
-  agent?: { maxRestarts?: number; restartWindowMs?: number; heartbeatMs?: number; keepFailedWorktrees?: boolean };
+  agent?: { maxRestarts?: number; restartWindowMs?: number; heartbeatMs?: number; keepFailedWorktrees?: boolean; repos?: AgentRepos };
   /** Added to the agents' base environment (e.g. the server secrets an agent must not see). */
   hostEnv?: Record<string, string>;
   /** The process host's folders hidden inside the sandbox (Godel's home). */
   hiddenDirs?: string[];
   /** Admission control of the process host (starts at once, live agents). */
   admission?: { startConcurrency?: number; maxAgents?: number };
+  /** The process host's warm pool (off by default). */
+  pool?: PoolConfig;
   /** More actor kinds on the same runtime (e.g. the team actor). */
+  /** Wraps the agent actor's definition (fault injection around its turns and effect executors). */
+  wrapAgent?: (def: ActorDefinition<AgentState>) => ActorDefinition<AgentState>;
   definitions?: (f: { events: EventLog; tell(to: string, type: string, payload: unknown, extra?: { from?: string }): Promise<void>; env: TestEnv }) => ActorDefinition[];
 }
 
@@ -78,6 +83,7 @@ export async function createAgentFixture(scripts: Record<string, Step[] | ((r: S
     commandTimeoutMs: o.startTimeoutMs,
     readyTimeoutMs: o.startTimeoutMs,
     admission: o.admission,
+    pool: o.pool,
   });
   const rt = buildRuntime({
     redisUrl: env.redisUrl,
@@ -85,7 +91,9 @@ export async function createAgentFixture(scripts: Record<string, Step[] | ((r: S
     keyPrefix: env.keyPrefix,
     runtime: env.config.runtime,
     definitions: [
-      agentActor({ host, events, sessions, worktreesRoot: join(root, 'worktrees'), heartbeatMs: 2000, ...o.agent, teamUsage: (t, x) => new AgentQueries(env.dataSource).teamUsage(t, x) }),
+      (o.wrapAgent ?? ((d) => d))(
+        agentActor({ host, events, sessions, worktreesRoot: join(root, 'worktrees'), heartbeatMs: 2000, ...o.agent, teamUsage: (t, x) => new AgentQueries(env.dataSource).teamUsage(t, x) }),
+      ),
       ...(o.definitions?.({ events, env, tell: (to, type, payload, extra) => ref.system!.tell(to, type, payload, extra) }) ?? []),
     ],
   });
@@ -105,18 +113,21 @@ export async function createAgentFixture(scripts: Record<string, Step[] | ((r: S
     get,
     async until(a, pred, timeoutMs = 30000) {
       const end = Date.now() + timeoutMs;
-      let s = await get(a);
-      while (!pred(s)) {
-        if (Date.now() > end) throw new Error(`agent ${a} stuck in ${s.status} (${s.reason ?? ''})`);
+      // A `get` waits behind the agent's current turn (a pi start inside it takes long on a loaded box): ask again.
+      const poll = () => rt.system.ask<AgentState>(a, 'get', {}, Math.max(15000, end - Date.now())).catch(() => undefined);
+      let s = await poll();
+      while (!s || !pred(s)) {
+        if (Date.now() > end) throw new Error(`agent ${a} stuck in ${s?.status ?? 'a turn'} (${s?.reason ?? ''})`);
         await new Promise((r) => setTimeout(r, 100));
-        s = await get(a);
+        s = await poll();
       }
       return s;
     },
-    start: (a, extra) => rt.system.ask<AgentState>(a, 'agent.start', { repo, providers, ...extra }, 60000),
+    start: (a, extra) => rt.system.ask<AgentState>(a, 'agent.start', { repo, providers, ...extra }, 180000),
     async close() {
-      await host.stopAll();
+      // The runtime first (as the server's shutdown): a heartbeat turn after stopAll would restart processes.
       await rt.close();
+      await host.stopAll();
       await events.flush();
       await model.close();
       await env.cleanup();

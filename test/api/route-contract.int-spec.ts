@@ -68,6 +68,8 @@ describe('route contract (generated from the route table)', () => {
     expect(res.status).toBe(202);
     known.team = ((await res.json()) as { team: string }).team;
     known.task = 'only';
+    // The federation's instance routes name this server's own instance (issue 12).
+    known.instance = ((await (await fetch(`${url}/api/v1/federation`, { headers: { authorization: `Bearer ${token}` } })).json()) as { members: Array<{ id: string }> }).members[0].id;
     expect((await call('POST', `/api/v1/teams/${known.team}/cancel`, {})).status).toBe(200);
     // The web team for agent routes is `web`; for team routes the intent's team.
   }, 90_000);
@@ -78,7 +80,7 @@ describe('route contract (generated from the route table)', () => {
     if (home) await rm(home, { recursive: true, force: true });
   });
 
-  const params = (r: RouteInfo): Record<string, string> => ({ ...known, name: r.path.startsWith('/api/v1/workflows') ? 'feature' : known.name, team: r.path.startsWith('/api/v1/agents') || r.path.startsWith('/api/v1/sessions') || r.path.endsWith('/usage') ? 'web' : known.team, id: r.path.startsWith('/api/v1/intents') ? `intent-${known.team}` : known.id });
+  const params = (r: RouteInfo): Record<string, string> => ({ ...known, name: r.path.startsWith('/api/v1/workflows') ? 'feature' : known.name, team: r.path.startsWith('/api/v1/agents') || r.path.startsWith('/api/v1/sessions') || r.path.endsWith('/usage') ? 'web' : known.team, id: r.path.startsWith('/api/v1/intents') ? `intent-${known.team}` : r.path.startsWith('/api/v1/federation/instances') ? known.instance : known.id });
 
   it('refuses a body with an unknown field with 422 request.invalid, on every route that reads a body', async () => {
     const withBody = routes.filter((r) => r.takesBody);

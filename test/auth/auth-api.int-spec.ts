@@ -75,8 +75,17 @@ describe('auth over HTTP (in-process app, route table from Nest metadata)', () =
     expect(routes.filter((r) => r.access?.public).map((r) => `${r.method} ${r.path}`).sort()).toEqual(PUBLIC);
   });
 
-  it('follows the role policy: reads are viewer, mutations at least operator; keys, audit, dead letters, repositories and raw actor messages admin', () => {
-    const ADMIN = ['/api/v1/auth/audit', '/api/v1/dead-letters', '/api/v1/actors/:kind/:key/messages'];
+  it('follows the role policy: reads are viewer, mutations at least operator; keys, audit, dead letters, repositories, raw actor messages and federation commands admin', () => {
+    const ADMIN = [
+      '/api/v1/auth/audit',
+      '/api/v1/dead-letters',
+      '/api/v1/actors/:kind/:key/messages',
+      // The federation's operator commands and an instance's process stats (issue 12).
+      '/api/v1/federation/instances/:id/drain',
+      '/api/v1/federation/instances/:id/undrain',
+      '/api/v1/federation/rebalance',
+      '/api/v1/federation/instances/:id/stats',
+    ];
     for (const r of routes) {
       if (!r.access || r.access.public) continue;
       const where = `${r.method} ${r.path}`;

@@ -13,7 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { parse as parseYaml } from 'yaml';
-import { adminToken, bearer, copySampleRepo, createKey, createTestEnv, GodelCluster, type TestEnv } from '@godel/testing';
+import { adminToken, bearer, createKey, createTestEnv, GodelCluster, type TestEnv } from '@godel/testing';
+import { copySampleRepo } from '../../apps/cli/src/sample-repo';
 
 // Runs inside the page (page.evaluate); the test's tsconfig has no DOM lib.
 declare const sessionStorage: { getItem(k: string): string | null; setItem(k: string, v: string): void };

@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import type { ActorDefinition } from '@godel/actors';
 import { agentAddress, type AgentState } from '@godel/agents';
 import { Refinery, startIntent, teamActor, teamAddress, type IntentRequest, type TeamState } from '@godel/orchestration';
 import { AgentQueries, type StoredEvent } from '@godel/persistence';
@@ -33,12 +34,17 @@ export interface TeamFixture {
   close(): Promise<void>;
 }
 
+export interface TeamFixtureOptions {
+  /** Wraps the team actor's definition (a fault test puts faults around its effect executors). */
+  wrapTeam?: (def: ActorDefinition<TeamState>) => ActorDefinition<TeamState>;
+}
+
 /**
  * One Godel instance in-process — agent actors (real `pi`), the team actor and the refinery (BullMQ
  * + redlock) over the real Redis and PostgreSQL — a sample git repository, and the scripted model
  * playing `book`.
  */
-export async function createTeamFixture(book: TeamPlaybook, o: AgentFixtureOptions = {}): Promise<TeamFixture> {
+export async function createTeamFixture(book: TeamPlaybook, o: AgentFixtureOptions & TeamFixtureOptions = {}): Promise<TeamFixture> {
   let refinery!: Refinery;
   let lockClient!: Redis;
   const agents = await createAgentFixture(
@@ -52,13 +58,15 @@ export async function createTeamFixture(book: TeamPlaybook, o: AgentFixtureOptio
         refinery = new Refinery({ connection: lockClient, lockClient, prefix: `${f.env.keyPrefix}:bull`, tell: f.tell, events: f.events, backoffMs: 200 });
         const queries = new AgentQueries(f.env.dataSource);
         return [
-          teamActor({
-            events: f.events,
-            enqueueMerge: (job) => refinery.enqueue(job),
-            withdrawMerges: (team) => refinery.withdraw(team),
-            lastActivity: (a) => f.events.lastActivity(a),
-            teamUsage: (t) => queries.teamUsage(t),
-          }),
+          (o.wrapTeam ?? ((d) => d))(
+            teamActor({
+              events: f.events,
+              enqueueMerge: (job) => refinery.enqueue(job),
+              withdrawMerges: (team) => refinery.withdraw(team),
+              lastActivity: (a) => f.events.lastActivity(a),
+              teamUsage: (t) => queries.teamUsage(t),
+            }),
+          ),
           ...(o.definitions?.(f) ?? []),
         ];
       },

@@ -1,4 +1,5 @@
-import { ConfigError, isLocalServiceError } from '@godel/config';
+import { ConfigError } from '@godel/config';
+import { isLocalServiceError } from './local-services';
 
 /** Exit codes of every `godel` command. */
 export const EXIT = {

@@ -1,4 +1,5 @@
-import { ensurePostgres, ensureRedis, redactUrl, type GodelConfig, type LocalService } from '@godel/config';
+import type { GodelConfig } from '@godel/config';
+import { ensurePostgres, ensureRedis, redactUrl, type LocalService } from './local-services';
 import type { Lifecycle } from './lifecycle';
 import type { Output } from './output';
 

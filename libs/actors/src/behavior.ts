@@ -18,8 +18,29 @@ export interface ActorContext {
   cancelReminder(name: string): void;
   /** Dies with the activation: sends `type` to self after `delayMs` unless the actor passivates first. */
   startTimer(name: string, delayMs: number, type: string, payload?: unknown): void;
+  /**
+   * A custom effect (an event append, git work, a job): committed with the state (outbox) and run
+   * after commit by the executor registered for `type`, with a deterministic id
+   * (`<actor>@<streamId>#<n>`) that is returned here. An effect may run again (the activation died
+   * before it was marked done): executors must be idempotent by id.
+   */
+  effect(type: string, payload: unknown): string;
+  /** The turn's time: use it instead of `Date.now()` (a retried turn sees the runtime's clock). */
   now(): number;
 }
+
+/** One custom effect as its executor receives it. */
+export interface CustomEffect {
+  /** Deterministic: the same turn replayed gives the same id. Executors deduplicate by it. */
+  readonly id: string;
+  readonly type: string;
+  readonly payload: unknown;
+  /** The address of the actor whose turn produced the effect. */
+  readonly from: string;
+}
+
+/** Runs one kind of custom effect after commit; must be idempotent by `effect.id`. */
+export type EffectExecutor = (effect: CustomEffect) => Promise<void>;
 
 /** One kind of actor: its state type, initial state and turn function. Registered once per runtime. */
 export interface ActorDefinition<S = any> {
@@ -33,9 +54,12 @@ export interface ActorDefinition<S = any> {
   maxAttempts?: number;
   /** Passivate after this much idle time (default: runtime config). */
   idleTimeoutMs?: number;
+  /** Executors of this kind's custom effects (`ctx.effect(type, …)`), by effect type. */
+  effects?: Readonly<Record<string, EffectExecutor>>;
 }
 
 export type Effect =
   | { kind: 'tell'; to: string; type: string; payload: unknown; id: string }
   | { kind: 'reminder.schedule'; name: string; dueAt: number; payload: unknown }
-  | { kind: 'reminder.cancel'; name: string };
+  | { kind: 'reminder.cancel'; name: string }
+  | { kind: 'effect'; type: string; payload: unknown; id: string };

@@ -59,7 +59,7 @@ export function decodeEnvelope(raw: string | undefined | null): Envelope {
       throw new MalformedEnvelopeError('replyTo must be {instance, request}');
     }
   }
-  return e as unknown as Envelope;
+  return v as Envelope;
 }
 
 let counter = 0;

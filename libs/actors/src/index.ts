@@ -11,6 +11,7 @@ export {
   HandlerError,
   UnknownMessageError,
   RuntimeStoppedError,
+  UnknownEffectError,
   RemoteError,
   MailboxUnavailableError,
 } from './errors/runtime-errors';
@@ -21,7 +22,7 @@ export type { ShardId } from './shard';
 export { encodeEnvelope, decodeEnvelope, makeEnvelope, newMessageId } from './envelope';
 export type { Envelope, Message, TraceCarrier } from './envelope';
 export type { TurnObserver } from './tracing';
-export type { ActorContext, ActorDefinition, Effect } from './behavior';
+export type { ActorContext, ActorDefinition, CustomEffect, Effect, EffectExecutor } from './behavior';
 export type {
   MailboxEntry,
   DeadLetter,
@@ -41,6 +42,11 @@ export { ActorSystem } from './runtime/actor-system';
 export type { ActorSystemOptions, RuntimeStats } from './runtime/actor-system-options';
 export type { PlacementStrategy } from './placement/placement-strategy';
 export { RendezvousPlacement } from './placement/rendezvous-placement';
+export { HealthAwarePlacement } from './placement/health-aware-placement';
+export { DEFAULT_HEALTH_POLICY, acceptsNewWork, freeSlots, isHealthy, mayOwnShards } from './placement/member-status';
+export type { HealthPolicy, MemberStatus } from './placement/member-status';
+export type { FederationView, MemberView } from './placement/federation-view';
+export type { FederationHooks } from './runtime/actor-system-options';
 export { Batcher } from './runtime/batcher';
 // the demo / bench actor
 export { counterActor } from './examples/counter-actor';
@@ -57,3 +63,5 @@ export type { RestartIntensity } from './supervision/restart-intensity';
 export { SupervisorStrategy, RESTART_INTENSITY_EXCEEDED } from './supervision/strategy';
 export type { SupervisionDecision, SupervisorStrategyOptions } from './supervision/strategy';
 export { OneForOneStrategy } from './supervision/one-for-one';
+export { actorRef, tellRef, outboxRef, messageOf } from './actor-ref';
+export type { ActorRef, TellRef, OutboxRef, MessageSender, PayloadOf, ProtocolMessage } from './actor-ref';

@@ -1,3 +1,4 @@
+import type { MemberStatus } from './placement/member-status';
 import type { Envelope } from './envelope';
 import type { Effect } from './behavior';
 
@@ -70,6 +71,8 @@ export interface Membership {
   heartbeat(member: string, ttlMs: number, info?: Record<string, unknown>): Promise<void>;
   liveMembers(): Promise<string[]>;
   leave(member: string): Promise<void>;
+  /** Live members with what each published and its draining flag (federation placement), when supported. */
+  view?(): Promise<MemberStatus[]>;
 }
 
 export interface StoredState {

@@ -25,8 +25,11 @@ export type {
   PiResponse,
   PiCommand,
 } from './pi/pi-protocol';
-export { agentActor, agentAddress } from './agent/agent-actor';
-export type { AgentActorDeps } from './agent/agent-actor';
+export { agentActor } from './agent/agent-actor';
+export { AGENT_EFFECTS, agentEffectExecutors, type AgentEvent } from './agent/agent-effects';
+export type { AgentActorDeps } from './agent/agent-deps';
+export { agentAddress, agentRef, agentOutbox } from './agent/messages';
+export type { AgentMessage, AgentRef, AgentStop, TurnEnd, ProcessExit } from './agent/messages';
 export { AgentProcessHost } from './agent/process-host';
 export { Admission, defaultMaxAgents, defaultStartConcurrency } from './agent/admission';
 export type { AdmissionStats, AdmissionOptions } from './agent/admission';
@@ -77,3 +80,7 @@ export { LineNormalizer, DEFAULT_USAGE_REPORTING } from './command/line-normaliz
 export type { UsageReporting, UsageReportingModes } from './command/usage-meter';
 export { WorktreeJanitor } from './agent/worktree-janitor';
 export type { WorktreeJanitorOptions } from './agent/worktree-janitor';
+export { WarmPool } from './agent/warm-pool';
+export type { PoolSlot, WarmPoolDeps, ClaimRequest } from './agent/warm-pool';
+export { poolKey, poolSizeFor } from './agent/warm-pool-config';
+export type { PoolConfig, PoolTemplate } from './agent/warm-pool-config';

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { StorageUnavailableError } from '@godel/actors';
 import { RateLimitedError } from './errors';
 
-function connected(redis: Redis, ms: number): Promise<boolean> {
+function connected(redis: Redis | Cluster, ms: number): Promise<boolean> {
   if (redis.status === 'ready') return Promise.resolve(true);
   return new Promise((resolve) => {
     const onReady = () => {
@@ -24,12 +24,12 @@ let lua: string | undefined;
 /** A token bucket per API key in Redis (`takeToken-1.lua`): every instance shares one budget per key. */
 export class RateLimiter {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: Redis | Cluster,
     private readonly prefix: string,
     readonly limit: { perSecond: number; burst: number },
   ) {
     lua ??= readFileSync(join(__dirname, 'commands', 'takeToken-1.lua'), 'utf8');
-    if (typeof (redis as unknown as Record<string, unknown>).takeToken !== 'function') redis.defineCommand('takeToken', { numberOfKeys: 1, lua });
+    if (typeof Reflect.get(redis, 'takeToken') !== 'function') redis.defineCommand('takeToken', { numberOfKeys: 1, lua });
   }
 
   /**
@@ -40,14 +40,14 @@ export class RateLimiter {
    */
   async take(subject: string, cost = 1, unavailableAfterMs = 1000): Promise<{ remaining: number }> {
     const key = `${this.prefix}:rl:{${subject}}`;
-    const run = (this.redis as unknown as { takeToken(...a: Array<string | number>): Promise<[number, number]> }).takeToken;
+    const run = Reflect.get(this.redis, 'takeToken') as (...a: Array<string | number>) => Promise<[number, number]>;
     if (!(await connected(this.redis, unavailableAfterMs))) throw new StorageUnavailableError('rate limiter (Redis)', 'not connected');
     let ok: number;
     let n: number;
     try {
       [ok, n] = await run.call(this.redis, key, this.limit.perSecond, this.limit.burst, cost);
     } catch (err) {
-      if (/Connection is closed|max retries|Stream isn't writeable|ECONN/i.test(String((err as Error)?.message))) throw new StorageUnavailableError('rate limiter (Redis)', err);
+      if (/Connection is closed|Cluster is ended|CLUSTERDOWN|max retries|Stream isn't writeable|ECONN/i.test(String((err as Error)?.message))) throw new StorageUnavailableError('rate limiter (Redis)', err);
       throw err;
     }
     if (ok !== 1) throw new RateLimitedError(n);

@@ -1,11 +1,11 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 
 export interface RevocationOptions {
   /** Reads every revoked key id (the source of truth, PostgreSQL). */
   load: () => Promise<string[]>;
   /** A dedicated connection for SUBSCRIBE, and one to PUBLISH on. */
-  subscriber: Redis;
-  publisher: Redis;
+  subscriber: Redis | Cluster;
+  publisher: Redis | Cluster;
   /** Pub/sub channel under the deployment's key prefix. */
   channel: string;
   /** Periodic re-read, in case a message was missed while disconnected (default 5 s). */

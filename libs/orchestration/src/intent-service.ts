@@ -4,6 +4,8 @@ import { isAbsolute, resolve } from 'node:path';
 import { GodelError } from '@godel/actors';
 import type { ProviderRef } from '@godel/agents';
 import { builtinWorkflows } from './builtin-workflows';
+import { INTENT_LIMITS } from './intent-schema';
+import { looksLikeUrl, type RepoMirrors } from '@godel/workspace';
 import { isGitRepo, revParse } from './refinery/git-ops';
 import { readRepoConfig } from './repo-config';
 import { teamAddress } from './team/team-actor';
@@ -39,7 +41,7 @@ export interface PreparedIntent {
   plan: { team: string; repo: string; target: string; verify: string | null; members: string[]; tasks: Array<{ id: string; title: string; dependsOn: string[]; role: string }> | 'decided by the coordinator' };
 }
 
-export const MAX_INTENT_CHARS = 20_000;
+export const MAX_INTENT_CHARS = INTENT_LIMITS.intentChars;
 
 function slug(text: string): string {
   return (
@@ -98,25 +100,29 @@ function readWorkflowFile(path: string): string {
 /**
  * Checks an intent request before anything starts — empty intent, a path that is not a git
  * repository, a missing target branch, an invalid workflow, a zero budget — and prepares the
- * team's start message. Pure preparation: it creates nothing.
+ * team's start message. Pure preparation: it creates nothing (a repository URL's mirror on this
+ * instance is created or fetched: a cache, and the check that the remote answers).
  */
-export async function prepareIntent(req: IntentRequest, providers: ProviderRef[]): Promise<PreparedIntent> {
+export async function prepareIntent(req: IntentRequest, providers: ProviderRef[], mirrors?: RepoMirrors): Promise<PreparedIntent> {
   const intent = typeof req.intent === 'string' ? req.intent.trim() : '';
   if (!intent) throw new IntentInvalidError('the intent is empty: say what the team should do, e.g. godel do "add a /health endpoint" --repo .');
   if (intent.length > MAX_INTENT_CHARS) throw new IntentInvalidError(`the intent is longer than ${MAX_INTENT_CHARS} characters`);
   if (typeof req.repo !== 'string' || req.repo === '') throw new IntentInvalidError('repo is required: the path of a git repository');
-  const repo = isAbsolute(req.repo) ? req.repo : resolve(req.repo);
-  if (!existsSync(repo) || !statSync(repo).isDirectory()) throw new IntentInvalidError(`${repo} is not a directory`);
-  if (!(await isGitRepo(repo))) throw new IntentInvalidError(`${repo} is not a git repository (run \`git init\` there, or pass --repo with a repository)`);
   const target = req.target ?? 'main';
-  if (!(await revParse(repo, `refs/heads/${target}`))) throw new IntentInvalidError(`${repo} has no branch "${target}" (pass --target with an existing branch)`);
+  // A URL (issue 12): this instance's mirror, brought up to date — an unreachable remote or refused
+  // credentials are typed errors (workspace.unreachable / auth_failed) and nothing starts.
+  const { repo, local } = looksLikeUrl(req.repo) ? await mirrorOf(req.repo, mirrors) : await localRepo(req.repo);
+  if (!(await revParse(local, `refs/heads/${target}`))) throw new IntentInvalidError(`${repo} has no branch "${target}" (pass --target with an existing branch)`);
   const budget = req.budget;
   if (budget && [budget.tokens, budget.costUsd].some((v) => v !== undefined && !(typeof v === 'number' && v > 0))) {
     throw new IntentInvalidError('the budget must be more than zero (tokens > 0, costUsd > 0), or left out');
   }
   const concurrency = req.concurrency ?? DEFAULT_SETTINGS.concurrency;
-  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 16) throw new IntentInvalidError('concurrency must be a whole number from 1 to 16');
-  if (req.verify !== undefined && (typeof req.verify !== 'string' || req.verify.trim() === '' || req.verify.length > 2000)) throw new IntentInvalidError('verify must be a shell command of 1-2000 characters');
+  const { min, max } = INTENT_LIMITS.concurrency;
+  if (!Number.isInteger(concurrency) || concurrency < min || concurrency > max) throw new IntentInvalidError(`concurrency must be a whole number from ${min} to ${max}`);
+  if (req.verify !== undefined && (typeof req.verify !== 'string' || req.verify.trim() === '' || req.verify.length > INTENT_LIMITS.verifyChars)) {
+    throw new IntentInvalidError(`verify must be a shell command of 1-${INTENT_LIMITS.verifyChars} characters`);
+  }
   const workflow = resolveWorkflow(req);
   if (providers.length === 0) throw new IntentInvalidError('no model providers are configured (set GODEL_PROVIDERS, or run without it for the offline scripted model)');
   if (budget?.costUsd !== undefined) {
@@ -129,7 +135,7 @@ export async function prepareIntent(req: IntentRequest, providers: ProviderRef[]
   }
   const team = `${slug(intent)}-${randomBytes(3).toString('hex')}`;
   // The request wins, then the repository's own .godel.yaml, then the workflow's default.
-  const verify = req.verify ?? (await readRepoConfig(repo, `refs/heads/${target}`)).verify ?? workflow?.verify;
+  const verify = req.verify ?? (await readRepoConfig(local, `refs/heads/${target}`)).verify ?? workflow?.verify;
   const start: StartTeam = {
     intent,
     intentId: `intent-${team}`,
@@ -154,6 +160,18 @@ export async function prepareIntent(req: IntentRequest, providers: ProviderRef[]
       tasks: workflow ? workflow.tasks.map((t) => ({ id: t.id, title: t.title.replaceAll('{{intent}}', intent), dependsOn: t.dependsOn, role: t.role })) : 'decided by the coordinator',
     },
   };
+}
+
+async function localRepo(path: string): Promise<{ repo: string; local: string }> {
+  const repo = isAbsolute(path) ? path : resolve(path);
+  if (!existsSync(repo) || !statSync(repo).isDirectory()) throw new IntentInvalidError(`${repo} is not a directory`);
+  if (!(await isGitRepo(repo))) throw new IntentInvalidError(`${repo} is not a git repository (run \`git init\` there, or pass --repo with a repository)`);
+  return { repo, local: repo };
+}
+
+async function mirrorOf(url: string, mirrors: RepoMirrors | undefined): Promise<{ repo: string; local: string }> {
+  if (!mirrors) throw new IntentInvalidError(`${url}: repository URLs need the server (its mirrors and git credentials); use a local path here`);
+  return { repo: url, local: await mirrors.ensure(url) };
 }
 
 /** Prepares an intent and starts its team (`team.start`); resolves once the team has started. */

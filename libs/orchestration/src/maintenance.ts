@@ -1,14 +1,16 @@
 import type { EventLog } from '@godel/persistence';
 import type { Sandbox } from '@godel/sandbox';
 import { Queue, Worker, type ConnectionOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { git, isGitRepo, revParse, verifyAt } from './refinery/git-ops';
 import type { IntentRequest } from './intent-service';
 
 export interface MaintenanceOptions {
   connection: ConnectionOptions;
   /** Where the last verdict per repository + branch is kept (a Redis hash under `prefix`). */
-  redis: Redis;
+  redis: Redis | Cluster;
+  /** BullMQ prefix (default `<prefix>:bull`; a hash tag on a Redis Cluster). */
+  bullPrefix?: string;
   prefix: string;
   everyMs: number;
   /**
@@ -55,14 +57,14 @@ export class MaintenanceWatcher {
   private worker?: Worker;
 
   constructor(private readonly o: MaintenanceOptions) {
-    this.queue = new Queue('maintenance', { connection: o.connection, prefix: `${o.prefix}:bull` });
+    this.queue = new Queue('maintenance', { connection: o.connection, prefix: o.bullPrefix ?? `${o.prefix}:bull` });
     // A dropped connection is retried by BullMQ; without a listener each error is printed as unhandled.
     this.queue.on('error', () => undefined);
   }
 
   async start(): Promise<void> {
     await this.queue.upsertJobScheduler('maintenance', { every: this.o.everyMs }, { name: 'check', opts: { removeOnComplete: 50, removeOnFail: 50 } });
-    this.worker = new Worker('maintenance', () => this.runOnce(), { connection: this.o.connection, prefix: `${this.o.prefix}:bull`, concurrency: 1 });
+    this.worker = new Worker('maintenance', () => this.runOnce(), { connection: this.o.connection, prefix: this.o.bullPrefix ?? `${this.o.prefix}:bull`, concurrency: 1 });
     this.worker.on('error', () => undefined);
   }
 

@@ -64,7 +64,7 @@ export function parseWorkflow(text: string, file = '<workflow>'): WorkflowTempla
     const node = map.get(key, true) as Node | undefined;
     const v: unknown = map.get(key);
     if (v === undefined || v === null) {
-      if (required) add(map as unknown as Node, field, 'is required');
+      if (required) add(map as Node, field, 'is required');
       return undefined;
     }
     if (typeof v !== 'string' || v.trim().length === 0) {
@@ -81,7 +81,7 @@ export function parseWorkflow(text: string, file = '<workflow>'): WorkflowTempla
   const tasksNode = root.get('tasks', true) as Node | undefined;
   const tasks: WorkflowTask[] = [];
   if (!isSeq(tasksNode) || tasksNode.items.length === 0) {
-    add(tasksNode ?? (root as unknown as Node), 'tasks', 'must be a non-empty list');
+    add(tasksNode ?? (root as Node), 'tasks', 'must be a non-empty list');
   } else {
     const lineOf = new Map<string, number>();
     tasksNode.items.forEach((item, i) => {

@@ -1,6 +1,11 @@
 import type { DataSource } from 'typeorm';
+import type { AgentStateProjection, TeamStateProjection } from './state-projections';
 
-/** Read-only questions about agent actors, answered from their committed state. */
+/**
+ * Read-only questions about agent and team actors, answered from their committed state. The SQL
+ * reads only the fields of `AgentStateProjection` / `TeamStateProjection` (state-projections.ts),
+ * which the agents and orchestration libs assert their state types still have.
+ */
 export class AgentQueries {
   constructor(private readonly ds: DataSource) {}
 
@@ -34,9 +39,9 @@ export class AgentQueries {
     return rows[0]?.state;
   }
 
-  /** Teams (their committed state), newest first. */
-  async teams(filter: { status?: string; limit?: number } = {}): Promise<Array<Record<string, unknown>>> {
-    const rows: Array<{ state: Record<string, unknown> }> = await this.ds.query(
+  /** Teams (their committed state), newest first. `T` is the team kind's state type. */
+  async teams<T extends TeamStateProjection = TeamStateProjection & Record<string, unknown>>(filter: { status?: string; limit?: number } = {}): Promise<T[]> {
+    const rows: Array<{ state: T }> = await this.ds.query(
       `SELECT state FROM actor_state WHERE kind = 'team' AND state->>'status' <> 'new' AND ($1::text IS NULL OR state->>'status' = $1)
        ORDER BY (state->>'createdAt')::float8 DESC NULLS LAST LIMIT $2`,
       [filter.status ?? null, filter.limit ?? 100],
@@ -44,11 +49,18 @@ export class AgentQueries {
     return rows.map((r) => r.state);
   }
 
-  async list(filter: { team?: string; limit?: number } = {}): Promise<Array<{ address: string; state: Record<string, unknown> }>> {
-    const rows: Array<{ id: string; state: Record<string, unknown> }> = await this.ds.query(
+  /** Agents (address and committed state) by address, of one team or all. */
+  async list(filter: { team?: string; limit?: number } = {}): Promise<Array<{ address: string; state: AgentStateProjection & Record<string, unknown> }>> {
+    const rows: Array<{ id: string; state: AgentStateProjection & Record<string, unknown> }> = await this.ds.query(
       `SELECT id, state FROM actor_state WHERE kind = 'agent' AND ($1::text IS NULL OR state->>'team' = $1) ORDER BY id LIMIT $2`,
       [filter.team ?? null, filter.limit ?? 500],
     );
     return rows.map((r) => ({ address: r.id, state: r.state }));
+  }
+
+  /** How many agents are in each status (metrics); a row without a status counts as `unknown`. */
+  async agentsByStatus(): Promise<Record<string, number>> {
+    const rows: Array<{ state: string | null; n: string }> = await this.ds.query(`SELECT state->>'status' AS state, count(*) AS n FROM actor_state WHERE kind = 'agent' GROUP BY 1`);
+    return Object.fromEntries(rows.map((r) => [r.state ?? 'unknown', Number(r.n)]));
   }
 }

@@ -1,5 +1,6 @@
-import { StaleEpochError, StorageUnavailableError, type StateStore, type StateWrite, type StoredState } from '@godel/actors';
+import { StaleEpochError, type StateStore, type StateWrite, type StoredState } from '@godel/actors';
 import type { DataSource } from 'typeorm';
+import { pgQuery } from './pg-errors';
 
 /**
  * Actor state in PostgreSQL with fencing. A commit is one statement for a whole batch of actors
@@ -88,16 +89,7 @@ export class PgStateStore implements StateStore {
     return new Set(writes.filter((w) => !ok.has(w.id)).map((w) => w.id));
   }
 
-  private async query<T>(sql: string, params: unknown[]): Promise<T[]> {
-    try {
-      return (await this.ds.query(sql, params)) as T[];
-    } catch (err) {
-      const code = (err as { code?: string }).code ?? '';
-      // Connection-level failures (class 08, 57P0x shutdown, ECONNREFUSED...) are retryable.
-      if (/^(08|57P0)/.test(code) || /ECONN|ETIMEDOUT|terminat|Connection/i.test(String(err))) {
-        throw new StorageUnavailableError('PostgreSQL', err);
-      }
-      throw err;
-    }
+  private query<T>(sql: string, params: unknown[]): Promise<T[]> {
+    return pgQuery<T>(this.ds, sql, params);
   }
 }

@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { pgQuery } from './pg-errors';
 
 export interface StoredSession {
   agent: string;
@@ -11,12 +12,16 @@ export interface StoredSession {
   updatedAt: string;
 }
 
-/** Agents' coding-agent sessions in PostgreSQL: resume on any instance, fork, browse the tree. */
+/**
+ * Agents' coding-agent sessions in PostgreSQL: resume on any instance, fork, browse the tree.
+ * PostgreSQL unreachable → `storage.unavailable` (retryable; `save` is an idempotent upsert).
+ */
 export class SessionStore {
   constructor(private readonly ds: DataSource) {}
 
   async save(s: Omit<StoredSession, 'updatedAt'>): Promise<void> {
-    await this.ds.query(
+    await pgQuery(
+      this.ds,
       `INSERT INTO agent_sessions (agent, team, file_name, content, parent_agent, forked_from_entry, base_commit, updated_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, now())
        ON CONFLICT (agent) DO UPDATE SET file_name = EXCLUDED.file_name, content = EXCLUDED.content, updated_at = now()`,
@@ -25,13 +30,13 @@ export class SessionStore {
   }
 
   async load(agent: string): Promise<StoredSession | undefined> {
-    const rows: Array<Record<string, unknown>> = await this.ds.query(`SELECT * FROM agent_sessions WHERE agent = $1`, [agent]);
+    const rows = await pgQuery<Record<string, unknown>>(this.ds, `SELECT * FROM agent_sessions WHERE agent = $1`, [agent]);
     return rows[0] ? toSession(rows[0]) : undefined;
   }
 
   /** Every session of a team with its parent, oldest first: the session tree. */
   async tree(team: string): Promise<StoredSession[]> {
-    const rows: Array<Record<string, unknown>> = await this.ds.query(`SELECT * FROM agent_sessions WHERE team = $1 ORDER BY updated_at`, [team]);
+    const rows = await pgQuery<Record<string, unknown>>(this.ds, `SELECT * FROM agent_sessions WHERE team = $1 ORDER BY updated_at`, [team]);
     return rows.map(toSession);
   }
 }

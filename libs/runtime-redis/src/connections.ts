@@ -1,5 +1,6 @@
 import { MailboxUnavailableError } from '@godel/actors';
-import type { Redis, RedisOptions } from 'ioredis';
+import type { RedisOptions } from 'ioredis';
+import { duplicateRaw, type RedisClient } from './redis-client';
 
 /**
  * Connection options, decided per kind of client (docs/adr/0004). ioredis 6 defaults
@@ -42,17 +43,17 @@ export const BULLMQ_CLIENT_OPTIONS: RedisOptions = {
 export const SUBSCRIBER_CLIENT_OPTIONS: RedisOptions = BULLMQ_CLIENT_OPTIONS;
 
 /** Attaches the error listener every connection needs (else ioredis prints "Unhandled error event"). */
-export function withErrorListener<T extends Redis>(client: T, onError: (err: Error) => void = () => undefined): T {
+export function withErrorListener<T extends RedisClient>(client: T, onError: (err: Error) => void = () => undefined): T {
   client.on('error', onError);
   return client;
 }
 
-/** A duplicate of `client` with its own error listener (options override the parent's). */
-export function duplicateClient(client: Redis, options: RedisOptions = {}, onError?: (err: Error) => void): Redis {
-  return withErrorListener(client.duplicate(options), onError);
+/** A duplicate of `client` with its own error listener (options override the parent's; per node on a cluster). */
+export function duplicateClient<T extends RedisClient>(client: T, options: RedisOptions = {}, onError?: (err: Error) => void): T {
+  return withErrorListener(duplicateRaw(client, options) as T, onError);
 }
 
-const CONNECTION_ERROR = /Connection is closed|max retries per request|Stream isn't writeable|ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|ENOTCONN|EHOSTUNREACH|socket/i;
+const CONNECTION_ERROR = /Connection is closed|Cluster is ended|Too many Cluster redirections|CLUSTERDOWN|TRYAGAIN|max retries per request|Stream isn't writeable|ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|ENOTCONN|EHOSTUNREACH|socket/i;
 
 /** True when `err` says the command may not have run (or its reply was lost), not that Redis refused it. */
 export function isConnectionError(err: unknown): boolean {
@@ -71,10 +72,10 @@ function withDeadline<T>(p: Promise<T>, ms: number): Promise<T> {
 }
 
 /** One shared wait per client for its next 'ready' (many callers wait at once during an outage). */
-const nextReady = new WeakMap<Redis, Promise<true>>();
+const nextReady = new WeakMap<RedisClient, Promise<true>>();
 
 /** Resolves true when the client is connected, or false after `ms`. */
-export async function whenReady(client: Redis, ms: number): Promise<boolean> {
+export async function whenReady(client: RedisClient, ms: number): Promise<boolean> {
   if (client.status === 'ready') return true;
   if (ms <= 0) return false;
   let ready = nextReady.get(client);
@@ -96,7 +97,7 @@ export async function whenReady(client: Redis, ms: number): Promise<boolean> {
  * `deadlineMs` without an answer: `mailbox.unavailable` (retryable), saying whether the command may
  * have run.
  */
-export async function retryAcrossReconnects<T>(client: Redis, what: string, deadlineMs: number, fn: () => Promise<T>): Promise<T> {
+export async function retryAcrossReconnects<T>(client: RedisClient, what: string, deadlineMs: number, fn: () => Promise<T>): Promise<T> {
   const end = performance.now() + deadlineMs;
   let attempted = false;
   let lastError: unknown;

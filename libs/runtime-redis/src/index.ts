@@ -1,4 +1,4 @@
-export { RedisKeys, GROUP } from './keys';
+export { RedisKeys, GROUP, bullPrefix } from './keys';
 export { withScripts } from './scripts';
 export type { ScriptedRedis } from './scripts';
 export { RedisMailbox } from './redis-mailbox';
@@ -9,3 +9,8 @@ export { RedisReplyBus } from './redis-reply-bus';
 export { BullReminders } from './bullmq-reminders';
 export type { ReminderJob } from './bullmq-reminders';
 export { RUNTIME_CLIENT_OPTIONS, BULLMQ_CLIENT_OPTIONS, SUBSCRIBER_CLIENT_OPTIONS, withErrorListener, duplicateClient, isConnectionError, retryAcrossReconnects, whenReady } from './connections';
+export { createRedisClient, isCluster, isClusterUrl, parseClusterUrl, CLUSTER_CLIENT_OPTIONS, CLUSTER_URL_SCHEME } from './redis-client';
+export type { RedisClient, ClusterTarget } from './redis-client';
+export { ClusterWakeup } from './cluster-wakeup';
+export { keySlot, masterFor, waitForReplicas } from './cluster-nodes';
+export { TickPipeline } from './tick-pipeline';

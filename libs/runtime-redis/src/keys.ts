@@ -3,7 +3,11 @@
  * Redis Cluster slot. The prefix separates deployments (and tests) sharing one Redis.
  */
 export class RedisKeys {
-  constructor(readonly prefix: string) {}
+  /** `cluster`: the keys live on a Redis Cluster (BullMQ's prefix then needs a hash tag). */
+  constructor(
+    readonly prefix: string,
+    readonly cluster = false,
+  ) {}
 
   private shard(n: number, name: string): string {
     return `${this.prefix}:{s${n}}:${name}`;
@@ -30,16 +34,24 @@ export class RedisKeys {
   members(): string {
     return `${this.prefix}:members`;
   }
+  /** Hash member → JSON of what it published with its last heartbeat (capacity, load). */
+  memberInfo(): string {
+    return `${this.prefix}:member-info`;
+  }
+  /** Hash member → JSON {reason, at}: members that take no new work (federation drain). */
+  draining(): string {
+    return `${this.prefix}:draining`;
+  }
   replyChannel(instance: string): string {
     return `${this.prefix}:reply:${instance}`;
   }
-  /** A published ask reply, kept briefly for an asker that missed the publication. */
+  /** A published ask reply, kept briefly for an asker that missed the publication (`{instance}`: one slot per asker, so MGET works on a cluster). */
   reply(instance: string, request: string): string {
-    return `${this.prefix}:reply:${instance}:${request}`;
+    return `${this.prefix}:reply:{${instance}}:${request}`;
   }
-  /** BullMQ prefix (its own keys live under it). */
+  /** BullMQ prefix (its own keys live under it; see `bullPrefix`). */
   bullPrefix(): string {
-    return `${this.prefix}:bull`;
+    return bullPrefix(this.prefix, this.cluster);
   }
   shardFromKey(key: string): number {
     const m = /\{s(\d+)\}/.exec(key);
@@ -49,3 +61,12 @@ export class RedisKeys {
 }
 
 export const GROUP = 'runtime';
+
+/**
+ * BullMQ's key prefix for a deployment. A BullMQ queue's scripts touch many keys of the queue at once,
+ * so on a Redis Cluster the prefix must be a hash tag (`{godel:bull}`: every queue of the deployment
+ * in one slot, BullMQ's documented requirement). Single Redis keeps the plain `godel:bull`.
+ */
+export function bullPrefix(keyPrefix: string, cluster: boolean): string {
+  return cluster ? `{${keyPrefix}:bull}` : `${keyPrefix}:bull`;
+}

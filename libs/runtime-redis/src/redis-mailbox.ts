@@ -9,10 +9,14 @@ import {
   type MailboxEntry,
   type MailboxTransport,
 } from '@godel/actors';
-import type { Redis } from 'ioredis';
+import type { Cluster } from 'ioredis';
+import { waitForReplicas } from './cluster-nodes';
+import { ClusterWakeup } from './cluster-wakeup';
 import { RUNTIME_CLIENT_OPTIONS, duplicateClient, retryAcrossReconnects } from './connections';
 import { GROUP, type RedisKeys } from './keys';
+import { isCluster, type RedisClient } from './redis-client';
 import type { ScriptedRedis } from './scripts';
+import { TickPipeline } from './tick-pipeline';
 
 export interface RedisMailboxOptions {
   /** Messages waiting per actor before send() fails with mailbox.full. */
@@ -24,6 +28,12 @@ export interface RedisMailboxOptions {
   /** How long send() waits for the connection to come back before `mailbox.unavailable` (default 2 s). */
   sendDeadlineMs?: number;
   deadLetterMaxLen?: number;
+  /** Redis Cluster: pause between two wake-up polls of a node (default 20 ms; see ClusterWakeup). */
+  clusterPollMs?: number;
+  /** Redis Cluster: replicas that must hold a send before it is acknowledged (`WAIT`; default 1, 0 = off). */
+  replicaAcks?: number;
+  /** Sends, reads and acks of one event-loop turn leave in one write (TickPipeline; default off here, on in the server). */
+  pipeline?: boolean;
 }
 
 type RawEntry = [string, string[] | null | false];
@@ -34,13 +44,24 @@ type RawEntry = [string, string[] | null | false];
  * hash counter kept by the same scripts that add and acknowledge, so it is exact.
  */
 export class RedisMailbox implements MailboxTransport {
-  private blocking?: Redis;
+  private blocking?: RedisClient;
+  private readonly wakeup?: ClusterWakeup;
+  private readonly tick?: TickPipeline;
 
   constructor(
     private readonly redis: ScriptedRedis,
     private readonly keys: RedisKeys,
     private readonly opts: RedisMailboxOptions,
-  ) {}
+  ) {
+    if (isCluster(redis)) this.wakeup = new ClusterWakeup(redis as ScriptedRedis & Cluster, keys, { pollMs: opts.clusterPollMs });
+    if (opts.pipeline) this.tick = new TickPipeline(redis);
+  }
+
+  /** Runs one script: on the turn's pipeline when there is one, else as its own command. */
+  private script(name: 'sendMessage' | 'readMailbox' | 'ackMessages', key: string, args: Array<string | number>): Promise<unknown> {
+    if (this.tick) return this.tick.run(key, (p) => p[name](...args));
+    return this.redis[name](...args);
+  }
 
   async send(env: Envelope, shard: number, o: { dedupe?: boolean } = {}): Promise<boolean> {
     return (await this.append(env, shard, o)).fresh;
@@ -54,9 +75,12 @@ export class RedisMailbox implements MailboxTransport {
     const ttl = o.dedupe ? (this.opts.dedupeTtlMs ?? 24 * 3600 * 1000) : (this.opts.resendWindowMs ?? 10 * 60 * 1000);
     const payload = encodeEnvelope(env);
     const r = await retryAcrossReconnects(this.redis, `send to ${env.to}`, this.opts.sendDeadlineMs ?? 2000, () =>
-      this.redis.sendMessage(this.keys.mailbox(shard), this.keys.depth(shard), this.keys.seen(shard, env.id), env.to, this.opts.limit, payload, ttl),
+      this.script('sendMessage', this.keys.mailbox(shard), [this.keys.mailbox(shard), this.keys.depth(shard), this.keys.seen(shard, env.id), env.to, this.opts.limit, payload, ttl]),
     );
     if (r === -1 || r === '-1') throw new MailboxFullError(env.to, this.opts.limit);
+    // On a cluster the send is acknowledged only once a replica holds it (it must survive a failover).
+    const replicas = this.wakeup ? (this.opts.replicaAcks ?? 1) : 0;
+    if (replicas > 0) await waitForReplicas(this.redis as ScriptedRedis & Cluster, this.keys.mailbox(shard), replicas, this.opts.sendDeadlineMs ?? 2000, `send to ${env.to}`);
     const [streamId, fresh] = r as [string, number | string];
     return { streamId: String(streamId), fresh: Number(fresh) === 1 };
   }
@@ -81,13 +105,15 @@ export class RedisMailbox implements MailboxTransport {
   }
 
   private async read(shard: number, consumer: string, epoch: number, count: number, after: string, mode: 'new' | 'pending'): Promise<MailboxEntry[]> {
-    const r = await this.redis.readMailbox(this.keys.lease(shard), this.keys.mailbox(shard), GROUP, consumer, epoch, count, after, mode);
+    const r = await this.script('readMailbox', this.keys.mailbox(shard), [this.keys.lease(shard), this.keys.mailbox(shard), GROUP, consumer, epoch, count, after, mode]);
     if (r === -1) throw new StaleEpochError(shard, epoch, 'mailbox read');
     return (r as RawEntry[]).map(([streamId, fields]) => toEntry(shard, streamId, fields));
   }
 
   async waitForEntries(after: Map<number, string>, blockMs: number): Promise<number[]> {
     if (after.size === 0) return [];
+    // A cluster cannot XREAD across slots: one poll per node instead (ClusterWakeup).
+    if (this.wakeup) return this.wakeup.wait(after, blockMs);
     // Reads only (no consumer group): a resent or failed XREAD changes nothing.
     this.blocking ??= duplicateClient(this.redis, RUNTIME_CLIENT_OPTIONS);
     const keys = [...after.keys()].map((s) => this.keys.mailbox(s));
@@ -104,16 +130,10 @@ export class RedisMailbox implements MailboxTransport {
     for (const i of items) args.push(i.streamId, i.actor, i.deadLetter ? JSON.stringify(i.deadLetter) : '');
     // Idempotent: XACK answers 0 for an entry already acknowledged, and only a fresh XACK counts,
     // decrements the depth or writes the dead letter.
-    const r = await retryAcrossReconnects(this.redis, `ack on shard ${shard}`, this.opts.sendDeadlineMs ?? 2000, () => this.redis.ackMessages(
-      this.keys.lease(shard),
-      this.keys.mailbox(shard),
-      this.keys.depth(shard),
-      this.keys.deadLetters(shard),
-      GROUP,
-      epoch,
-      this.opts.deadLetterMaxLen ?? 10000,
-      ...args,
-    ));
+    const keys = [this.keys.lease(shard), this.keys.mailbox(shard), this.keys.depth(shard), this.keys.deadLetters(shard)];
+    const r = await retryAcrossReconnects(this.redis, `ack on shard ${shard}`, this.opts.sendDeadlineMs ?? 2000, () =>
+      this.script('ackMessages', keys[1], [...keys, GROUP, epoch, this.opts.deadLetterMaxLen ?? 10000, ...args]),
+    );
     if (r === -1) throw new StaleEpochError(shard, epoch, 'ack');
   }
 

@@ -1,8 +1,9 @@
 import type { Reply, ReplyBus } from '@godel/actors';
-import type { Redis } from 'ioredis';
 import { SUBSCRIBER_CLIENT_OPTIONS, duplicateClient, retryAcrossReconnects } from './connections';
 import type { RedisKeys } from './keys';
+import type { RedisClient } from './redis-client';
 import type { ScriptedRedis } from './scripts';
+import { TickPipeline } from './tick-pipeline';
 
 /** How long a published reply stays fetchable (an asker that was cut off fetches it on reconnect). */
 const REPLY_TTL_MS = 60_000;
@@ -14,12 +15,17 @@ const REPLY_TTL_MS = 60_000;
  * before an ask times out) instead of answering a timeout for a message that was handled.
  */
 export class RedisReplyBus implements ReplyBus {
-  private sub?: Redis;
+  private sub?: RedisClient;
+  private readonly tick?: TickPipeline;
 
   constructor(
     private readonly pub: ScriptedRedis,
     private readonly keys: RedisKeys,
-  ) {}
+    o: { pipeline?: boolean } = {},
+  ) {
+    // The replies of one event-loop turn leave in one write (TickPipeline).
+    if (o.pipeline) this.tick = new TickPipeline(pub);
+  }
 
   async subscribe(instance: string, onReply: (r: Reply) => void, onReconnect?: () => void): Promise<void> {
     this.sub = duplicateClient(this.pub, SUBSCRIBER_CLIENT_OPTIONS);
@@ -43,8 +49,11 @@ export class RedisReplyBus implements ReplyBus {
 
   async publish(instance: string, reply: Reply): Promise<void> {
     const text = JSON.stringify(reply);
+    const key = this.keys.reply(instance, reply.request);
+    const channel = this.keys.replyChannel(instance);
+    const tick = this.tick;
     await retryAcrossReconnects(this.pub, 'reply', 5000, () =>
-      this.pub.publishReply(this.keys.reply(instance, reply.request), this.keys.replyChannel(instance), text, REPLY_TTL_MS),
+      tick ? tick.run(key, (p) => p.publishReply(key, channel, text, REPLY_TTL_MS)) : this.pub.publishReply(key, channel, text, REPLY_TTL_MS),
     );
   }
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-client';
 
 /** Script files are named verbNoun-<numKeys>.lua (the BullMQ convention). */
 const SCRIPTS = [
@@ -15,12 +15,13 @@ const SCRIPTS = [
   'heartbeatMember-1',
   'liveMembers-1',
   'publishReply-1',
+  'peekMailboxes-1',
 ] as const;
 
 export type ScriptName = (typeof SCRIPTS)[number] extends `${infer N}-${number}` ? N : never;
 
 type ScriptFn = (...args: Array<string | number>) => Promise<unknown>;
-export type ScriptedRedis = Redis & Record<ScriptName, ScriptFn>;
+export type ScriptedRedis = RedisClient & Record<ScriptName, ScriptFn>;
 
 const cache = new Map<string, string>();
 
@@ -34,10 +35,10 @@ function source(file: string): string {
 }
 
 /** Registers every script as a command on the client (EVALSHA with automatic EVAL fallback). */
-export function withScripts(client: Redis): ScriptedRedis {
+export function withScripts(client: RedisClient): ScriptedRedis {
   for (const file of SCRIPTS) {
     const [name, keys] = file.split('-');
-    if (typeof (client as unknown as Record<string, unknown>)[name] === 'function') continue;
+    if (typeof Reflect.get(client, name) === 'function') continue;
     client.defineCommand(name, { numberOfKeys: Number(keys), lua: source(file) });
   }
   return client as ScriptedRedis;

@@ -34,7 +34,7 @@ export type { TeamPlaybook, WorkerMove } from '@godel/orchestration';
 export { GodelCluster } from './godel-cluster';
 export type { ClusterMember, GodelClusterOptions } from './godel-cluster';
 export { TcpProxy } from './tcp-proxy';
-export { copySampleRepo, createSampleRepo, git } from './sample-repo';
+export { createSampleRepo, git } from './sample-repo';
 export { login, adminToken, bearer, createKey } from './api-auth';
 export type { IssuedTokens } from './api-auth';
 export { startOtlpReceiver } from './otlp-receiver';

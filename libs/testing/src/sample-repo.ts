@@ -1,11 +1,12 @@
 import { execFileSync } from 'node:child_process';
-import { cp, mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { HARDENED_GIT_CONFIG } from '@godel/workspace';
+import { gitEnv } from '../../../apps/cli/src/sample-repo';
 
 /** Runs git in `cwd` with a fixed test identity and hooks off (HARDENED_GIT_CONFIG); returns trimmed stdout. */
 export function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', [...HARDENED_GIT_CONFIG, '-c', 'user.name=Godel Test', '-c', 'user.email=test@godel.invalid', ...args], { cwd, encoding: 'utf8' }).trim();
+  return execFileSync('git', [...HARDENED_GIT_CONFIG, '-c', 'user.name=Godel Test', '-c', 'user.email=test@godel.invalid', ...args], { cwd, encoding: 'utf8', env: gitEnv() }).trim();
 }
 
 /** A git repository at `<root>/repo` on branch main with one commit of `files` (default a README). */
@@ -19,15 +20,5 @@ export async function createSampleRepo(root: string, files: Record<string, strin
   }
   git(repo, 'add', '.');
   git(repo, 'commit', '-qm', 'init');
-  return repo;
-}
-
-/** A git repository at `<root>/<name of source>` on branch main with one commit of a copy of `source` (e.g. examples/calc). */
-export async function copySampleRepo(root: string, source: string): Promise<string> {
-  const repo = join(root, source.split('/').filter(Boolean).pop()!);
-  await cp(source, repo, { recursive: true });
-  git(repo, 'init', '-q', '-b', 'main');
-  git(repo, 'add', '.');
-  git(repo, 'commit', '-qm', 'the sample repository');
   return repo;
 }

@@ -9,10 +9,12 @@ export interface RepoInfo {
   root: string;
   /** Real path of the git common dir (`.git` of the main working tree). */
   commonDir: string;
+  /** A bare repository (a mirror): `root` is the repository itself. */
+  bare?: boolean;
 }
 
 /** Finds the repository containing `repoPath`; `workspace.not_a_repo` when there is none. */
-export async function inspectRepo(git: GitRunner, repoPath: string): Promise<RepoInfo> {
+export async function inspectRepo(git: GitRunner, repoPath: string, options: { allowBare?: boolean } = {}): Promise<RepoInfo> {
   const notARepo = (reason: string, extra: Record<string, unknown> = {}) =>
     new WorkspaceError('workspace.not_a_repo', `${repoPath} is not a git repository: ${reason}`, { repoPath, reason, ...extra });
   try {
@@ -27,6 +29,10 @@ export async function inspectRepo(git: GitRunner, repoPath: string): Promise<Rep
   try {
     const first = await git(['rev-parse', '--is-bare-repository', '--git-common-dir'], { cwd: repoPath });
     [bare, commonDir] = first.stdout.split('\n');
+    if (bare === 'true' && options.allowBare) {
+      const real = await realpath(resolve(repoPath, commonDir));
+      return { root: real, commonDir: real, bare: true };
+    }
     if (bare === 'true') throw notARepo('bare repositories have no working tree to share folders from');
     root = (await git(['rev-parse', '--show-toplevel'], { cwd: repoPath })).stdout.trim();
   } catch (err) {

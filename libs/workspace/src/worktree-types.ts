@@ -18,6 +18,8 @@ export interface WorktreeManagerOptions {
   lockRetry?: Partial<LockRetryPolicy>;
   /** Epoch ms; default Date.now. Stamps `createdAt`/`updatedAt`. */
   clock?: () => number;
+  /** Accept a bare repository (an instance's mirror of a repository URL); default false. */
+  allowBare?: boolean;
 }
 
 export interface CreateWorktreeRequest {
@@ -25,6 +27,17 @@ export interface CreateWorktreeRequest {
   agent: string;
   /** Branch, tag or commit the worktree starts from; resolved to a commit once. */
   baseRef: string;
+  /**
+   * Where the branch starts when it is not the base (a takeover rebuilding a worktree from its
+   * pushed tip); the metadata keeps `baseRef`'s commit as the base.
+   */
+  startAt?: string;
+  /**
+   * The branch may exist already when it points exactly at the start commit (it holds no work):
+   * it is used instead of refused. An agent's start sets it (its branch name is its address, and
+   * a start retried after a half-done create or claim finds the branch that attempt made).
+   */
+  adoptBranchAtStart?: boolean;
 }
 
 export interface CreatedWorktree {

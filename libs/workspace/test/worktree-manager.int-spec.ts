@@ -1,47 +1,19 @@
 /**
- * WorktreeManager against real git and a real file system (temp repos). Nothing is mocked; two
- * tests wrap the real git runner to inject a failure at a precise step.
+ * WorktreeManager against real git and a real file system (temp repos): create, list, remove,
+ * statuses, repository validation and shared dependency folders. Nothing is mocked.
+ * (Concurrency and git locks: worktree-concurrency.int-spec.ts.)
  */
-import { lstat, mkdir, readFile, readlink, realpath, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readFile, readlink, realpath, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isWorkspaceError } from '../src/errors/workspace-error';
-import type { GitRunner } from '../src/git/git-runner';
 import { WorktreeManager } from '../src/worktree-manager';
-import { makeTempDir, makeTempRepo, type TempRepo } from './temp-repo';
+import { makeTempDir } from './temp-repo';
+import { expectCode, managerOf, tempRepoPerTest } from './worktree-test-kit';
 
-jest.setTimeout(30_000);
+jest.setTimeout(60_000);
 
-let t: TempRepo;
-beforeEach(async () => {
-  t = await makeTempRepo({ 'README.md': '# demo\n', 'src/index.ts': 'export {};\n' });
-});
-afterEach(async () => {
-  await t.dispose();
-});
-
-function manager(extra: Partial<ConstructorParameters<typeof WorktreeManager>[0]> = {}): WorktreeManager {
-  return new WorktreeManager({ repoPath: t.repo, worktreesRoot: t.worktreesRoot, ...extra });
-}
-
-async function expectCode(promise: Promise<unknown>, code: string): Promise<void> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeDefined();
-  expect((err as { code?: string }).code).toBe(code);
-}
-
-/**
- * Waits for every promise (none may outlive the test and write into a disposed temp dir), then
- * fails with all rejection reasons, or returns the values.
- */
-async function allOrReasons<T>(promises: Promise<T>[]): Promise<T[]> {
-  const settled = await Promise.allSettled(promises);
-  const reasons = settled.flatMap((r) => (r.status === 'rejected' ? [String((r.reason as Error)?.message ?? r.reason)] : []));
-  expect(reasons).toEqual([]);
-  return settled.map((r) => (r as PromiseFulfilledResult<T>).value);
-}
+const t = tempRepoPerTest();
+const manager = (extra: Parameters<typeof managerOf>[1] = {}) => managerOf(t, extra);
 
 describe('create / commit / list / remove', () => {
   it('creates a worktree on godel/<team>/<agent> at the base commit, isolated from the main tree', async () => {
@@ -214,118 +186,5 @@ describe('shared dependency folders', () => {
     for (const dir of ['../x', '/abs', 'a/../b', 'node_*', '.git/hooks', '']) {
       expect(() => manager({ sharedDirs: [dir] })).toThrow(expect.objectContaining({ code: 'workspace.invalid_name' }));
     }
-  });
-});
-
-describe('concurrency and git locks', () => {
-  it('20 concurrent creates (two manager instances) all succeed, each on its own branch', async () => {
-    await mkdir(join(t.repo, 'node_modules'));
-    const a = manager({ sharedDirs: ['node_modules'] });
-    const b = manager({ sharedDirs: ['node_modules'] });
-    const agents = Array.from({ length: 20 }, (_, i) => `agent-${i}`);
-
-    const created = await allOrReasons(agents.map((agent, i) => (i % 2 ? a : b).create({ team: 'swarm', agent, baseRef: 'main' })));
-
-    expect(new Set(created.map((c) => c.branch)).size).toBe(20);
-    expect(new Set(created.map((c) => c.path)).size).toBe(20);
-    const heads = await allOrReasons(created.map((c) => t.run(['symbolic-ref', '--short', 'HEAD'], c.path)));
-    expect(heads).toEqual(agents.map((agent) => `godel/swarm/${agent}`));
-    expect((await a.list()).map((w) => w.agent).sort()).toEqual([...agents].sort());
-    const statuses = await allOrReasons(created.map((c) => t.run(['status', '--porcelain'], c.path)));
-    expect(statuses.every((s) => s === '')).toBe(true);
-    // Commits in parallel from every worktree land on their own branches.
-    const commits = await allOrReasons(created.map((c, i) => t.commit({ [`work-${i}.txt`]: `${i}\n` }, `work ${i}`, c.path)));
-    expect(new Set(commits).size).toBe(20);
-  });
-
-  it('20 creates succeed while other git processes add worktrees to the same repository at the same time', async () => {
-    // Plain concurrent `git worktree add` runs fail with "failed to read .git/worktrees/x/commondir"
-    // when they catch a sibling half-created; the outsiders below get no help, ours must retry.
-    const m = manager();
-    let done = false;
-    let outsiderRuns = 0;
-    const outsider = async (k: number) => {
-      for (let i = 0; !done && i < 50; i++, outsiderRuns++) {
-        const path = join(t.dir, 'outsiders', `o${k}-${i}`);
-        await t.git(['worktree', 'add', '-q', '-b', `outsider/${k}-${i}`, path, 'main'], { cwd: t.repo }).catch(() => undefined);
-      }
-    };
-    const outsiders = Promise.all([0, 1, 2, 3].map(outsider)); // four processes adding worktrees in a loop
-    let created;
-    try {
-      created = await allOrReasons(Array.from({ length: 20 }, (_, i) => m.create({ team: 'swarm', agent: `a${i}`, baseRef: 'main' })));
-    } finally {
-      done = true; // also on failure: no outsider may outlive the test and its temp dir
-      await outsiders;
-    }
-    expect(outsiderRuns).toBeGreaterThan(8); // the outsiders really ran alongside
-    expect(created).toHaveLength(20);
-    const heads = await allOrReasons(created.map((c) => t.run(['symbolic-ref', '--short', 'HEAD'], c.path)));
-    expect(heads).toEqual(created.map((c) => c.branch));
-    expect(await m.list()).toHaveLength(20);
-  });
-
-  it('retries while another process holds the ref lock, then succeeds', async () => {
-    const lock = join(t.repo, '.git', 'refs', 'heads', 'godel', 't', 'a.lock');
-    await mkdir(join(lock, '..'), { recursive: true });
-    await writeFile(lock, '');
-    const calls: string[][] = [];
-    const git: GitRunner = (args, opts) => {
-      if (args[0] === 'worktree' && args[1] === 'add') calls.push([...args]);
-      return t.git(args, opts);
-    };
-    const release = setTimeout(() => void rm(lock, { force: true }), 300);
-    try {
-      const wt = await manager({ git }).create({ team: 't', agent: 'a', baseRef: 'main' });
-      expect(wt.branch).toBe('godel/t/a');
-      expect(calls.length).toBeGreaterThan(1);
-    } finally {
-      clearTimeout(release);
-    }
-  });
-
-  it('gives up with retryable workspace.locked and leaves nothing behind when the lock stays', async () => {
-    const lock = join(t.repo, '.git', 'refs', 'heads', 'godel', 't', 'a.lock');
-    await mkdir(join(lock, '..'), { recursive: true });
-    await writeFile(lock, '');
-    const m = manager({ lockRetry: { attempts: 3, baseDelayMs: 10, maxDelayMs: 20 } });
-    const err = await m.create({ team: 't', agent: 'a', baseRef: 'main' }).catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: 'workspace.locked', retryable: true });
-    expect((err as { details: { attempts: number } }).details.attempts).toBe(3);
-    await expect(lstat(join(t.worktreesRoot, 't', 'a'))).rejects.toThrow();
-    await rm(lock);
-    await expect(m.create({ team: 't', agent: 'a', baseRef: 'main' })).resolves.toMatchObject({ branch: 'godel/t/a' });
-  });
-
-  it('recovers when a failed try left the new branch behind (git creates it before the worktree)', async () => {
-    let injected = false;
-    const git: GitRunner = async (args, opts) => {
-      const b = args.indexOf('-b');
-      if (!injected && args[0] === 'worktree' && b > 0) {
-        injected = true;
-        await t.git(['branch', args[b + 1], args[args.length - 1]], opts); // the part git finished
-        throw Object.assign(new Error('injected'), {
-          code: 'workspace.git_failed',
-          details: { exitCode: 128, stderr: `fatal: Unable to create '${opts.cwd}/.git/index.lock': File exists.\n` },
-        });
-      }
-      return t.git(args, opts);
-    };
-    const wt = await manager({ git }).create({ team: 't', agent: 'a', baseRef: 'main' });
-    expect(injected).toBe(true);
-    expect(await t.run(['symbolic-ref', '--short', 'HEAD'], wt.path)).toBe('godel/t/a');
-  });
-
-  it('rolls back the worktree and the branch when a later step fails (a failing post-checkout hook)', async () => {
-    const hook = join(t.repo, '.git', 'hooks', 'post-checkout');
-    await writeFile(hook, '#!/bin/sh\necho "hook says no" >&2\nexit 3\n', { mode: 0o755 });
-    const m = manager({ sharedDirs: ['node_modules'] });
-    await expect(m.create({ team: 't', agent: 'a', baseRef: 'main' })).rejects.toMatchObject({ code: 'workspace.git_failed' });
-    expect(await m.list()).toEqual([]);
-    expect(await t.run(['worktree', 'list', '--porcelain'])).not.toContain('/t/a');
-    expect(await t.run(['branch', '--list', 'godel/*'])).toBe('');
-    await expect(lstat(join(t.worktreesRoot, 't'))).rejects.toThrow();
-    await rm(hook);
-    await expect(m.create({ team: 't', agent: 'a', baseRef: 'main' })).resolves.toBeDefined();
   });
 });

@@ -1,132 +1,20 @@
 import { randomBytes } from 'node:crypto';
 import { relative } from 'node:path';
 import { counterActor, hasErrorCode, parseActorId, rendezvousOwner, shardOf, type CounterState, type Lease } from '@godel/actors';
-import { redactUrl, type GodelConfig } from '@godel/config';
+import type { GodelConfig } from '@godel/config';
+import { redactUrl } from '../local-services';
 import { openDatabase } from '@godel/persistence';
-// The failover demo runs the multi-process cluster fixture (N real servers). Left in @godel/testing
-// for now (issue 10: moving it next to its product user is open), hence the one exception to the rule.
-// eslint-disable-next-line no-restricted-imports
-import { GodelCluster, type ClusterMember } from '@godel/testing';
-import { Redis } from 'ioredis';
-import { Client } from 'pg';
 import { buildRuntime, type BuiltRuntime } from '../../../godel/src';
 import { CliError, EXIT } from '../cli-error';
+import { LocalCluster as GodelCluster, type ClusterMember } from '../cluster/local-cluster';
 import type { Lifecycle } from '../lifecycle';
 import type { Output } from '../output';
 import { resolveServices } from '../services';
 import { serverEntry } from './up';
+import { acquiredEvent, askWithRetry, bounded, describeOwners, removeDemoData, sleep, stopCluster, sum, waitUntil } from './demo-cluster';
+import { DEMO_LEASE_TTL_MS, DEMO_SHARDS, demoRate, validateDemoOptions, type DemoCounter, type DemoKill, type DemoMember, type DemoOptions, type DemoReport, type DemoTakeover } from './demo-types';
 
-export const DEMO_SHARDS = 16;
-export const DEMO_LEASE_TTL_MS = 1500;
-
-export interface DemoOptions {
-  instances: number;
-  actors: number;
-  messages: number;
-  kills: number;
-  /** Start a replacement member after each kill (default true). */
-  replace: boolean;
-  /** Messages per second; default spreads the messages over ~5 s per kill phase. */
-  rate?: number;
-}
-
-export interface DemoMember {
-  name: string;
-  instance: string;
-  pid: number;
-  role: 'initial' | 'replacement';
-  fate: 'killed' | 'stopped' | 'running';
-}
-
-export interface DemoTakeover {
-  shard: number;
-  previousEpoch: number;
-  instance: string;
-  member: string;
-  epoch: number;
-  /** Kill → the shard's lease held by a live member. */
-  leaseMs: number;
-  /** Kill → the new owner reported the shard acquired (mailbox taken over, pending entries redelivered). */
-  servingMs?: number;
-  redelivered?: number;
-}
-
-export interface DemoKill {
-  n: number;
-  member: string;
-  instance: string;
-  pid: number;
-  /** Messages sent when the SIGKILL went out. */
-  atMessage: number;
-  shards: number[];
-  /** Kill → every shard held by a live member again. */
-  takeoverMs: number;
-  /** Kill → the last taken-over shard serving again (from the members' shard.acquired events). */
-  servingMs?: number;
-  takeovers: DemoTakeover[];
-  replacement?: { member: string; instance: string; pid: number; startMs: number };
-}
-
-export interface DemoCounter {
-  actor: string;
-  shard: number;
-  accepted: number;
-  handled: number;
-  epochs: number[];
-}
-
-export interface DemoReport {
-  ok: boolean;
-  verdict: string;
-  instances: number;
-  shards: number;
-  leaseTtlMs: number;
-  actors: number;
-  redis: { url: string; owned: boolean };
-  postgres: { url: string; owned: boolean };
-  keyPrefix: string;
-  schema: string;
-  messages: {
-    sent: number;
-    accepted: number;
-    rejected: number;
-    handled: number;
-    lost: number;
-    duplicated: number;
-    ratePerSecond: number;
-    sendMs: number;
-    rejections: Record<string, number>;
-  };
-  deadLettered: number;
-  kills: DemoKill[];
-  takeoverMs: number[];
-  members: DemoMember[];
-  counters: DemoCounter[];
-  timings: Record<string, number>;
-  durationMs: number;
-}
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-export function validateDemoOptions(o: DemoOptions): void {
-  const bad = (msg: string) => new CliError('cli.usage', msg, EXIT.usage);
-  if (o.instances < 1 || o.instances > 16) throw bad(`--instances must be between 1 and 16, got ${o.instances}`);
-  if (o.actors < 1 || o.actors > 10_000) throw bad(`--actors must be between 1 and 10000, got ${o.actors}`);
-  if (o.messages < 1 || o.messages > 1_000_000) throw bad(`--messages must be between 1 and 1000000, got ${o.messages}`);
-  if (o.kills < 0 || o.kills > 10) throw bad(`--kills must be between 0 and 10, got ${o.kills}`);
-  if (o.rate !== undefined && (o.rate < 1 || o.rate > 100_000)) throw bad(`--rate must be between 1 and 100000 messages/s, got ${o.rate}`);
-  if (o.kills > 0 && o.instances < 2) throw bad('a kill needs a survivor to take over: use --instances 2 or more (or --kills 0)');
-  if (!o.replace && o.kills >= o.instances) {
-    throw bad(`--no-replace with --kills ${o.kills} would kill every one of the ${o.instances} instances: use fewer kills or more instances`);
-  }
-}
-
-/** Messages per second: spreads the stream so that each kill happens mid-stream, ~5 s apart. */
-export function demoRate(o: DemoOptions): number {
-  if (o.rate) return o.rate;
-  const seconds = Math.max(6, 5 * (o.kills + 1));
-  return Math.max(1, Math.ceil(o.messages / seconds));
-}
+export * from './demo-types';
 
 /**
  * The quick-start demo: N real Godel servers, a steady stream of `inc` messages to counter actors,
@@ -405,107 +293,4 @@ export async function runDemo(o: DemoOptions, config: GodelConfig, out: Output, 
     timings,
     durationMs: Date.now() - t0,
   };
-}
-
-function acquiredEvent(cluster: GodelCluster, tk: DemoTakeover): Record<string, unknown> | undefined {
-  const m = cluster.byInstance(tk.instance);
-  return m?.lines.find((l) => l.event === 'shard.acquired' && Number(l.shard) === tk.shard && Number(l.epoch) === tk.epoch);
-}
-
-async function askWithRetry<T>(rt: BuiltRuntime, actor: string): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await rt.system.ask<T>(actor, 'get', {}, 5000);
-    } catch (err) {
-      if (attempt >= 3) throw new CliError('demo.read_failed', `could not read ${actor}: ${(err as Error).message}`, EXIT.checkFailed, {}, { cause: err });
-    }
-  }
-}
-
-function describeOwners(hs: Array<Lease | undefined>, cluster: GodelCluster): string {
-  const by = new Map<string, number[]>();
-  hs.forEach((h, s) => {
-    const name = h ? (cluster.byInstance(h.owner)?.name ?? `${h.owner} (dead)`) : 'nobody';
-    by.set(name, [...(by.get(name) ?? []), s]);
-  });
-  return [...by.entries()]
-    .sort((a, b) => a[0].localeCompare(b[0]))
-    .map(([name, shards]) => `${name} ${shards.length} [${shards.join(' ')}]`)
-    .join(', ');
-}
-
-/** Polls `check` until it holds or `timeoutMs` passed; a check that hangs (Redis gone) counts as false. */
-async function waitUntil(check: () => Promise<boolean>, timeoutMs: number, everyMs = 50): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const ok = await bounded(check(), Math.max(1000, deadline - Date.now()), 'check').catch(() => false);
-    if (ok) return true;
-    if (Date.now() >= deadline) return false;
-    await sleep(everyMs);
-  }
-}
-
-/** `p`, or a rejection naming `what` after `ms`. */
-function bounded<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  return Promise.race([
-    p,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
-
-function sum(xs: number[]): number {
-  return xs.reduce((a, b) => a + b, 0);
-}
-
-/** SIGTERM every member (graceful: leases released), SIGKILL after 10 s. */
-async function stopCluster(cluster: GodelCluster, members: DemoMember[], out: Output): Promise<void> {
-  const names = [...cluster.members.keys()];
-  if (names.length === 0) return;
-  out.progress(`Stopping ${names.length} Godel server process${names.length === 1 ? '' : 'es'} (SIGTERM)…`);
-  await Promise.all(
-    names.map(async (name) => {
-      const m = cluster.members.get(name);
-      if (!m) return;
-      const guard = setTimeout(() => {
-        out.warn(`${name} (pid ${m.pid}) did not stop within 10 s of SIGTERM: sending SIGKILL`);
-        m.process.kill('SIGKILL');
-      }, 10_000);
-      try {
-        await cluster.stop(name);
-      } finally {
-        clearTimeout(guard);
-      }
-      const rec = members.find((r) => r.pid === m.pid);
-      if (rec && rec.fate === 'running') rec.fate = 'stopped';
-    }),
-  );
-}
-
-/** Deletes the demo's Redis keys (SCAN, never KEYS) and drops its schema. */
-async function removeDemoData(redisUrl: string, databaseUrl: string, keyPrefix: string, schema: string, out: Output): Promise<void> {
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 2, lazyConnect: true, connectTimeout: 3000 });
-  redis.on('error', () => undefined);
-  let deleted = 0;
-  try {
-    await redis.connect();
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${keyPrefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) deleted += await redis.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
-  const pg = new Client({ connectionString: databaseUrl, connectionTimeoutMillis: 5000 });
-  await pg.connect();
-  try {
-    await pg.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-  } finally {
-    await pg.end();
-  }
-  out.progress(`Removed ${deleted} Redis keys under ${keyPrefix}: and schema ${schema}`);
 }

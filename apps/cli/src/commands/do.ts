@@ -1,20 +1,14 @@
-import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, realpathSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { join, resolve } from 'node:path';
-import { inheritedEnv, type GodelConfig } from '@godel/config';
+import { resolve } from 'node:path';
+import type { GodelConfig } from '@godel/config';
 import { prepareIntent } from '@godel/orchestration';
-import { parse as parseYaml } from 'yaml';
 import { ApiClient } from '../api-client';
 import { CliError, EXIT } from '../cli-error';
 import type { Lifecycle } from '../lifecycle';
 import type { GodelEvent } from '../http';
 import { table, type Output } from '../output';
 import { writeRecord } from '../run-record';
-import { copySampleRepo } from '../sample-repo';
-import { resolveServices } from '../services';
-import { serverEntry } from './up';
+import { sampleRepo, startLocalServer } from './do-local';
+import { describe, printPlan } from './do-render';
 
 export interface DoOptions {
   intent?: string;
@@ -50,146 +44,6 @@ interface TeamView {
 }
 
 type EventView = GodelEvent;
-
-const short = (agent: string) => agent.replace(/^agent\/[^:]+:/, '');
-const failing = (d: Record<string, unknown>) => ((d.failures as string[] | undefined) ?? []).slice(0, 3).join(' | ');
-
-/** Where the bundled sample lives (source tree or next to dist). */
-function examplesDir(): string {
-  const candidates = [join(__dirname, '..', '..', '..', '..', 'examples'), join(__dirname, '..', '..', '..', '..', '..', 'examples')];
-  const found = candidates.find((d) => existsSync(join(d, 'calc')));
-  if (!found) throw new CliError('do.sample_missing', `the bundled sample (examples/calc) is missing; looked in ${candidates.join(', ')}`, EXIT.usage);
-  return found;
-}
-
-/** A fresh git repository with the sample's files, under the Godel home. */
-async function sampleRepo(config: GodelConfig): Promise<{ repo: string; playbook: string; intent: string; verify?: string }> {
-  const ex = examplesDir();
-  const repo = await copySampleRepo(join(config.homeDir, 'samples', Date.now().toString(36)), join(ex, 'calc'));
-  const playbook = join(ex, 'calc.playbook.yaml');
-  const book = parseYaml(readFileSync(playbook, 'utf8')) as { intent?: string; verify?: string };
-  return { repo, playbook, intent: book.intent ?? 'add a calculator library', verify: book.verify };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const srv = createServer();
-    srv.once('error', rej);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => res(port));
-    });
-  });
-}
-
-/** A Godel server for this command only: local services, the compiled server on a free port. */
-async function startLocalServer(config: GodelConfig, out: Output, life: Lifecycle, repo: string, playbook?: string): Promise<ApiClient> {
-  const services = await resolveServices(config, out, life);
-  const port = await freePort();
-  out.progress(`Starting a local Godel server on port ${port}${playbook ? ' (offline scripted model playing the sample playbook)' : ''}…`);
-  // This command's own admin key and signing secret: the server lives as long as the command.
-  const adminKey = randomBytes(32).toString('hex');
-  const env: Record<string, string | undefined> = {
-    ...inheritedEnv(),
-    REDIS_URL: services.redis.url,
-    DATABASE_URL: services.postgres.url,
-    GODEL_PORT: String(port),
-    GODEL_ADMIN_KEY: adminKey,
-    GODEL_JWT_SECRET: randomBytes(32).toString('hex'),
-    // This server works on this one repository (its real path; symlinks are resolved).
-    GODEL_REPO_ROOTS: existsSync(repo) ? realpathSync(repo) : repo,
-  };
-  if (playbook) env.GODEL_PLAYBOOK = playbook;
-  const child = spawn(process.execPath, [serverEntry()], { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  let running = true;
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  void exited.then(() => (running = false));
-  life.trackPids(() => (running && child.pid ? [child.pid] : []));
-  life.defer('stop the local Godel server', async () => {
-    if (!running) return;
-    out.progress('Stopping the local Godel server…');
-    child.kill('SIGTERM');
-    const guard = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    await exited;
-    clearTimeout(guard);
-  }, 20_000);
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
-  child.stdout.resume();
-  const url = `http://127.0.0.1:${port}`;
-  const end = Date.now() + 60_000;
-  while (Date.now() < end) {
-    if (!running) throw new CliError('do.server_exited', `the local Godel server exited while starting: ${stderr.trim().split('\n').slice(-3).join(' | ')}`, EXIT.checkFailed);
-    const ok = await fetch(`${url}/ready`).then((r) => r.ok).catch(() => false);
-    if (ok) return ApiClient.connect(url, { apiKey: adminKey, credentialsFile: config.cli.credentialsFile });
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new CliError('do.server_timeout', 'the local Godel server did not become ready within 60 s: run `godel up --verbose` to see why', EXIT.checkFailed);
-}
-
-/** One line per event worth showing a person. */
-function describe(e: EventView): string | undefined {
-  const d = e.data;
-  const task = d.task ? String(d.task) : '';
-  switch (e.type) {
-    case 'team.planned':
-      return `plan (${String(d.source)}): ${(d.tasks as Array<{ id: string; dependsOn: string[] }>).map((t) => (t.dependsOn.length ? `${t.id} ← ${t.dependsOn.join(',')}` : t.id)).join('; ')}`;
-    case 'plan.rejected':
-      return `the coordinator's plan was rejected (${(d.problems as string[]).join('; ')}); asking again`;
-    case 'task.ready':
-    case 'task.in_review':
-    case 'task.merging':
-    case 'task.cancelled':
-    case 'task.failed':
-      return `task ${task}: ${e.type.slice(5)}${d.reason ? ` (${String(d.reason)})` : ''}`;
-    case 'task.running':
-      return `task ${task}: running on ${String(d.worker)}${d.reason ? ` (${String(d.reason)})` : ''}`;
-    case 'task.done':
-      return `task ${task}: done${d.merged ? `, merged ${String(d.merged).slice(0, 10)}${d.commits !== undefined ? ` (${String(d.commits)} commit${d.commits === 1 ? '' : 's'})` : ''}` : ` (${d.verdict === 'approve' ? 'review accepted' : 'no merge'})`}${d.redAsBaseline ? ' — verification red as before the team started, not charged to it' : ''}`;
-    case 'task.no_changes':
-      return d.action === 'failed' ? `task ${task}: no change again — the task fails (task.no_changes)` : `task ${task}: ${short(e.agent)}'s turn left no change in its worktree; told once`;
-    case 'task.work_kept':
-      return `task ${task}: its unmerged work is kept on branch ${String(d.branch)} in ${String(d.repo)}`;
-    case 'baseline.finished':
-      return d.ok
-        ? `baseline: the verification passes on the target before any change (${String(d.ms)} ms)`
-        : `baseline: the verification FAILS on the target before any change (exit ${String(d.code)}): ${failing(d) || 'see the output'}${d.allowRedBase ? ' — allowed (--allow-red-base)' : ' — the plan must fix it'}`;
-    case 'provider.failover':
-      return `${short(e.agent)}: provider failover ${String(d.from)} → ${String(d.to)} (${String(d.cause).slice(0, 160)})`;
-    case 'merge.red':
-      return `merge of ${task}: verification red (exit ${String(d.code)}${d.timedOut ? ', timed out' : ''}): ${failing(d) || 'see the output'}`;
-    case 'review.changes_requested':
-      return `review of ${task}: changes requested — ${String(d.comments)}`;
-    case 'review.approved':
-      return `review of ${task}: approved`;
-    case 'merge.verify_finished':
-      return `merge of ${task}: verification ${d.ok ? 'green' : d.asBaseline ? 'red with only the failures the target already had' : 'red'} (${String(d.ms)} ms)`;
-    case 'merge.conflict':
-      return `merge of ${task}: conflict in ${(d.files as string[]).join(', ')}`;
-    case 'merge.blocked':
-      return `merge of ${task}: blocked — ${String(d.detail)} (will retry)`;
-    case 'monitor.restarted':
-    case 'monitor.stuck':
-    case 'monitor.reassigned':
-    case 'monitor.escalated':
-    case 'monitor.replaced':
-      return `monitor: ${e.type.slice(8)} ${String(d.agent)}${task ? ` (task ${task})` : ''}${d.reason ? `: ${String(d.reason)}` : ''}`;
-    case 'budget.exceeded': {
-      const over = d.overshoot as { tokens?: number; costUsd?: number } | undefined;
-      // The overshoot is the same whether counted on the agent's remaining share or on the whole budget.
-      const budget = (d.scope === 'team' ? d.teamBudget : d.budget) as { tokens?: number; costUsd?: number } | undefined;
-      const measured =
-        over?.tokens !== undefined
-          ? `; ${over.tokens} tokens over the ${d.scope === 'team' ? "team's" : "agent's"} budget of ${String(budget?.tokens)} (one model response: ${String(d.lastResponseTokens)})`
-          : over?.costUsd !== undefined
-            ? `; $${over.costUsd.toFixed(4)} over the budget of $${String(budget?.costUsd)}`
-            : '';
-      return `budget exceeded (${String(d.scope)}) by ${short(e.agent)}${d.midTurn ? ', stopped mid-turn' : ''}${measured}`;
-    }
-    default:
-      return undefined;
-  }
-}
 
 /**
  * `godel do "<intent>" --repo PATH`: a team takes the intent to merged, verified commits. Shows the
@@ -337,12 +191,4 @@ export async function runDo(o: DoOptions, config: GodelConfig, out: Output, life
   for (const line of report) out.print(line);
   out.emit({ event: 'summary', ...summary, record: record ?? null });
   return view.status === 'succeeded' ? EXIT.ok : EXIT.checkFailed;
-}
-
-function printPlan(out: Output, plan: Record<string, unknown>): void {
-  out.print(`Plan (dry run, nothing started): repository ${String(plan.repo)}, target ${String(plan.target)}, verification ${plan.verify ? `\`${String(plan.verify)}\`` : 'none'}`);
-  out.print(`Team: ${(plan.members as string[]).join(', ')}`);
-  const tasks = plan.tasks;
-  if (typeof tasks === 'string') out.print(`Tasks: ${tasks}`);
-  else out.print(table(['task', 'role', 'depends on', 'title'], (tasks as Array<{ id: string; role: string; dependsOn: string[]; title: string }>).map((t) => [t.id, t.role, t.dependsOn.join(', ') || '-', t.title])));
 }

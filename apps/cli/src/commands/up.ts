@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { inheritedEnv, redactUrl, type GodelConfig } from '@godel/config';
+import { inheritedEnv, type GodelConfig } from '@godel/config';
+import { redactUrl } from '../local-services';
 import { CliError, EXIT } from '../cli-error';
 import type { Lifecycle } from '../lifecycle';
 import type { Output } from '../output';
@@ -38,6 +39,15 @@ function portFree(port: number): Promise<NodeJS.ErrnoException | undefined> {
 }
 
 /**
+ * The server's environment: the CLI's, with the resolved services. REDIS_CLUSTER_NODES is dropped: the
+ * cluster it names is already in REDIS_URL (`redis+cluster://…`), and the server refuses both at once.
+ */
+export function upServerEnv(base: Record<string, string>, redisUrl: string, databaseUrl: string, port: number): Record<string, string> {
+  const { REDIS_CLUSTER_NODES: _nodes, ...rest } = base;
+  return { ...rest, REDIS_URL: redisUrl, DATABASE_URL: databaseUrl, GODEL_PORT: String(port) };
+}
+
+/**
  * `godel up`: one Godel server in the foreground on local services. Resolves Redis and PostgreSQL
  * (REDIS_URL / DATABASE_URL, else a private redis-server and the embedded PostgreSQL), runs the compiled
  * server with them, forwards its output, and on Ctrl-C stops the server then the services it started.
@@ -58,7 +68,7 @@ export async function runUp(o: UpOptions, config: GodelConfig, out: Output, life
   out.progress(`Starting the Godel server (port ${port}, key prefix ${config.keyPrefix}, schema ${config.dbSchema})…`);
 
   const child = spawn(process.execPath, [entry], {
-    env: { ...inheritedEnv(), REDIS_URL: services.redis.url, DATABASE_URL: services.postgres.url, GODEL_PORT: String(port) },
+    env: upServerEnv(inheritedEnv(), services.redis.url, services.postgres.url, port),
     // Own process group: Ctrl-C reaches only the CLI, which stops the server first and the services after it.
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,11 +1,11 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Query, Req } from '@nestjs/common';
-import { isRole, type ApiKeyInfo, type Principal, type StoredAuditEntry } from '@godel/auth';
-import { InvalidRequest, obj, str } from '../http/validate';
+import type { ApiKeyInfo, Principal, StoredAuditEntry } from '@godel/auth';
+import { AuditQuerySchema, KeyCreateSchema, KeysQuerySchema, RefreshSchema, TokenSchema } from '../http/request-schemas';
+import { BodySchema, QuerySchema, parseBody, parseQuery } from '../http/schema';
+import { InvalidRequest } from '../http/validate';
 import { Public, Roles } from './access.decorators';
 import { AuthService, type TokenPair } from './auth.service';
 import type { AuthedRequest } from './request-context';
-
-const KEY_NAME = /^[A-Za-z0-9][A-Za-z0-9._ -]{0,63}$/;
 
 /**
  * The client's address for the per-address limit of the public token routes: the socket's peer
@@ -25,10 +25,10 @@ export class AuthController {
   @Post('token')
   @Public()
   @HttpCode(200)
+  @BodySchema(TokenSchema)
   async token(@Body() body: unknown, @Req() req: AuthedRequest): Promise<TokenPair> {
     await this.auth.loginLimiter.take(clientAddress(req));
-    const b = obj(body, ['key']);
-    const pair = await this.auth.login(str(b, 'key', { required: true, max: 512 })!);
+    const pair = await this.auth.login(parseBody(TokenSchema, body).key);
     req.principal = pair.key;
     return pair;
   }
@@ -37,10 +37,10 @@ export class AuthController {
   @Post('refresh')
   @Public()
   @HttpCode(200)
+  @BodySchema(RefreshSchema)
   async refresh(@Body() body: unknown, @Req() req: AuthedRequest): Promise<TokenPair> {
     await this.auth.loginLimiter.take(clientAddress(req));
-    const b = obj(body, ['refreshToken']);
-    const pair = await this.auth.rotate(str(b, 'refreshToken', { required: true, max: 512 })!);
+    const pair = await this.auth.rotate(parseBody(RefreshSchema, body).refreshToken);
     req.principal = pair.key;
     return pair;
   }
@@ -54,17 +54,17 @@ export class AuthController {
   @Post('keys')
   @Roles('admin')
   @HttpCode(201)
+  @BodySchema(KeyCreateSchema)
   createKey(@Body() body: unknown, @Req() req: AuthedRequest): Promise<ApiKeyInfo & { key: string }> {
-    const b = obj(body, ['name', 'role']);
-    const name = str(b, 'name', { required: true, max: 64, pattern: KEY_NAME })!;
-    if (!isRole(b.role)) throw new InvalidRequest('role must be admin, operator or viewer');
-    return this.auth.keys.create({ name, role: b.role, createdBy: req.principal!.keyId });
+    const { name, role } = parseBody(KeyCreateSchema, body);
+    return this.auth.keys.create({ name, role, createdBy: req.principal!.keyId });
   }
 
   @Get('keys')
   @Roles('admin')
-  async listKeys(@Query('all') all?: string): Promise<{ items: ApiKeyInfo[] }> {
-    if (all !== undefined && all !== 'true' && all !== 'false') throw new InvalidRequest('all must be true or false');
+  @QuerySchema(KeysQuerySchema)
+  async listKeys(@Query() q: unknown): Promise<{ items: ApiKeyInfo[] }> {
+    const { all } = parseQuery(KeysQuerySchema, q);
     return { items: await this.auth.keys.list({ includeRevoked: all === 'true' }) };
   }
 
@@ -80,10 +80,9 @@ export class AuthController {
 
   @Get('audit')
   @Roles('admin')
-  async audit(@Query('limit') limitRaw?: string, @Query('requestId') requestId?: string): Promise<{ items: StoredAuditEntry[] }> {
-    const limit = limitRaw === undefined ? 100 : Number(limitRaw);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new InvalidRequest('limit must be an integer in [1, 1000]');
-    if (requestId !== undefined && !/^[A-Za-z0-9._:-]{1,128}$/.test(requestId)) throw new InvalidRequest('requestId: 1-128 chars of [A-Za-z0-9._:-]');
-    return { items: await this.auth.audit.list({ limit, requestId }) };
+  @QuerySchema(AuditQuerySchema)
+  async audit(@Query() q: unknown): Promise<{ items: StoredAuditEntry[] }> {
+    const { limit, requestId } = parseQuery(AuditQuerySchema, q);
+    return { items: await this.auth.audit.list({ limit: limit!, requestId }) };
   }
 }

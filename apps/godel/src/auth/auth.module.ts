@@ -8,6 +8,7 @@ import { RuntimeModule } from '../runtime/runtime.module';
 import { DATA_SOURCE, GODEL_CONFIG, RUNTIME } from '../runtime/runtime.tokens';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
+import { VerifiedTokens } from './verified-tokens';
 import { RequestContextMiddleware } from './request-context.middleware';
 
 function buildAuth(config: GodelConfig, ds: DataSource, rt: BuiltRuntime): AuthService {
@@ -41,6 +42,7 @@ function buildAuth(config: GodelConfig, ds: DataSource, rt: BuiltRuntime): AuthS
     new RateLimiter(rt.redis, rt.keys.prefix, config.auth.rateLimit),
     new AuditLog(ds),
     new RateLimiter(rt.redis, `${rt.keys.prefix}:login`, config.auth.loginRateLimit),
+    new VerifiedTokens(config.auth.verifiedCacheMs ?? 30_000),
   );
 }
 

@@ -1,4 +1,5 @@
 import { AccessTokens, ApiKeyStore, AuditLog, AuthInvalidError, RateLimiter, RefreshTokens, Revocations, type Principal } from '@godel/auth';
+import { VerifiedTokens } from './verified-tokens';
 
 export interface TokenPair {
   tokenType: 'Bearer';
@@ -21,6 +22,8 @@ export class AuthService {
     readonly audit: AuditLog,
     /** Token bucket per client address for the public /auth/token and /auth/refresh. */
     readonly loginLimiter: RateLimiter,
+    /** Access tokens verified in the last GODEL_AUTH_CACHE_MS (revocation is checked on every call regardless). */
+    private readonly verified: VerifiedTokens = new VerifiedTokens(0),
   ) {}
 
   /** API key → access token + a new refresh family. */
@@ -44,7 +47,11 @@ export class AuthService {
 
   /** verify(), plus when the token expires (ms since the epoch). */
   async verifyWithExpiry(token: string): Promise<{ principal: Principal; expiresAt: number }> {
-    const v = await this.access.verifyWithExpiry(token);
+    let v = this.verified.get(token);
+    if (!v) {
+      v = await this.access.verifyWithExpiry(token);
+      this.verified.put(token, v);
+    }
     const p = v.principal;
     if (this.revocations.isRevoked(p.keyId)) throw new AuthInvalidError('the API key behind this token is revoked');
     if (this.keys.isStaleBootstrap(p.keyId)) throw new AuthInvalidError('this token belongs to a previous bootstrap admin key (GODEL_ADMIN_KEY changed)');

@@ -1,6 +1,6 @@
 import { EventLog, type StoredEvent } from '@godel/persistence';
 import { SUBSCRIBER_CLIENT_OPTIONS, duplicateClient } from '@godel/runtime-redis';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 
 export interface StreamFilter {
   agent?: string;
@@ -45,7 +45,7 @@ function matches(f: StreamFilter, e: StoredEvent): boolean {
  */
 export class EventStream {
   private readonly subs = new Set<Subscriber>();
-  private sub?: Redis;
+  private sub?: Redis | Cluster;
   private timer?: ReturnType<typeof setInterval>;
   /** Highest sequence the shared reader has read (every live subscriber is at or past it). */
   private cursor = 0;
@@ -54,7 +54,7 @@ export class EventStream {
 
   constructor(
     private readonly log: EventLog,
-    private readonly redis: Redis,
+    private readonly redis: Redis | Cluster,
     private readonly channel: string,
   ) {}
 

@@ -1,16 +1,14 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Req } from '@nestjs/common';
-import { ApiBody, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
+import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import type { Static } from '@sinclair/typebox';
 import { GodelError, UnknownActorKindError, formatActorId, actorId, type RuntimeStats } from '@godel/actors';
-import type { BuiltRuntime } from '../runtime/build-runtime';
-import { RUNTIME } from '../runtime/runtime.tokens';
+import { InvalidRequest } from '../errors';
+import { RuntimeService } from '../runtime/runtime.service';
 import { Roles } from '../auth/access.decorators';
 import type { AuthedRequest } from '../auth/request-context';
 import { agentView } from './agent-view';
-
-class InvalidRequestError extends GodelError {
-  readonly code = 'request.invalid';
-  readonly retryable = false;
-}
+import { DeadLettersQuerySchema, SendSchema } from './request-schemas';
+import { BodySchema, QuerySchema, parseBody, parseQuery } from './schema';
 
 /** A message type the generic route does not carry to that kind of actor (HTTP 403). */
 class MessageNotAllowedError extends GodelError {
@@ -39,54 +37,23 @@ function withoutKeys(reply: unknown): unknown {
   return typeof reply === 'object' && reply !== null && !Array.isArray(reply) ? agentView(reply as Record<string, unknown>) : reply;
 }
 
-interface SendBody {
-  type: string;
-  payload?: unknown;
-  /** Wait for the reply (after the actor's state committed). */
-  ask?: boolean;
-  timeoutMs?: number;
-  /** Client message id (tells): sending again with the same id within the resend window appends nothing. */
-  id?: string;
+/** The checks the schema cannot express. */
+function validateSend(body: unknown): Static<typeof SendSchema> {
+  const b = parseBody(SendSchema, body);
+  if (b.id !== undefined && b.ask === true) throw new InvalidRequest('id is for tells (an ask is answered to the request that sent it)');
+  return b;
 }
-
-function validateSend(body: unknown): SendBody {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new InvalidRequestError('body must be a JSON object');
-  const b = body as Record<string, unknown>;
-  const allowed = new Set(['type', 'payload', 'ask', 'timeoutMs', 'id']);
-  for (const k of Object.keys(b)) if (!allowed.has(k)) throw new InvalidRequestError(`unknown field "${k}"`);
-  if (typeof b.type !== 'string' || !/^[A-Za-z0-9._:-]{1,64}$/.test(b.type)) throw new InvalidRequestError('type: 1-64 chars of [A-Za-z0-9._:-]');
-  if (b.ask !== undefined && typeof b.ask !== 'boolean') throw new InvalidRequestError('ask must be a boolean');
-  if (b.id !== undefined && (typeof b.id !== 'string' || !/^[A-Za-z0-9._:-]{8,128}$/.test(b.id))) throw new InvalidRequestError('id: 8-128 chars of [A-Za-z0-9._:-]');
-  if (b.id !== undefined && b.ask === true) throw new InvalidRequestError('id is for tells (an ask is answered to the request that sent it)');
-  if (b.timeoutMs !== undefined && (!Number.isInteger(b.timeoutMs) || (b.timeoutMs as number) < 1 || (b.timeoutMs as number) > 60000)) {
-    throw new InvalidRequestError('timeoutMs must be an integer in [1, 60000]');
-  }
-  return b as unknown as SendBody;
-}
-
-const SEND_SCHEMA = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['type'],
-  properties: {
-    type: { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,64}$' },
-    payload: { description: 'any JSON value (bounded by GODEL_MAX_MESSAGE_BYTES)' },
-    ask: { type: 'boolean', description: 'wait for the reply (after the state committed)' },
-    timeoutMs: { type: 'integer', minimum: 1, maximum: 60000 },
-    id: { type: 'string', pattern: '^[A-Za-z0-9._:-]{8,128}$', description: 'client message id of a tell: a retry with the same id (after a 503 or a lost response) is appended once' },
-  },
-};
 
 @ApiTags('runtime')
 @Controller('api/v1')
 export class ActorsController {
-  constructor(@Inject(RUNTIME) private readonly runtime: BuiltRuntime) {}
+  constructor(private readonly runtime: RuntimeService) {}
 
   @Get('runtime')
   @Roles('viewer')
   @ApiOperation({ summary: "This instance's runtime statistics (owned shards, activations, in flight)" })
   stats(): RuntimeStats {
-    return this.runtime.system.stats();
+    return this.runtime.stats();
   }
 
   @Post('actors/:kind/:key/messages')
@@ -95,7 +62,7 @@ export class ActorsController {
   @ApiOperation({ summary: 'Send (tell) or ask a message to an actor (admin; only the external message types of its kind)' })
   @ApiParam({ name: 'kind', description: 'actor kind, e.g. counter' })
   @ApiParam({ name: 'key', description: 'actor key' })
-  @ApiBody({ schema: SEND_SCHEMA })
+  @BodySchema(SendSchema)
   async send(@Param('kind') kind: string, @Param('key') key: string, @Body() body: unknown, @Req() req: AuthedRequest): Promise<{ accepted: true; reply?: unknown }> {
     const b = validateSend(body);
     const to = formatActorId(actorId(kind, key));
@@ -107,8 +74,8 @@ export class ActorsController {
     }
     const extra = { from: externalSender(req.principal!.keyId), ...(b.id ? { id: `c:${b.id}` } : {}) };
     // Replies are states too (agent and team `get`): served without provider keys, like every projection.
-    if (b.ask) return { accepted: true, reply: withoutKeys(await this.runtime.system.ask(to, b.type, b.payload ?? null, b.timeoutMs ?? 5000, extra)) };
-    await this.runtime.system.tell(to, b.type, b.payload ?? null, extra);
+    if (b.ask) return { accepted: true, reply: withoutKeys(await this.runtime.ask(to, b.type, b.payload ?? null, b.timeoutMs ?? 5000, extra)) };
+    await this.runtime.tell(to, b.type, b.payload ?? null, extra);
     return { accepted: true };
   }
 
@@ -117,19 +84,15 @@ export class ActorsController {
   @ApiOperation({ summary: "An actor's address and mailbox depth" })
   async get(@Param('kind') kind: string, @Param('key') key: string): Promise<{ address: string; depth: number }> {
     const to = formatActorId(actorId(kind, key));
-    return { address: to, depth: await this.runtime.system.depth(to) };
+    return { address: to, depth: await this.runtime.depth(to) };
   }
 
   @Get('dead-letters')
   @Roles('admin')
   @ApiOperation({ summary: 'Dead letters across shards, newest first (admin: they hold whole envelopes)' })
-  @ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: 1000, default: 50 } })
-  async deadLetters(@Query('limit') limitRaw?: string): Promise<{ items: unknown[] }> {
-    const limit = limitRaw === undefined ? 50 : Number(limitRaw);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new InvalidRequestError('limit must be an integer in [1, 1000]');
-    const shards = this.runtime.system.shardCount;
-    const lists = await Promise.all(Array.from({ length: shards }, (_, s) => this.runtime.mailbox.listDeadLetters(s, limit)));
-    const items = lists.flat().sort((a, b) => b.at - a.at).slice(0, limit);
-    return { items };
+  @QuerySchema(DeadLettersQuerySchema)
+  async deadLetters(@Query() q: unknown): Promise<{ items: unknown[] }> {
+    const { limit } = parseQuery(DeadLettersQuerySchema, q);
+    return { items: await this.runtime.deadLetters(limit!) };
   }
 }

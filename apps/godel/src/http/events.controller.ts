@@ -27,6 +27,9 @@ interface SseResponse {
   end(): void;
   on(event: 'drain', fn: () => void): void;
 }
+interface JsonResponse {
+  type(contentType: string): unknown;
+}
 interface ClosableRequest {
   on(event: 'close', fn: () => void): void;
 }
@@ -95,11 +98,13 @@ export class EventsController {
   @(FILTERS[1])
   @(FILTERS[2])
   @(FILTERS[3])
-  async list(@Query() q: unknown): Promise<{ items: StoredEvent[] }> {
+  async list(@Query() q: unknown, @Res({ passthrough: true }) res: JsonResponse): Promise<string> {
     const { filter, after, limit, q: p } = parseQuery(q, ['after', 'limit', 'agent', 'team', 'type', 'latest']);
     if (p.latest !== undefined && p.latest !== 'true' && p.latest !== 'false') throw new InvalidEventQuery('latest must be true or false');
-    if (p.latest === 'true') return { items: await this.log.latest({ ...filter, limit }) };
-    return { items: await this.log.list({ ...filter, after, limit }) };
+    // `{ items: StoredEvent[] }`, serialized by PostgreSQL and sent as is (EventLog.listJson).
+    const body = p.latest === 'true' ? await this.log.latestJson({ ...filter, limit }) : await this.log.listJson({ ...filter, after, limit });
+    res.type('application/json');
+    return body;
   }
 
   @Get('head')

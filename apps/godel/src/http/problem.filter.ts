@@ -33,6 +33,14 @@ const STATUS: Record<string, number> = {
   'repo.outside_roots': 403,
   'repo.not_registered': 403,
   'stream.limit': 429,
+  'federation.full': 503,
+  'federation.rpc_failed': 502,
+  'federation.instance_unavailable': 503,
+  'workspace.bad_url': 422,
+  'workspace.unreachable': 502,
+  'workspace.auth_failed': 502,
+  'workspace.non_fast_forward': 409,
+  'workspace.remote_ref_missing': 422,
 };
 
 /** Maps domain errors (stable codes) to problem+json; the only place that knows HTTP statuses. */

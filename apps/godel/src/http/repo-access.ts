@@ -3,6 +3,7 @@ import { isAbsolute, relative, resolve as resolvePath, sep } from 'node:path';
 import { GodelError } from '@godel/actors';
 import { AuthForbiddenError, roleAtLeast, type Principal } from '@godel/auth';
 import type { RegisteredRepo, RepoRegistry } from '@godel/persistence';
+import { isWorkspaceError, looksLikeUrl, parseRepoSource, type RepoMirrors } from '@godel/workspace';
 import { InvalidRequest } from './validate';
 
 /** A repository path outside GODEL_REPO_ROOTS (HTTP 403). */
@@ -31,10 +32,16 @@ export class RepoAccess {
   constructor(
     private readonly configuredRoots: string[],
     readonly registry: RepoRegistry,
+    /** This instance's mirrors: registering a URL checks it is reachable with the server's credentials. */
+    private readonly mirrors?: RepoMirrors,
   ) {}
 
-  /** The real path of `repo`, a directory under a root; otherwise repo.outside_roots / request.invalid. */
+  /**
+   * The real path of `repo`, a directory under a root; otherwise repo.outside_roots / request.invalid.
+   * A URL (https, ssh, git, file) is returned as given once it parses (workspace.bad_url otherwise).
+   */
   async resolve(repo: string): Promise<string> {
+    if (looksLikeUrl(repo)) return (parseRepoSource(repo) as { url: string }).url;
     if (!isAbsolute(repo)) throw new InvalidRequest(`repo must be an absolute path on the server, got "${repo}"`);
     const roots = await this.realRoots();
     let real: string;
@@ -56,10 +63,26 @@ export class RepoAccess {
   async forWork(repo: string, caller: Principal): Promise<{ path: string; registered?: RegisteredRepo }> {
     const path = await this.resolve(repo);
     const registered = await this.registry.get(path);
+    // A URL makes the server connect out with its git credentials: only URLs an admin registered, for everyone.
+    if (!registered && looksLikeUrl(path)) throw new RepoNotRegisteredError(`${path} is not a registered repository URL: an admin registers it first (POST /api/v1/repos)`, { repo: path });
     if (!registered && !roleAtLeast(caller.role, 'admin')) {
       throw new RepoNotRegisteredError(`${path} is not a registered repository: an admin registers it first (POST /api/v1/repos)`, { repo: path });
     }
     return { path, registered };
+  }
+
+  /**
+   * A URL being registered: mirrored now under this instance's home, so an unreachable URL or
+   * credentials the remote refuses fail the registration (workspace.unreachable / auth_failed).
+   */
+  async checkRemote(url: string): Promise<void> {
+    if (!this.mirrors) throw new InvalidRequest('this server has no repository mirrors: URL repositories are not available');
+    try {
+      await this.mirrors.ensure(url);
+    } catch (err) {
+      if (isWorkspaceError(err)) throw err;
+      throw new InvalidRequest(`${url} cannot be mirrored: ${(err as Error).message}`);
+    }
   }
 
   /** Refuses a setting only admins may choose (free-text verify, workflow files, maintenance). */

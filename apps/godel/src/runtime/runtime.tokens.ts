@@ -1,8 +1,9 @@
 export const RUNTIME = Symbol('GODEL_RUNTIME');
 export const GODEL_CONFIG = Symbol('GODEL_CONFIG');
 export const DATA_SOURCE = Symbol('GODEL_DATA_SOURCE');
-export const ACTOR_DEFINITIONS = Symbol('GODEL_ACTOR_DEFINITIONS');
-/** Late-bound reference to the runtime: agent processes report back through it. */
-export const RUNTIME_REF = Symbol('GODEL_RUNTIME_REF');
 /** The OS sandbox (libs/sandbox) shared by agents, the refinery and maintenance. */
 export const SANDBOX = Symbol('GODEL_SANDBOX');
+/** One actor kind each (counter, agent, team): registered on the runtime before it starts (see GodelLifecycle). */
+export const COUNTER_KIND = Symbol('GODEL_COUNTER_KIND');
+export const AGENT_KIND = Symbol('GODEL_AGENT_KIND');
+export const TEAM_KIND = Symbol('GODEL_TEAM_KIND');

@@ -93,6 +93,15 @@ export class UnknownMessageError extends GodelError {
   }
 }
 
+/** A turn asked for a custom effect no executor is registered for (a programming error: the turn fails). */
+export class UnknownEffectError extends GodelError {
+  readonly code = 'effect.unknown_type';
+  readonly retryable = false;
+  constructor(kind: string, type: string) {
+    super(`no executor for effect "${type}" (asked by a ${kind} actor): register it with the actor definition or ActorSystem.registerEffect`, { kind, type });
+  }
+}
+
 export class RuntimeStoppedError extends GodelError {
   readonly code = 'runtime.stopped';
   readonly retryable = true;

@@ -27,6 +27,8 @@ export interface ActivationHost {
   event(type: string, data: Record<string, unknown>): void;
   strategyFor(def: ActorDefinition): SupervisorStrategy;
   idleTimeoutMs(def: ActorDefinition): number;
+  /** Whether a custom effect type has an executor (optional: a host without it knows none). */
+  effectKnown?(def: ActorDefinition, type: string): boolean;
   /** Runs one turn (tracing, latency); optional, a host without it runs `fn` as is. */
   observeTurn?(activation: Activation, entry: MailboxEntry, fn: () => Promise<void>): Promise<void>;
 }
@@ -157,7 +159,7 @@ export class Activation {
     const strategy = this.host.strategyFor(this.def);
     const maxAttempts = this.def.maxAttempts ?? 3;
     for (let attempt = 1; ; attempt++) {
-      const ctx = new TurnContext(this.id, this.address, this.epoch, env, entry.streamId, () => this.host.clock.now());
+      const ctx = new TurnContext(this.id, this.address, this.epoch, env, entry.streamId, () => this.host.clock.now(), (type) => this.host.effectKnown?.(this.def, type) ?? false);
       let next: unknown;
       try {
         next = await this.def.receive(structuredClone(this.state), { type: env.type, payload: env.payload, envelope: env }, ctx);

@@ -31,6 +31,26 @@ export interface ActorSystemOptions {
   observer?: TurnObserver;
   /** Which live member owns which shard (default: rendezvous hashing). */
   placement?: PlacementStrategy;
+  /** Federation: what this member publishes with its heartbeat, and hand-over hooks (all optional). */
+  federation?: FederationHooks;
+}
+
+/** How the federation layer (capacity, health, drain) takes part in the lease rounds. */
+export interface FederationHooks {
+  /** Capacity and load published with every heartbeat (see MemberStatus). */
+  memberInfo?(): Record<string, unknown>;
+  /** Whether an idle shard another member wins may go now (e.g. no agent of it is mid-turn). */
+  canHandOver?(shard: number): boolean;
+  /**
+   * Asked again once the shard's turns in flight are done and committed, just before its lease goes:
+   * false keeps the shard (a message read while it was being released started work a hand-over
+   * would cut, e.g. an agent's turn). Errors count as false.
+   */
+  confirmHandOver?(shard: number): Promise<boolean>;
+  /** A shard was handed over to `to` (graceful release): stop what lived locally under it. */
+  onHandedOver?(shard: number, to: string): void | Promise<void>;
+  /** This member's heartbeat lapsed for `gapMs` (paused, starved): the others took its shards. */
+  onHeartbeatGap?(gapMs: number): void | Promise<void>;
 }
 
 export interface RuntimeStats {

@@ -1,5 +1,5 @@
 import type { ActorId } from '../actor-id';
-import type { ActorDefinition } from '../behavior';
+import type { ActorDefinition, EffectExecutor } from '../behavior';
 import type { Envelope } from '../envelope';
 import { RuntimeStoppedError } from '../errors/runtime-errors';
 import { RendezvousPlacement } from '../placement/rendezvous-placement';
@@ -27,12 +27,14 @@ export class ActorSystem {
   private readonly host: TurnHost;
   private readonly ownership: ShardOwnership;
   private readonly reader: ShardReader;
+  private readonly defs: Map<string, ActorDefinition>;
+  private readonly effects = new Map<string, EffectExecutor>();
   private running = false;
   private stopping = false;
 
   constructor(private readonly opts: ActorSystemOptions) {
     this.clock = opts.clock ?? systemClock;
-    const defs = new Map<string, ActorDefinition>(opts.definitions.map((d) => [d.kind, d]));
+    const defs = (this.defs = new Map<string, ActorDefinition>(opts.definitions.map((d) => [d.kind, d])));
     const event = (type: string, data: Record<string, unknown>): void => opts.onEvent?.(type, { instance: opts.instanceId, ...data });
     const stopping = (): boolean => this.stopping;
     const safety = opts.leaseSafetyMs ?? Math.max(100, Math.floor(opts.leaseTtlMs / 5));
@@ -49,7 +51,7 @@ export class ActorSystem {
       event,
       accepting: () => this.running && !this.stopping,
     });
-    this.host = new TurnHost({ opts, clock: this.clock, table: this.table, client: this.client, ownership: () => this.ownership, event });
+    this.host = new TurnHost({ opts, clock: this.clock, table: this.table, client: this.client, ownership: () => this.ownership, event, effects: this.effects });
     this.reader = new ShardReader({
       instanceId: opts.instanceId,
       mailbox: opts.mailbox,
@@ -82,6 +84,27 @@ export class ActorSystem {
 
   get shardCount(): number {
     return this.opts.shardCount;
+  }
+
+  /**
+   * Adds an actor kind before `start` — for kinds whose behaviour needs this system to report back
+   * (an agent's process host, a merge queue), so the system is built first and the kinds after it.
+   */
+  register(definition: ActorDefinition): void {
+    if (this.running) throw new Error(`actor kind ${definition.kind} registered after the runtime started`);
+    if (this.defs.has(definition.kind)) throw new Error(`actor kind ${definition.kind} is registered twice`);
+    this.defs.set(definition.kind, definition);
+  }
+
+  /**
+   * Registers the executor of a custom effect type (`ctx.effect(type, …)`) for every kind, before
+   * `start`; a kind's own `ActorDefinition.effects` take precedence. Executors must be idempotent by
+   * the effect's id: an effect runs again when its activation died before marking it done.
+   */
+  registerEffect(type: string, executor: EffectExecutor): void {
+    if (this.running) throw new Error(`effect ${type} registered after the runtime started`);
+    if (this.effects.has(type)) throw new Error(`effect ${type} is registered twice`);
+    this.effects.set(type, executor);
   }
 
   async start(): Promise<void> {

@@ -1,4 +1,5 @@
 import { hasErrorCode } from '../errors/godel-error';
+import { rendezvousOwner } from '../shard';
 import type { PlacementStrategy } from '../placement/placement-strategy';
 import type { AckItem, MailboxEntry } from '../ports';
 import type { Activation } from './activation';
@@ -33,13 +34,16 @@ export class ShardOwnership {
   private timer?: ReturnType<typeof setTimeout>;
   private tick: Promise<void> = Promise.resolve();
   private readonly acquiring = new Map<number, Promise<void>>();
+  /** Monotonic time of the last heartbeat Redis accepted (a gap longer than the TTL: the others saw us dead). */
+  private lastBeat = 0;
 
   constructor(private readonly d: ShardOwnershipDeps) {}
 
   /** Joins, takes the first shards, then renews every TTL/4 and watches the local deadlines. */
   async start(): Promise<void> {
     const { opts, deadlines, table } = this.d;
-    await opts.membership.heartbeat(opts.instanceId, opts.leaseTtlMs);
+    await opts.membership.heartbeat(opts.instanceId, opts.leaseTtlMs, opts.federation?.memberInfo?.());
+    this.lastBeat = deadlines.now();
     await this.round();
     await Promise.all(this.acquiring.values());
     this.schedule();
@@ -70,12 +74,21 @@ export class ShardOwnership {
   private async round(): Promise<void> {
     const { opts, table, deadlines } = this.d;
     try {
-      await opts.membership.heartbeat(opts.instanceId, opts.leaseTtlMs);
-      const members = await opts.membership.liveMembers();
+      const fed = opts.federation;
+      await opts.membership.heartbeat(opts.instanceId, opts.leaseTtlMs, fed?.memberInfo?.());
+      const beat = deadlines.now();
+      if (this.lastBeat > 0 && beat - this.lastBeat > opts.leaseTtlMs) await fed?.onHeartbeatGap?.(beat - this.lastBeat);
+      this.lastBeat = beat;
+      const statuses = opts.membership.view ? await opts.membership.view() : undefined;
+      const members = statuses ? statuses.map((m) => m.id) : await opts.membership.liveMembers();
+      const view = statuses ? new Map(statuses.map((m) => [m.id, m])) : undefined;
       if (!members.includes(opts.instanceId)) members.push(opts.instanceId);
+      // Every shard we still hold, one being released too: a release waits for the turns in flight
+      // (seconds for an agent's start), and a lease left to lapse meanwhile let the next owner take
+      // the shard over (redelivering) instead of receiving it by hand-over. `lose` removes a shard
+      // from the table, so a lost one is not renewed.
       await Promise.all(
         [...table.owned.values()]
-          .filter((s) => s.status !== 'closing')
           .map(async (s) => {
             const sentAt = deadlines.now();
             const ok = await opts.leases.renew(s.lease, opts.leaseTtlMs).catch(() => undefined);
@@ -87,12 +100,19 @@ export class ShardOwnership {
       if (this.d.stopping()) return;
       const wanted: number[] = [];
       for (let shard = 0; shard < opts.shardCount; shard++) {
-        const winner = this.d.placement.ownerOf(shard, members);
+        const winner = this.d.placement.ownerOf(shard, members, view);
         const mine = table.owned.get(shard);
-        if (winner === opts.instanceId && !mine && !this.acquiring.has(shard)) wanted.push(shard);
-        // A member joined and wins this shard: hand it over, but only while it is idle.
-        if (winner !== opts.instanceId && mine && mine.status === 'active' && mine.inFlight === 0) {
-          await this.release(mine, `rebalanced to ${winner}`);
+        // No opinion (no member qualifies): an owned shard stays, an unowned one goes to its rendezvous winner.
+        const taker = winner ?? rendezvousOwner(shard, members);
+        if (taker === opts.instanceId && !mine && !this.acquiring.has(shard)) wanted.push(shard);
+        // Another member wins this shard (it joined, or we drain): hand it over, but only while it is idle.
+        if (winner && winner !== opts.instanceId && mine && mine.status === 'active' && mine.inFlight === 0 && (fed?.canHandOver?.(shard) ?? true)) {
+          const confirm = fed?.confirmHandOver ? (n: number) => fed.confirmHandOver!(n) : undefined;
+          if (!(await this.release(mine, `rebalanced to ${winner}`, confirm))) continue;
+          // Not awaited: stopping local processes must not delay the renewal of the leases we hold.
+          void Promise.resolve()
+            .then(() => fed?.onHandedOver?.(shard, winner))
+            .catch((err) => this.d.event('shard.handover_failed', { shard, to: winner, error: String(err) }));
         }
       }
       // Not awaited: a long takeover must not delay the renewal of the leases we hold.
@@ -181,9 +201,13 @@ export class ShardOwnership {
     this.d.event('shard.lost', { shard: s.shard, epoch: s.lease.epoch, reason, dropped });
   }
 
-  private async release(s: OwnedShard, reason: string): Promise<void> {
+  /**
+   * Gives a shard up gracefully (its entries handled first); with `confirm`, a hand-over asks once
+   * more after that and keeps the shard (active again, false) when the answer is no.
+   */
+  private async release(s: OwnedShard, reason: string, confirm?: (shard: number) => Promise<boolean>): Promise<boolean> {
     const { table } = this.d;
-    if (!table.holds(s)) return;
+    if (!table.holds(s)) return false;
     s.status = 'closing';
     await s.reading;
     // Everything read is handled before the lease goes: the next owner redelivers nothing.
@@ -193,10 +217,20 @@ export class ShardOwnership {
     }
     await this.d.drainCommits();
     await s.acks.drain();
+    // A message read while the release began may have started work the hand-over would cut (an
+    // agent's turn: its process stopped here, restarted on the next owner). Keep the shard then.
+    if (confirm && table.holds(s) && s.inFlight === 0 && !(await confirm(s.shard).catch(() => false))) {
+      if (!table.holds(s)) return false;
+      s.status = 'active';
+      this.d.event('shard.handover_deferred', { shard: s.shard, epoch: s.lease.epoch, reason });
+      return false;
+    }
+    if (!table.holds(s)) return false;
     for (const a of s.activations.values()) await this.d.passivate(a);
     table.owned.delete(s.shard);
     await this.d.opts.leases.release(s.lease).catch(() => undefined);
     this.d.event('shard.released', { shard: s.shard, epoch: s.lease.epoch, reason });
+    return true;
   }
 
   /** Queues an ack (or dead letter) on the shard's ack batch; a fence on ack gives the shard up. */

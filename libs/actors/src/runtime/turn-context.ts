@@ -1,6 +1,7 @@
 import { formatActorId, parseActorId, type ActorId } from '../actor-id';
 import type { ActorContext, Effect } from '../behavior';
 import type { Envelope } from '../envelope';
+import { UnknownEffectError } from '../errors/runtime-errors';
 
 /** The context of one turn: collects effects, which the runtime runs only after the state commits. */
 export class TurnContext implements ActorContext {
@@ -15,13 +16,25 @@ export class TurnContext implements ActorContext {
     readonly envelope: Envelope,
     private readonly streamId: string,
     private readonly clockNow: () => number,
+    /** Whether an executor runs effects of this type (an unknown type fails the turn, not the outbox). */
+    private readonly effectKnown: (type: string) => boolean = () => false,
   ) {}
+
+  private nextId(): string {
+    // Deterministic id: a replayed turn (after a crash between commit and send) produces the same ids.
+    return `${this.selfAddress}@${this.streamId}#${this.effects.length}`;
+  }
 
   tell(to: ActorId | string, type: string, payload: unknown): void {
     const address = typeof to === 'string' ? formatActorId(parseActorId(to)) : formatActorId(to);
-    // Deterministic id: a replayed turn (after a crash between commit and send) produces the same ids.
-    const id = `${this.selfAddress}@${this.streamId}#${this.effects.length}`;
-    this.effects.push({ kind: 'tell', to: address, type, payload, id });
+    this.effects.push({ kind: 'tell', to: address, type, payload, id: this.nextId() });
+  }
+
+  effect(type: string, payload: unknown): string {
+    if (!this.effectKnown(type)) throw new UnknownEffectError(this.self.kind, type);
+    const id = this.nextId();
+    this.effects.push({ kind: 'effect', type, payload, id });
+    return id;
   }
 
   reply(value: unknown): void {

@@ -1,8 +1,8 @@
 import { parseActorId } from '../actor-id';
-import type { ActorDefinition, Effect } from '../behavior';
+import type { ActorDefinition, Effect, EffectExecutor } from '../behavior';
 import { makeEnvelope, type Envelope } from '../envelope';
 import { hasErrorCode } from '../errors/godel-error';
-import { StaleEpochError } from '../errors/runtime-errors';
+import { StaleEpochError, UnknownEffectError } from '../errors/runtime-errors';
 import type { AckItem, MailboxEntry, Reply, StateWrite, StoredState } from '../ports';
 import { shardOf } from '../shard';
 import type { Clock } from '../supervision/clock';
@@ -23,6 +23,8 @@ export interface TurnHostDeps {
   /** Set after construction: ownership needs the host (drain, passivate) and the host gives shards up. */
   ownership: () => ShardOwnership;
   event: EmitEvent;
+  /** Runtime-wide custom effect executors (ActorSystem.registerEffect); a kind's own come first. */
+  effects: ReadonlyMap<string, EffectExecutor>;
 }
 
 /**
@@ -74,8 +76,20 @@ export class TurnHost implements ActivationHost {
         await opts.reminders.schedule(from.address, e.name, Math.max(0, e.dueAt - this.clock.now()), e.payload);
       } else if (e.kind === 'reminder.cancel') {
         await opts.reminders?.cancel(from.address, e.name);
+      } else if (e.kind === 'effect') {
+        const run = this.executor(from.def, e.type);
+        if (!run) throw new UnknownEffectError(from.def.kind, e.type);
+        await run({ id: e.id, type: e.type, payload: e.payload, from: from.address });
       }
     }
+  }
+
+  effectKnown(def: ActorDefinition, type: string): boolean {
+    return this.executor(def, type) !== undefined;
+  }
+
+  private executor(def: ActorDefinition, type: string): EffectExecutor | undefined {
+    return (def.effects && Object.hasOwn(def.effects, type) ? def.effects[type] : undefined) ?? this.d.effects.get(type);
   }
 
   private async sendWithRetry(env: Envelope, from: Activation): Promise<void> {

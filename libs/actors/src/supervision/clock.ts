@@ -14,11 +14,18 @@ export interface Clock {
   clearTimeout(handle: TimerHandle): void;
 }
 
+/** The host's timer behind each handle the system clock gave out. */
+const hostTimers = new WeakMap<TimerHandle, ReturnType<typeof setTimeout>>();
+
 /** The real clock: `Date.now` and the host's timers. */
 export const systemClock: Clock = {
   now: () => Date.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms) as unknown as TimerHandle,
-  clearTimeout: (handle) => clearTimeout(handle as unknown as ReturnType<typeof setTimeout>),
+  setTimeout: (fn, ms) => {
+    const handle = {} as TimerHandle;
+    hostTimers.set(handle, setTimeout(fn, ms));
+    return handle;
+  },
+  clearTimeout: (handle) => clearTimeout(hostTimers.get(handle)),
 };
 
 interface FakeTimer {

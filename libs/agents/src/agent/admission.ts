@@ -118,6 +118,25 @@ export class Admission {
     return this.queue.length === 0 && this.free();
   }
 
+  /**
+   * Room for background starts (the warm pool's refills): nobody waits, a start slot is free and
+   * one live place stays free for a real start.
+   */
+  spare(): boolean {
+    return this.idle() && this.live.size + this.starting.size + 1 < this.options.maxAgents;
+  }
+
+  /** Whether starts wait because the live cap is reached (not only the start concurrency). */
+  full(): boolean {
+    return this.live.size + this.starting.size >= this.options.maxAgents;
+  }
+
+  /** A live process changes owner (a pooled process claimed by an agent). */
+  transfer(from: string, to: string): void {
+    if (!this.live.delete(from)) return;
+    this.live.add(to);
+  }
+
   private free(): boolean {
     return this.starting.size < this.options.startConcurrency && this.live.size + this.starting.size < this.options.maxAgents;
   }

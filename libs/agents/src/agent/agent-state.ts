@@ -1,4 +1,4 @@
-import type { RuntimeSpec } from './process-host';
+import type { RuntimeSpec } from './host-types';
 import type { ProviderRef } from './provider-chain';
 
 export type AgentStatus = 'new' | 'preparing' | 'starting' | 'running' | 'idle' | 'stopped' | 'failed';

@@ -1,7 +1,7 @@
 import type { EventLog } from '@godel/persistence';
-import { WorktreeManager, type CleanupPolicy, type CleanupReport } from '@godel/workspace';
+import { looksLikeUrl, WorktreeManager, type CleanupPolicy, type CleanupReport } from '@godel/workspace';
 import { Queue, Worker, type ConnectionOptions } from 'bullmq';
-import { agentAddress } from './agent-actor';
+import { agentAddress } from './messages';
 
 export interface WorktreeJanitorOptions {
   connection: ConnectionOptions;
@@ -50,6 +50,7 @@ export class WorktreeJanitor {
   async runOnce(): Promise<Record<string, CleanupReport & { error?: string }>> {
     const out: Record<string, CleanupReport & { error?: string }> = {};
     for (const repo of await this.o.repos()) {
+      if (looksLikeUrl(repo)) continue; // issue 12: worktrees of URL repositories are per instance, removed by their agents (not yet by this deployment-wide job)
       const wm = new WorktreeManager({ repoPath: repo, worktreesRoot: this.o.worktreesRoot });
       let report: CleanupReport;
       try {

@@ -1,93 +1,23 @@
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
-import { onChildEnd } from '../runtime/child-end';
-import {
-  AgentCommandError,
-  AgentProcessExitedError,
-  AgentRuntimeMissingError,
-  AgentTimeoutError,
-  type AgentError,
-} from '../pi/errors';
+import { AgentCommandError, AgentProcessExitedError, type AgentError } from '../pi/errors';
 import { EventHub } from '../pi/event-hub';
-import { JsonlSplitter } from '../pi/jsonl-splitter';
 import {
   runtimeEvent,
   type AgentRuntime,
   type AgentRuntimeCapabilities,
   type AgentRuntimeEvent,
-  type AgentRuntimeEventData,
   type AgentRuntimeState,
   type AgentUsage,
   type RuntimeExit,
 } from '../runtime/agent-runtime';
 import { AgentUnsupportedError } from '../runtime/errors';
-import { DEFAULT_ARGS, DEFAULT_COMMAND, buildCommandArgs, templateUses, type ArgTemplate, type CommandDialect } from './command-args';
+import { DEFAULT_ARGS, DEFAULT_COMMAND, buildCommandArgs, templateUses, type ArgTemplate } from './command-args';
 import { checkWorkspace, resolveExecutable, spawnInGroup } from './launch';
-import type { Launcher } from '../runtime/launcher';
 import { LineNormalizer } from './line-normalizer';
-import type { UsageReportingModes } from './usage-meter';
+import type { CommandRuntimeOptions } from './command-runtime-options';
+import { CommandRun, type RunHost } from './command-run';
 
-export interface CommandRuntimeOptions {
-  /** How the CLI writes its JSON lines. */
-  dialect: CommandDialect;
-  /** Executable: a path (relative to `cwd`) or a name looked up on `baseEnv.PATH`. Default `claude` / `codex`. */
-  command?: string;
-  /** Argument template of every run (see `ArgTemplate`). Default: `DEFAULT_ARGS[dialect]`. */
-  args?: ArgTemplate;
-  /** Spliced in where the template says `{extraArgs}`: permission / sandbox policy, etc. */
-  extraArgs?: string[];
-  /** The agent's workspace. */
-  cwd: string;
-  /** The child's whole environment (nothing is inherited from this process). */
-  baseEnv: Record<string, string>;
-  /**
-   * Continue one conversation across prompts: each run after the first passes the session / thread
-   * id the previous run reported (`{sessionId}` in the template). Default true.
-   */
-  resume?: boolean;
-  /** A session / thread id to resume on the first prompt (e.g. from before a restart). */
-  sessionId?: string;
-  /** Initial values of `{provider}` / `{model}` (`setModel` changes them for the next prompt). */
-  provider?: string;
-  model?: string;
-  /** A run still going after this long is killed and ends with reason `timeout`. Default 30 min. */
-  runTimeoutMs?: number;
-  /** A run that writes nothing (stdout or stderr) for this long is killed likewise. Default: off. */
-  idleTimeoutMs?: number;
-  /** Between SIGTERM and SIGKILL to the run's process group. Default 2 s. */
-  killGraceMs?: number;
-  /**
-   * How long a CLI may linger after its final record (`result`, `turn.completed`, `turn.failed`)
-   * before it is killed; the run still ends as the CLI reported (Claude Code can hang on after its
-   * result, e.g. held by an MCP server). Default 10 s.
-   */
-  exitAfterEndMs?: number;
-  /** Override how the CLI reports usage (default per dialect: `DEFAULT_USAGE_REPORTING`). */
-  usageReporting?: Partial<UsageReportingModes>;
-  /** `AgentRuntime.name`; default the dialect. */
-  name?: string;
-  /** Wraps each run's command before it is spawned (the process host puts it in the OS sandbox). */
-  launcher?: Launcher;
-}
-
-interface Run {
-  readonly child: ChildProcessWithoutNullStreams;
-  readonly pid: number;
-  readonly splitter: JsonlSplitter;
-  done: Promise<RuntimeExit>;
-  stderr: string;
-  sawStdout: boolean;
-  finished: boolean;
-  /** The CLI's own end of the run, held back until the process is gone. */
-  end?: AgentRuntimeEventData['agent.end'];
-  /** Why we are killing it, if we are (`lingered`: still there after its final record). */
-  killedFor?: 'aborted' | 'timeout' | 'lingered';
-  runTimer?: NodeJS.Timeout;
-  idleTimer?: NodeJS.Timeout;
-  lingerTimer?: NodeJS.Timeout;
-}
-
-const STDERR_TAIL_CHARS = 16 * 1024;
-/** After `exit`, how long to wait for stdout to drain (`close`) before giving up on it. */
+export type { CommandRuntimeOptions } from './command-runtime-options';
 
 /**
  * `AgentRuntime` for coding CLIs that stream JSON lines and run one process per prompt (Claude
@@ -121,7 +51,7 @@ export class CommandRuntime implements AgentRuntime {
   private resolveExited!: (exit: RuntimeExit) => void;
   private executable?: string;
   private phase: 'new' | 'started' | 'stopped' = 'new';
-  private current?: Run;
+  private current?: CommandRun;
   private launching?: Promise<void>;
   private stopping?: Promise<RuntimeExit>;
   private readonly queue: string[] = [];
@@ -196,10 +126,7 @@ export class CommandRuntime implements AgentRuntime {
   async abort(): Promise<void> {
     this.queue.length = 0;
     if (this.launching) await this.launching.catch(() => undefined);
-    const run = this.current;
-    if (!run) return;
-    run.killedFor ??= 'aborted';
-    await this.kill(run, this.killGraceMs);
+    await this.current?.abort(this.killGraceMs);
   }
 
   async getState(): Promise<AgentRuntimeState> {
@@ -233,11 +160,7 @@ export class CommandRuntime implements AgentRuntime {
       this.queue.length = 0;
       if (this.launching) await this.launching.catch(() => undefined);
       let exit: RuntimeExit = { code: 0, signal: null };
-      const run = this.current;
-      if (run) {
-        run.killedFor ??= 'aborted';
-        exit = await this.kill(run, options.graceMs ?? this.killGraceMs);
-      }
+      if (this.current) exit = await this.current.abort(options.graceMs ?? this.killGraceMs);
       this.hub.close();
       this.resolveExited(exit);
       return exit;
@@ -279,136 +202,31 @@ export class CommandRuntime implements AgentRuntime {
     }
     child.once('exit', () => void cmd.close());
     this.normalizer.beginRun(resumeId !== undefined);
-    this.current = this.track(child);
+    this.current = new CommandRun(child, this.runHost());
     this.emit(runtimeEvent('message', { role: 'user', text }));
     if (templateUses(this.template, 'prompt')) child.stdin.end();
     else child.stdin.end(text);
   }
 
-  private track(child: ChildProcessWithoutNullStreams): Run {
-    const pid = child.pid as number;
-    const splitter = new JsonlSplitter(
-      (line) => this.onLine(run, line),
-      (dropped) => this.emit(this.normalizer.garbage('', `a line longer than the limit (${dropped} characters dropped)`, Date.now(), { pid })),
-    );
-    const run: Run = { child, pid, splitter, done: Promise.resolve({ code: null, signal: null }), stderr: '', sawStdout: false, finished: false };
-    child.stdout.on('data', (chunk: Buffer) => {
-      run.sawStdout = true;
-      this.touch(run);
-      splitter.push(chunk);
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      this.touch(run);
-      run.stderr = (run.stderr + chunk.toString('utf8')).slice(-STDERR_TAIL_CHARS);
-    });
-    child.stdin.on('error', () => undefined); // EPIPE when the CLI does not read stdin
-    child.on('error', () => undefined); // kill() failures; spawn errors were handled by spawnInGroup
-    run.runTimer = setTimeout(() => this.timeOut(run, 'run', this.runTimeoutMs), this.runTimeoutMs);
-    this.touch(run);
-    run.done = new Promise<RuntimeExit>((resolve) => {
-      onChildEnd(
-        child,
-        (exit) => {
-          if (run.finished) return;
-          run.finished = true;
-          this.finishRun(run, exit);
-          resolve(exit);
-        },
-        () => killGroup(pid, 'SIGKILL'), // whatever the run left behind in its group
-      );
-    });
-    return run;
-  }
-
-  private onLine(run: Run, line: string): void {
-    for (const event of this.normalizer.push(line, Date.now(), { pid: run.pid })) {
-      if (event.kind !== 'agent.end') {
-        this.emit(event);
-        continue;
-      }
-      run.end = event.data;
-      clearTimeout(run.lingerTimer);
-      run.lingerTimer = setTimeout(() => this.reap(run), this.exitAfterEndMs);
-    }
-  }
-
-  /** The CLI reported the end of its run but does not exit: kill it, keep its report. */
-  private reap(run: Run): void {
-    if (run.finished || run.killedFor) return;
-    run.killedFor = 'lingered';
-    void this.kill(run, this.killGraceMs);
-  }
-
-  private touch(run: Run): void {
-    const idleMs = this.options.idleTimeoutMs;
-    if (idleMs === undefined || run.finished) return;
-    clearTimeout(run.idleTimer);
-    run.idleTimer = setTimeout(() => this.timeOut(run, 'idle', idleMs), idleMs);
-  }
-
-  private timeOut(run: Run, operation: 'run' | 'idle', timeoutMs: number): void {
-    if (run.finished || run.killedFor) return;
-    if (run.end) return this.reap(run); // the run itself is over; only the process lingers
-    run.killedFor = 'timeout';
-    const message =
-      operation === 'run'
-        ? `${this.name} did not finish its run within ${timeoutMs} ms; killing process group ${run.pid}`
-        : `${this.name} wrote nothing for ${timeoutMs} ms; killing process group ${run.pid}`;
-    const error = new AgentTimeoutError(message, { operation, timeoutMs, pid: run.pid, stderrTail: run.stderr.slice(-2_000) });
-    this.emit(runtimeEvent('error', { message, error }));
-    void this.kill(run, this.killGraceMs);
-  }
-
-  /** SIGTERM to the run's group, SIGKILL after `graceMs`; resolves when the run is finished. */
-  private async kill(run: Run, graceMs: number): Promise<RuntimeExit> {
-    if (run.finished) return run.done;
-    signalRun(run, 'SIGTERM');
-    if (await settlesWithin(run.done, graceMs)) return run.done;
-    signalRun(run, 'SIGKILL');
-    return run.done;
-  }
-
-  private finishRun(run: Run, exit: RuntimeExit): void {
-    clearTimeout(run.runTimer);
-    clearTimeout(run.idleTimer);
-    clearTimeout(run.lingerTimer);
-    run.splitter.end();
-    if (this.current === run) this.current = undefined;
-    const sessionId = this.normalizer.sessionId;
-    const common = { exit, ...(sessionId ? { sessionId } : {}) };
-    let end: AgentRuntimeEventData['agent.end'];
-    if (run.end && (run.killedFor !== undefined || exit.code === 0 || !run.end.ok)) {
-      // The CLI reported how its run ended; killing a process that lingered after that changes nothing.
-      end = { ...run.end, ...common };
-    } else if (run.killedFor === 'aborted' || run.killedFor === 'timeout') {
-      end = { ok: false, reason: run.killedFor, ...common };
-    } else {
-      const error = this.exitError(run, exit);
-      this.emit(runtimeEvent('error', { message: error.message, error }));
-      end = { ok: false, reason: error instanceof AgentRuntimeMissingError ? 'failed' : 'exited', detail: error.message, ...common };
-    }
-    this.emit(runtimeEvent('agent.end', end));
-    this.launchQueued();
-  }
-
-  private exitError(run: Run, exit: RuntimeExit): AgentError {
-    const stderrTail = run.stderr.slice(-2_000);
-    // `#!/usr/bin/env node` without node on the child's PATH, or a wrapper script not finding its CLI.
-    if (exit.code === 127 && !run.sawStdout) {
-      return new AgentRuntimeMissingError(`${this.command} could not run (exit 127): ${stderrTail.trim() || 'command not found'}`, {
-        command: this.command,
-        pid: run.pid,
-        stderrTail,
-      });
-    }
-    const how = exit.signal ? `signal ${exit.signal}` : `code ${exit.code}`;
-    const what = run.end ? 'after reporting success' : 'without finishing the run';
-    const firstLine = stderrTail.trim().split('\n').at(-1);
-    return new AgentProcessExitedError(`${this.name} exited with ${how} ${what}${firstLine ? `: ${firstLine}` : ''}`, {
-      pid: run.pid,
-      ...exit,
-      stderrTail,
-    });
+  /** What each run reads from this runtime (deadlines, the normalizer) and how it reports back. */
+  private runHost(): RunHost {
+    return {
+      name: this.name,
+      command: this.command,
+      normalizer: this.normalizer,
+      runTimeoutMs: this.runTimeoutMs,
+      idleTimeoutMs: this.options.idleTimeoutMs,
+      killGraceMs: this.killGraceMs,
+      exitAfterEndMs: this.exitAfterEndMs,
+      emit: (event) => this.emit(event),
+      released: (run) => {
+        if (this.current === run) this.current = undefined;
+      },
+      ended: (end) => {
+        this.emit(runtimeEvent('agent.end', end));
+        this.launchQueued();
+      },
+    };
   }
 
   private launchQueued(): void {
@@ -435,30 +253,4 @@ export class CommandRuntime implements AgentRuntime {
     this.assertNotStopped();
     if (this.phase === 'new') throw new AgentProcessExitedError(`${this.name} runtime is not started; call start() first`, { runtime: this.name });
   }
-}
-
-/** Signals the group the run leads; the leader alone if the group is gone but it is not. */
-function signalRun(run: Run, signal: NodeJS.Signals): void {
-  if (killGroup(run.pid, signal)) return;
-  if (run.child.exitCode === null && run.child.signalCode === null) run.child.kill(signal);
-}
-
-/** Only the group: after the leader is reaped its pid may belong to someone else. */
-function killGroup(pgid: number, signal: NodeJS.Signals): boolean {
-  try {
-    process.kill(-pgid, signal);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), ms);
-    void promise.then(() => {
-      clearTimeout(timer);
-      resolve(true);
-    });
-  });
 }

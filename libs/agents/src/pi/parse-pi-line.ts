@@ -25,8 +25,8 @@ export function parsePiLine(line: string): ParsedPiLine {
       return { kind: 'garbage', reason: 'a response without "command" and boolean "success"' };
     }
     if (record.id !== undefined && typeof record.id !== 'string') return { kind: 'garbage', reason: 'a response whose "id" is not a string' };
-    return { kind: 'response', response: record as unknown as PiResponse };
+    return { kind: 'response', response: value as PiResponse };
   }
-  if (PI_AGENT_EVENT_TYPES.has(record.type)) return { kind: 'event', event: record as unknown as PiAgentEvent };
+  if (PI_AGENT_EVENT_TYPES.has(record.type)) return { kind: 'event', event: value as PiAgentEvent };
   return { kind: 'event', event: { type: 'unknown_event', raw: record } };
 }

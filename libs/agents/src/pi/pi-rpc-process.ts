@@ -1,9 +1,9 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { onChildEnd } from '../runtime/child-end';
-import { constants } from 'node:fs';
-import { access, stat } from 'node:fs/promises';
-import { AgentError, AgentProcessExitedError, AgentProtocolError, AgentRuntimeMissingError, AgentSpawnError, AgentTimeoutError } from './errors';
+import { AgentProcessExitedError, AgentProtocolError } from './errors';
+import { checkLaunchable, spawned, startupFailure } from './pi-start-checks';
 import { EventHub } from './event-hub';
+import { waitForHubEvent } from './wait-for-event';
 import { JsonlSplitter } from './jsonl-splitter';
 import { parsePiLine } from './parse-pi-line';
 import { PendingRequests } from './pending-requests';
@@ -117,7 +117,7 @@ export class PiRpcProcess {
       return proc;
     } catch (err) {
       await proc.stop({ graceMs: 0 });
-      throw proc.startupFailure(err, piBin, readyTimeoutMs);
+      throw startupFailure(err, { piBin, readyTimeoutMs, pid: proc.pid, exitCode: proc.exit?.code, stderrTail: proc.stderr.slice(-2_000) });
     }
   }
 
@@ -153,29 +153,17 @@ export class PiRpcProcess {
     type: K,
     options: { timeoutMs?: number; where?: (event: Extract<PiEvent, { type: K }>) => boolean } = {},
   ): Promise<Extract<PiEvent, { type: K }>> {
-    const timeoutMs = options.timeoutMs ?? this.requestTimeoutMs;
-    return new Promise((resolve, reject) => {
-      const cleanup = () => {
-        clearTimeout(timer);
-        unsubscribe();
-        unClose();
-      };
-      const timer = setTimeout(() => {
-        cleanup();
-        reject(new AgentTimeoutError(`no "${type}" event from pi within ${timeoutMs} ms`, { operation: `wait:${type}`, timeoutMs }));
-      }, timeoutMs);
-      const unsubscribe = this.hub.subscribe((event) => {
-        if (event.type !== type) return;
-        const typed = event as Extract<PiEvent, { type: K }>;
-        if (options.where && !options.where(typed)) return;
-        cleanup();
-        resolve(typed);
-      });
-      const unClose = this.hub.onClose(() => {
-        cleanup();
-        reject(this.exitedError(`pi exited while waiting for "${type}"`, { waitingFor: type }));
-      });
-    });
+    return waitForHubEvent(this.hub, type, options.timeoutMs ?? this.requestTimeoutMs, options.where, () => this.exitedError(`pi exited while waiting for "${type}"`, { waitingFor: type }));
+  }
+
+  /** A fresh session (pi rebuilds what it reads from its working folder: settings, system prompt files). */
+  async newSession(options: PiCallOptions = {}): Promise<void> {
+    await this.request({ type: 'new_session' }, options);
+  }
+
+  /** Continues in another session file (pi re-reads its working folder, as for a new session). */
+  async switchSession(sessionPath: string, options: PiCallOptions = {}): Promise<void> {
+    await this.request({ type: 'switch_session', sessionPath }, options);
   }
 
   /** Sends any RPC command and returns pi's successful response (`agent.command_failed` otherwise). */
@@ -307,45 +295,4 @@ export class PiRpcProcess {
     return new AgentProcessExitedError(message, { pid: this.pid, ...this.exit, ...details, stderrTail: this.stderr.slice(-2_000) });
   }
 
-  private startupFailure(err: unknown, piBin: string, readyTimeoutMs: number): Error {
-    const stderrTail = this.stderr.slice(-2_000);
-    // `#!/usr/bin/env node` with no node on the child's PATH: the shell's "command not found".
-    if (this.exit?.code === 127) {
-      return new AgentRuntimeMissingError(`pi could not run (exit 127): ${stderrTail.trim() || 'command not found'}`, { piBin, stderrTail });
-    }
-    if (err instanceof AgentTimeoutError) {
-      return new AgentTimeoutError(`pi did not become ready within ${readyTimeoutMs} ms`, {
-        operation: 'startup',
-        timeoutMs: readyTimeoutMs,
-        pid: this.pid,
-        stderrTail,
-      });
-    }
-    return err instanceof AgentError ? err : new AgentSpawnError(`pi failed to start: ${(err as Error).message}`, { piBin, stderrTail });
-  }
-}
-
-async function checkLaunchable(piBin: string, cwd: string): Promise<void> {
-  const dir = await stat(cwd).catch(() => undefined);
-  if (!dir?.isDirectory()) throw new AgentSpawnError(`agent workspace ${cwd} is not a directory`, { cwd, reason: 'cwd_missing' });
-  if (!piBin.includes('/')) return; // looked up on the child's PATH; spawn reports ENOENT.
-  try {
-    await access(piBin, constants.X_OK);
-  } catch (err) {
-    const errno = (err as NodeJS.ErrnoException).code;
-    throw new AgentRuntimeMissingError(`pi executable not found or not executable: ${piBin}`, { piBin, errno });
-  }
-}
-
-function spawned(child: ChildProcessWithoutNullStreams, piBin: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    child.once('spawn', () => resolve());
-    child.once('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'ENOENT' || err.code === 'EACCES' || err.code === 'ENOTDIR') {
-        reject(new AgentRuntimeMissingError(`pi executable not found: ${piBin} (${err.code})`, { piBin, errno: err.code }));
-      } else {
-        reject(new AgentSpawnError(`cannot start pi (${piBin}): ${err.message}`, { piBin, errno: err.code }));
-      }
-    });
-  });
 }

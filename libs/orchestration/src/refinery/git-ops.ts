@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { redactText } from '@godel/persistence';
 import { Sandbox, gitMounts } from '@godel/sandbox';
 import { createGitRunner, linkSharedDirs } from '@godel/workspace';
+import type { MergeOutcome, MergeRequest } from './merge-types';
 
 const runner = createGitRunner({ timeoutMs: 120_000 });
 /** Commits made by Godel itself (the remainder of a worker's changes, rebases) carry this identity. */
@@ -177,29 +178,7 @@ export async function runCommand(command: string, cwd: string, timeoutMs: number
   return result;
 }
 
-export interface MergeRequest {
-  repo: string;
-  target: string;
-  /** The approved commit (the tip of the worker's branch). */
-  commit: string;
-  verify?: string;
-  verifyTimeoutMs: number;
-  sharedDirs?: string[];
-  /**
-   * The failures of the target's own verification before the team started (a red baseline). A red
-   * verification whose failures are all among these is not the change's fault: the merge goes on.
-   */
-  baselineFailures?: string[];
-  /** The OS sandbox the verification runs in (default: bubblewrap). */
-  sandbox?: Sandbox;
-  onStage?: (stage: 'rebased' | 'verify_started' | 'verify_finished', data: Record<string, unknown>) => void;
-}
-
-export type MergeOutcome =
-  | { kind: 'merged'; merged: string; previousTip: string; verifyMs: number; alreadyMerged: boolean; commits: number; redAsBaseline?: { failures: string[] } }
-  | { kind: 'conflict'; files: string[]; detail: string; tip: string }
-  | { kind: 'red'; output: string; code: number | null; timedOut: boolean; verifyMs: number; tip: string; failures: string[] }
-  | { kind: 'blocked'; detail: string };
+export type { MergeOutcome, MergeRequest } from './merge-types';
 
 /**
  * One merge: rebase the approved commit onto the target's tip in a scratch worktree, run the
@@ -240,6 +219,9 @@ export async function mergeToTarget(req: MergeRequest): Promise<MergeOutcome> {
       if (!(await gitOk(home, 'diff', '--quiet', 'HEAD'))) return { kind: 'blocked', detail: `${req.target} is checked out at ${home} with uncommitted changes; commit or stash them` };
       if ((await revParse(home, 'HEAD')) !== tip) return { kind: 'blocked', detail: `${req.target} moved during the merge` };
       if (!(await gitOk(home, 'merge', '-q', '--ff-only', rebased))) return { kind: 'blocked', detail: `fast-forward of ${req.target} at ${home} refused (untracked files in the way?)` };
+    } else if (req.publish) {
+      // A remote target: pushed as a fast-forward compare-and-swap (see remote-merge.ts).
+      if (!(await req.publish(rebased, tip))) return { kind: 'blocked', detail: `${req.target} moved on the remote during the merge`, moved: true };
     } else if (!(await gitOk(req.repo, 'update-ref', `refs/heads/${req.target}`, rebased, tip))) {
       return { kind: 'blocked', detail: `${req.target} moved during the merge` };
     }

@@ -1,12 +1,15 @@
 import { createHash } from 'node:crypto';
 import type { EventLog } from '@godel/persistence';
 import { Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import Redlock from 'redlock';
 import type { TraceCarrier } from '@godel/actors';
 import { addSpanEvent, currentCarrier, SpanKind, withSpan } from '@godel/observability';
 import type { Sandbox } from '@godel/sandbox';
+import { looksLikeUrl, type RepoMirrors } from '@godel/workspace';
 import { mergeToTarget, verifyAt, type MergeOutcome } from './git-ops';
+import type { MergeRequest } from './merge-types';
+import { mergeToRemote, publishApproved } from './remote-merge';
 
 /**
  * One approved task attempt waiting to be merged; or (`kind: 'baseline'`) the target's own
@@ -51,7 +54,7 @@ export const REFINERY_SENDER = 'system:refinery';
 export interface RefineryOptions {
   connection: ConnectionOptions;
   /** Redis client for the per-repository lock (redlock). */
-  lockClient: Redis;
+  lockClient: Redis | Cluster;
   /** BullMQ key prefix of this deployment; the lock keys live under it too. */
   prefix: string;
   /** Sends a message; `extra.from` must reach the envelope (the team checks it). */
@@ -66,6 +69,8 @@ export interface RefineryOptions {
   closeConnection?: boolean;
   /** The OS sandbox verifications run in (default: bubblewrap). */
   sandbox?: Sandbox;
+  /** This instance's mirrors: jobs whose `repo` is a URL merge through them (see remote-merge.ts). */
+  mirrors?: RepoMirrors;
 }
 
 const QUEUE = 'refinery';
@@ -114,6 +119,8 @@ export class Refinery {
   /** Queues a merge; the same task attempt queued twice is one job. */
   async enqueue(job: MergeJob): Promise<string> {
     const id = job.kind === 'baseline' ? `${job.team}.baseline` : `${job.team}.${job.task}.${job.attempt}`;
+    // A URL repository: the approved commit goes to the remote first, so any instance can merge it.
+    if (job.kind !== 'baseline' && looksLikeUrl(job.repo)) await publishApproved(this.mirrors(), job.repo, job.team, job.task, job.attempt, job.commit);
     const trace = job.trace ?? currentCarrier();
     await this.queue.add(job.kind ?? 'merge', trace ? { ...job, trace } : job, {
       jobId: id,
@@ -169,8 +176,7 @@ export class Refinery {
     const queuedMs = Date.now() - job.timestamp;
     const outcome = await this.redlock.using([lock], 10_000, async () => {
       await this.event(d, 'merge.started', { attempt: d.attempt, commit: d.commit, try: job.attemptsMade + 1, queuedMs });
-      return mergeToTarget({
-        repo: d.repo,
+      const common: Omit<MergeRequest, 'repo'> = {
         target: d.target,
         commit: d.commit,
         verify: d.verify,
@@ -179,9 +185,12 @@ export class Refinery {
         sandbox: this.o.sandbox,
         onStage: (stage, data) => {
           addSpanEvent(`merge.${stage}`, data);
-          void this.event(d, `merge.${stage}`, { attempt: d.attempt, ...data }).catch(() => undefined);
+          // `try` as in merge.started: a retried job's stages are new events, not the same ones twice.
+          void this.event(d, `merge.${stage}`, { attempt: d.attempt, try: job.attemptsMade + 1, ...data }).catch(() => undefined);
         },
-      });
+      };
+      if (looksLikeUrl(d.repo)) return mergeToRemote({ ...common, url: d.repo, mirrors: this.mirrors(), team: d.team, task: d.task, attempt: d.attempt });
+      return mergeToTarget({ ...common, repo: d.repo });
     });
     if (outcome.kind === 'blocked') {
       await this.event(d, 'merge.blocked', { attempt: d.attempt, detail: outcome.detail, try: job.attemptsMade + 1 });
@@ -194,10 +203,16 @@ export class Refinery {
   /** The target's verification at the team's start commit: no lock (nothing is merged), any instance. */
   private async baseline(d: MergeJob): Promise<BaselineResult> {
     await this.event(d, 'baseline.started', { commit: d.commit, command: d.verify });
-    const r = await verifyAt(d.repo, d.commit, d.verify ?? 'true', d.verifyTimeoutMs, { sandbox: this.o.sandbox });
+    const repo = looksLikeUrl(d.repo) ? await this.mirrors().ensure(d.repo) : d.repo;
+    const r = await verifyAt(repo, d.commit, d.verify ?? 'true', d.verifyTimeoutMs, { sandbox: this.o.sandbox });
     const result: BaselineResult = { commit: d.commit, ok: r.ok, code: r.code, timedOut: r.timedOut, output: r.output.slice(-4000), failures: r.failures, ms: r.ms };
     await this.o.tell(d.teamAddress, 'team.baseline_result', result, { from: REFINERY_SENDER });
     return result;
+  }
+
+  private mirrors(): RepoMirrors {
+    if (!this.o.mirrors) throw new Error('this refinery has no repository mirrors configured (RefineryOptions.mirrors): it cannot merge into a URL repository');
+    return this.o.mirrors;
   }
 
   private async report(job: Job<MergeJob>, outcome: MergeOutcome | { kind: 'failed'; detail: string }): Promise<void> {

@@ -25,6 +25,10 @@ export class EventEntity {
 
   @Column({ type: 'jsonb' })
   data!: unknown;
+
+  /** Set by an idempotent append (an outbox effect's id): unique, a second append is dropped. */
+  @Column({ name: 'idem_key', type: 'text', nullable: true, unique: true })
+  idemKey!: string | null;
 }
 
 /** An agent's coding-agent session (pi's JSONL), stored so it resumes anywhere and can be forked. */

@@ -13,10 +13,15 @@ export type WorkspaceErrorCode =
   | 'workspace.worktree_locked'
   | 'workspace.locked'
   | 'workspace.path_escape'
-  | 'workspace.git_failed';
+  | 'workspace.git_failed'
+  | 'workspace.bad_url'
+  | 'workspace.unreachable'
+  | 'workspace.auth_failed'
+  | 'workspace.non_fast_forward'
+  | 'workspace.remote_ref_missing';
 
-/** Only a git lock held by someone else goes away by itself; everything else needs a change first. */
-const RETRYABLE: ReadonlySet<WorkspaceErrorCode> = new Set(['workspace.locked']);
+/** A git lock held by someone else, a remote that is down or moved on go away by themselves (fetch again); everything else needs a change first. */
+const RETRYABLE: ReadonlySet<WorkspaceErrorCode> = new Set(['workspace.locked', 'workspace.unreachable', 'workspace.non_fast_forward']);
 
 /**
  * Domain error of libs/workspace. Same shape as the project's GodelError (`code`, `retryable`,

@@ -12,6 +12,7 @@ describe('isTransientGitError', () => {
     "fatal: Konnte '/r/.git/index.lock' nicht erstellen: Die Datei existiert bereits.",
     "fatal: Konnte '/r/.git/refs/heads/x.lock' nicht erstellen: Die Datei existiert bereits.",
     "Preparing worktree (new branch 'godel/t/a0')\nfatal: failed to read .git/worktrees/a9/commondir: Success",
+    "Preparing worktree (new branch 'godel/t/coordinator')\nfatal: could not create directory of '.git/worktrees/coordinator': No such file or directory",
   ])('is transient: %s', (stderr) => {
     expect(isTransientGitError(stderr)).toBe(true);
   });

@@ -13,6 +13,9 @@
  * - `fatal: failed to read .git/worktrees/a9/commondir: Success` (`git worktree add` lists the
  *   other worktrees while a concurrent `worktree add` has made `worktrees/a9/` but not yet its
  *   files; 54 of 300 raw concurrent adds failed so, 15 rounds of 20)
+ * - `fatal: could not create directory of '.git/worktrees/coordinator': No such file or directory`
+ *   (a concurrent `worktree remove`/`prune` of the last other worktree — e.g. the refinery's scratch
+ *   worktree — deleted the empty `.git/worktrees` between this add's two mkdirs; seen in CI)
  * The lock paths appear verbatim even in translated messages, so matching `.lock'` keeps working
  * under a non-English LC_MESSAGES.
  */
@@ -27,6 +30,7 @@ const TRANSIENT: readonly RegExp[] = [
   /unable to lock/i,
   /index\.lock/,
   /worktrees\/[^/\s]+\/(commondir|gitdir|HEAD|locked)\b/, // a sibling worktree being created or removed
+  /could not create directory of '[^']*worktrees\//, // the empty worktrees folder removed under us
 ];
 
 const NOT_TRANSIENT: readonly RegExp[] = [

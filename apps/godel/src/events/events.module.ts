@@ -1,0 +1,23 @@
+import { Module } from '@nestjs/common';
+import { EventLog } from '@godel/persistence';
+import { AuthModule } from '../auth/auth.module';
+import { EventsController } from '../http/events.controller';
+import type { BuiltRuntime } from '../runtime/build-runtime';
+import { RuntimeModule } from '../runtime/runtime.module';
+import { RUNTIME } from '../runtime/runtime.tokens';
+import { EventStream } from './event-stream';
+
+/** The event log's API: pages and live SSE (one shared reader per instance, woken over Redis). */
+@Module({
+  imports: [RuntimeModule, AuthModule],
+  controllers: [EventsController],
+  providers: [
+    {
+      provide: EventStream,
+      inject: [EventLog, RUNTIME],
+      useFactory: (events: EventLog, rt: BuiltRuntime) => new EventStream(events, rt.redis, `${rt.keys.prefix}:events`),
+    },
+  ],
+  exports: [EventStream],
+})
+export class EventsModule {}

@@ -1,0 +1,37 @@
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+
+/**
+ * Event-loop delay p99 over a sliding pair of windows (perf_hooks monitorEventLoopDelay): the health
+ * signal members publish. A member that was paused or starved shows the gap as lag until a whole
+ * window has passed without it.
+ */
+export class LagMonitor {
+  private readonly h: IntervalHistogram = monitorEventLoopDelay({ resolution: 20 });
+  private previousP99 = 0;
+  private timer?: ReturnType<typeof setInterval>;
+
+  constructor(private readonly windowMs = 5000) {}
+
+  start(): void {
+    this.h.enable();
+    this.timer = setInterval(() => {
+      this.previousP99 = this.currentP99();
+      this.h.reset();
+    }, this.windowMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.h.disable();
+  }
+
+  /** The larger of this window's and the last window's p99, in ms. */
+  p99Ms(): number {
+    return Math.round(Math.max(this.previousP99, this.currentP99()));
+  }
+
+  private currentP99(): number {
+    return this.h.count > 0 ? this.h.percentile(99) / 1e6 : 0;
+  }
+}

@@ -1,0 +1,160 @@
+import { join } from 'node:path';
+import type { AgentProcessHost, AgentState } from '@godel/agents';
+import type { GodelConfig } from '@godel/config';
+import { inheritedEnv } from '@godel/config';
+import type { EventLog } from '@godel/persistence';
+import type { DataSource } from 'typeorm';
+import type { BuiltRuntime } from '../runtime/build-runtime';
+import type { FederationBridge } from './federation-bridge';
+import { LagMonitor } from './lag-monitor';
+import type { InstanceRpc } from './instance-rpc';
+import { worktreeDiff } from './worktree-diff';
+
+/** Agent statuses with a turn (or a start) in progress: their shard is not handed over yet. */
+const BUSY = ['preparing', 'starting', 'running'];
+
+/** A drain the member imposed on itself (missed heartbeats) lifts after this long without another gap; an operator's drain never lifts by itself. */
+const SELF_DRAIN_QUARANTINE_MS = 60_000;
+const SELF_DRAIN_REASON = 'missed heartbeats';
+
+/**
+ * This instance's side of the federation: what it publishes with its heartbeat (capacity, load,
+ * lag), which of its shards may be handed over now (no agent mid-turn), what a hand-over stops
+ * locally, the self-drain after a heartbeat gap, and the instance-RPC handlers (diff, stats).
+ */
+export class LocalMember {
+  private readonly lag = new LagMonitor();
+  private busy = new Set<number>();
+  private timer?: ReturnType<typeof setInterval>;
+  private lastGapAt = 0;
+
+  constructor(
+    private readonly d: { rt: BuiltRuntime; config: GodelConfig; bridge: FederationBridge; host: AgentProcessHost; events: EventLog; ds: DataSource; rpc: InstanceRpc },
+  ) {}
+
+  get id(): string {
+    return this.d.rt.system.instanceId;
+  }
+
+  get hostsShards(): boolean {
+    return this.d.config.roles.includes('runtime');
+  }
+
+  lagP99Ms(): number {
+    return this.lag.p99Ms();
+  }
+
+  async start(): Promise<void> {
+    const { bridge } = this.d;
+    this.lag.start();
+    bridge.info = () => {
+      const c = this.d.host.capacity();
+      return { maxAgents: this.hostsShards ? c.maxAgents : 0, running: c.live + c.starting, queued: c.queued, lagP99Ms: this.lag.p99Ms(), hostsShards: this.hostsShards };
+    };
+    bridge.handOverAllowed = (shard) => !this.busy.has(shard);
+    bridge.handOverConfirmed = (shard) => this.idleNow(shard);
+    bridge.handedOver = (shard, to) => this.handedOver(shard, to);
+    bridge.heartbeatGap = (gapMs) => this.selfDrain(gapMs);
+    if (this.hostsShards) {
+      this.timer = setInterval(() => void this.refreshBusy().then(() => this.liftSelfDrain()), 300);
+      this.timer.unref();
+    }
+    await this.d.rpc.start({
+      diff: (data) => this.diff(String(data.agent)),
+      stats: async () => this.stats(),
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.lag.stop();
+    await this.d.rpc.close();
+  }
+
+  /** Shards we hold with an agent mid-turn (or starting): refreshed from the committed agent states. */
+  private async refreshBusy(): Promise<void> {
+    const owned = this.d.rt.system.stats().ownedShards;
+    if (owned.length === 0) return void (this.busy = new Set());
+    try {
+      const rows: Array<{ shard: number }> = await this.d.ds.query(
+        `SELECT DISTINCT shard FROM actor_state WHERE kind = 'agent' AND shard = ANY($1) AND state->>'status' = ANY($2)`,
+        [owned, BUSY],
+      );
+      this.busy = new Set(rows.map((r) => Number(r.shard)));
+    } catch {
+      // PostgreSQL unreachable: keep the last answer (a hand-over waits rather than cutting a turn).
+    }
+  }
+
+  /**
+   * Whether no agent of the shard is mid-turn now, from the committed states (the runtime asks once
+   * the shard's turns are done, before its lease goes): `busy` is refreshed every 300 ms, and a
+   * prompt read while the release began starts a turn the hand-over would cut.
+   */
+  private async idleNow(shard: number): Promise<boolean> {
+    const rows: unknown[] = await this.d.ds.query(`SELECT 1 FROM actor_state WHERE kind = 'agent' AND shard = $1 AND state->>'status' = ANY($2) LIMIT 1`, [shard, BUSY]);
+    if (rows.length > 0) this.busy.add(shard);
+    return rows.length === 0;
+  }
+
+  /** The shard went to `to`: its agents' processes here stop (sessions are saved after every turn). */
+  private async handedOver(shard: number, to: string): Promise<void> {
+    const rows: Array<{ id: string; kind: string; status: string | null }> = await this.d.ds.query(
+      `SELECT id, kind, state->>'status' AS status FROM actor_state WHERE shard = $1 AND kind IN ('agent', 'team')`,
+      [shard],
+    );
+    const agents = rows.filter((r) => r.kind === 'agent').map((r) => r.id);
+    // Every process is stopped, and the move recorded, even when one stop fails (a rejected stop
+    // used to skip the event: a shard reached B with no `federation.shard_moved`).
+    const stops = await Promise.allSettled(agents.filter((a) => this.d.host.has(a)).map((a) => this.d.host.stop(a)));
+    const failed = stops.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason));
+    const teams = rows.filter((r) => r.kind === 'team' && ['planning', 'running'].includes(r.status ?? '')).map((r) => r.id.slice('team/'.length));
+    await this.d.events.append({ type: 'federation.shard_moved', data: { shard, from: this.id, to, teams, agentsStopped: agents.filter((a) => !this.d.host.has(a)).length, ...(failed.length ? { stopErrors: failed.slice(0, 5) } : {}) } });
+  }
+
+  /** We missed our heartbeats (paused, starved): the others took our shards; take nothing back until undrained. */
+  private async selfDrain(gapMs: number): Promise<void> {
+    this.lastGapAt = Date.now();
+    // Never the last member taking work: on a loaded box every member can miss a beat, and a federation
+    // that drained itself whole would refuse every intent until an operator stepped in.
+    const view = await this.d.rt.membership.view().catch(() => []);
+    if (!view.some((m) => m.id !== this.id && !m.draining && m.hostsShards !== false)) return;
+    const set = await this.d.rt.membership.setDraining(this.id, `${SELF_DRAIN_REASON} (${Math.round(gapMs)} ms without one)`).catch(() => false);
+    if (set) await this.d.events.append({ type: 'federation.drained', data: { instance: this.id, reason: 'missed_heartbeats', gapMs: Math.round(gapMs), by: 'self' } });
+  }
+
+  /** Lifts a self-imposed drain once the member has beaten on time for the quarantine; leaves an operator's drain alone. */
+  private async liftSelfDrain(): Promise<void> {
+    if (this.lastGapAt === 0 || Date.now() - this.lastGapAt < SELF_DRAIN_QUARANTINE_MS) return;
+    this.lastGapAt = 0;
+    const flag = (await this.d.rt.membership.drainingFlags().catch(() => new Map<string, { reason: string }>())).get(this.id);
+    if (!flag?.reason.startsWith(SELF_DRAIN_REASON)) return;
+    if (await this.d.rt.membership.clearDraining(this.id).catch(() => false)) {
+      await this.d.events.append({ type: 'federation.undrained', data: { instance: this.id, by: 'self', reason: `on time for ${SELF_DRAIN_QUARANTINE_MS / 1000} s after missed heartbeats` } });
+    }
+  }
+
+  private async diff(agent: string): Promise<unknown> {
+    const rows: Array<{ state: AgentState }> = await this.d.ds.query(`SELECT state FROM actor_state WHERE id = $1 AND kind = 'agent'`, [agent]);
+    const s = rows[0]?.state;
+    return worktreeDiff({ agent, instance: this.id, worktree: s?.worktree, base: s?.baseCommit, worktreesRoot: join(this.d.config.homeDir, 'worktrees'), path: inheritedEnv().PATH ?? '/usr/bin:/bin' });
+  }
+
+  stats(): Record<string, unknown> {
+    const mem = process.memoryUsage();
+    const cpu = process.cpuUsage();
+    const rt = this.d.rt.system.stats();
+    return {
+      instance: this.id,
+      pid: process.pid,
+      uptimeS: Math.round(process.uptime()),
+      rssBytes: mem.rss,
+      heapUsedBytes: mem.heapUsed,
+      cpuUserMs: Math.round(cpu.user / 1000),
+      cpuSystemMs: Math.round(cpu.system / 1000),
+      lagP99Ms: this.lag.p99Ms(),
+      agents: this.d.host.capacity(),
+      runtime: { ownedShards: rt.ownedShards, activations: rt.activations, inFlight: rt.inFlight },
+    };
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * Where a latency tail comes from: event-loop delay (perf_hooks monitorEventLoopDelay) and GC pauses
+ * (PerformanceObserver 'gc') in this process, and the same two plus the turn histogram read from a
+ * server's /metrics (prom-client default metrics reset the loop histogram on every scrape, so a scrape
+ * before and after a run brackets it). Used by bench:actors and bench:api.
+ */
+import { loadavg } from 'node:os';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
+
+export interface LoopStats {
+  loop_p99_ms: number;
+  loop_max_ms: number;
+  gc_count: number;
+  gc_total_ms: number;
+  gc_max_ms: number;
+}
+
+const round = (n: number, d = 2) => Number(n.toFixed(d));
+
+/** Starts watching this process's event loop and GC; `stop()` returns what it saw. */
+export function watchLoop(): { stop: () => LoopStats } {
+  const h = monitorEventLoopDelay({ resolution: 10 });
+  h.enable();
+  let count = 0;
+  let total = 0;
+  let max = 0;
+  const obs = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      count++;
+      total += e.duration;
+      max = Math.max(max, e.duration);
+    }
+  });
+  obs.observe({ entryTypes: ['gc'] });
+  return {
+    stop: () => {
+      h.disable();
+      obs.disconnect();
+      return { loop_p99_ms: round(h.percentile(99) / 1e6), loop_max_ms: round(h.max / 1e6), gc_count: count, gc_total_ms: round(total), gc_max_ms: round(max) };
+    },
+  };
+}
+
+export interface ServerStats {
+  server_loop_p99_ms: number;
+  server_loop_max_ms: number;
+  server_gc_count: number;
+  server_gc_total_ms: number;
+  /** Turns (handler + group commit + effects) slower than 10 ms / 25 ms, out of all turns in the window. */
+  server_turns: number;
+  server_turns_over_10ms: number;
+  server_turns_over_25ms: number;
+  /** The server's CPU (user + system) per turn in the window: what a change costs, whatever the load. */
+  server_cpu_us_per_turn: number;
+}
+
+function metric(text: string, name: string, labels?: (l: string) => boolean): number {
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(name)) continue;
+    const m = /^([a-zA-Z0-9_:]+)(\{[^}]*\})? ([0-9.eE+-]+|NaN)$/.exec(line);
+    if (!m || m[1] !== name) continue;
+    if (labels && !labels(m[2] ?? '')) continue;
+    const v = Number(m[3]);
+    if (Number.isFinite(v)) sum += v;
+  }
+  return sum;
+}
+
+/** Cumulative counters of a server's /metrics (diff two of them with `serverDelta`). */
+export async function scrape(url: string): Promise<string> {
+  const res = await fetch(`${url}/metrics`);
+  return res.text();
+}
+
+export function serverDelta(before: string, after: string): ServerStats {
+  const d = (name: string, labels?: (l: string) => boolean) => metric(after, name, labels) - metric(before, name, labels);
+  const turns = d('godel_actor_turn_duration_seconds_count');
+  const le = (v: string) => (l: string) => l.includes(`le="${v}"`);
+  return {
+    // the loop histogram is reset by every scrape: `after` covers the run alone
+    server_loop_p99_ms: round(metric(after, 'godel_nodejs_eventloop_lag_p99_seconds') * 1000),
+    server_loop_max_ms: round(metric(after, 'godel_nodejs_eventloop_lag_max_seconds') * 1000),
+    server_gc_count: d('godel_nodejs_gc_duration_seconds_count'),
+    server_gc_total_ms: round(d('godel_nodejs_gc_duration_seconds_sum') * 1000),
+    server_turns: turns,
+    server_turns_over_10ms: turns - d('godel_actor_turn_duration_seconds_bucket', le('0.01')),
+    server_turns_over_25ms: turns - d('godel_actor_turn_duration_seconds_bucket', le('0.025')),
+    server_cpu_us_per_turn: turns > 0 ? Math.round((d('godel_process_cpu_seconds_total') * 1e6) / turns) : NaN,
+  };
+}
+
+export const load1m = (): number => round(loadavg()[0], 1);

@@ -1,0 +1,40 @@
+/**
+ * Three consecutive latency runs, each bracketed by the probes of latency-probe.ts (this process's
+ * loop and GC, the server's loop, GC and turn histogram) and the machine's load average: a tail is
+ * reported with what the machine and both processes did while it was measured.
+ */
+import { load1m, scrape, serverDelta, watchLoop, type LoopStats, type ServerStats } from './latency-probe';
+
+export interface LatencyRun extends LoopStats, ServerStats {
+  p50: number;
+  p99: number;
+  n: number;
+  /** Asks that failed (a failure is reported, never dropped from the samples silently). */
+  failed: number;
+  load_avg_1m: number;
+}
+
+export interface LatencyRuns {
+  runs: LatencyRun[];
+  p50Runs: number[];
+  p99Runs: number[];
+  p99Max: number;
+}
+
+export const RUNS = 3;
+
+export async function latencyRuns(run: () => Promise<{ p50: number; p99: number; n: number; failed: number }>, serverUrl: string | undefined, runs = RUNS): Promise<LatencyRuns> {
+  const out: LatencyRun[] = [];
+  for (let i = 0; i < runs; i++) {
+    const before = serverUrl ? await scrape(serverUrl) : '';
+    const loop = watchLoop();
+    const r = await run();
+    const mine = loop.stop();
+    const server = serverUrl ? serverDelta(before, await scrape(serverUrl)) : ({} as ServerStats);
+    const row: LatencyRun = { ...r, p50: Number(r.p50.toFixed(2)), p99: Number(r.p99.toFixed(2)), ...mine, ...server, load_avg_1m: load1m() };
+    process.stderr.write(`  run ${i + 1}/${runs}: ${JSON.stringify(row)}\n`);
+    out.push(row);
+  }
+  const p99Runs = out.map((r) => r.p99);
+  return { runs: out, p50Runs: out.map((r) => r.p50), p99Runs, p99Max: Math.max(...p99Runs) };
+}

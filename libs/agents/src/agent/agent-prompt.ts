@@ -1,0 +1,23 @@
+import type { AgentState } from './agent-state';
+import { ACTIVE, type AgentTurn } from './agent-turn';
+import { AgentStateError } from './agent-errors';
+import { promptHost, spawn } from './agent-process';
+
+/** `agent.prompt`: one turn at a time; a start waiting for its slot keeps the prompt for after the start. */
+export async function prompt(t: AgentTurn, s: AgentState, text: string): Promise<AgentState> {
+  if (!ACTIVE.has(s.status)) throw new AgentStateError(s.status, 'prompt');
+  if (s.queue) {
+    // Waiting for a start slot: the prompt runs once the process has started.
+    if (s.queue.prompt) throw new AgentStateError(s.status, 'prompt (queued for a start slot with a prompt already)');
+    s.queue.prompt = text;
+    return s;
+  }
+  // One turn at a time: a second prompt would be refused by the runtime mid-turn (it was a 500).
+  if (s.status === 'running') throw new AgentStateError(s.status, 'prompt (steer it, or prompt again when the turn has ended)');
+  if (!t.deps.host.has(t.self)) await spawn(t, s);
+  await promptHost(t, s, text);
+  s.status = 'running';
+  s.currentPrompt = text;
+  t.emit(s, 'agent.prompted', { chars: text.length });
+  return s;
+}

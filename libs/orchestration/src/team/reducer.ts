@@ -1,0 +1,84 @@
+import type { AgentUpdate } from '@godel/agents';
+import { finish, onCleanedUp } from './finish';
+import { TERMINAL_TEAM } from './members';
+import { lateMerge, onMergeResult } from './merge';
+import type { TeamMessage } from './messages';
+import { monitorTick, onMemberLost, onRestarted } from './monitor';
+import { maybePlan, onBaseline, onPlan, start, startPool } from './planning';
+import { onReview, onWorkerDone } from './review';
+import { schedule } from './schedule';
+import type { TeamState } from './team-state';
+import { TeamTurn, type TeamEffect, type TeamReads } from './turn';
+
+async function onAgentUpdate(t: TeamTurn, u: AgentUpdate): Promise<void> {
+  const s = t.s;
+  const m = s.members[u.name];
+  if (!m || u.seq <= m.lastSeq) return;
+  m.lastSeq = u.seq;
+  m.status = u.status;
+  if (u.worktree) m.worktree = u.worktree;
+  if (u.event === 'cleaned_up') return onCleanedUp(t, m, u);
+  if (TERMINAL_TEAM.has(s.status)) return;
+  switch (u.event) {
+    case 'started':
+      // A member started with a prompt (the coordinator) is at work from now on.
+      if (m.busySince !== undefined) {
+        m.status = 'running';
+        m.busySince = t.now;
+      }
+      if (m.role === 'coordinator') {
+        startPool(t, s.settings.concurrency);
+        maybePlan(t);
+      }
+      break;
+    case 'turn_completed':
+      m.busySince = undefined;
+      if (m.role === 'coordinator') await onPlan(t, u.text ?? '');
+      else if (m.role === 'reviewer') await onReview(t, m, u.text ?? '');
+      else await onWorkerDone(t, m);
+      break;
+    case 'restarted':
+      onRestarted(t, m, u);
+      break;
+    case 'failed':
+    case 'stopped':
+      await onMemberLost(t, m, u);
+      break;
+  }
+}
+
+/**
+ * The team's decisions: `(state, message, now) → (state, effects)`. It reads git, the agents'
+ * activity and usage through `io` and changes nothing outside `state`: events, prompts, git work,
+ * merge jobs and reminders come back as effects, which the actor commits with the state (outbox)
+ * and runs after commit.
+ */
+export async function reduceTeam(state: TeamState, msg: TeamMessage, now: number, io: TeamReads, self: string): Promise<{ state: TeamState; effects: TeamEffect[] }> {
+  const t = new TeamTurn(state, now, io, self);
+  const ended = TERMINAL_TEAM.has(state.status);
+  switch (msg.type) {
+    case 'team.start':
+      await start(t, msg.payload);
+      break;
+    case 'team.agent_update':
+      await onAgentUpdate(t, msg.payload);
+      break;
+    case 'team.baseline_result':
+      if (!ended) onBaseline(t, msg.payload);
+      break;
+    case 'team.merge_result':
+      if (!ended) await onMergeResult(t, msg.payload);
+      else lateMerge(t, msg.payload);
+      break;
+    case 'team.cancel':
+      await finish(t, 'cancelled', msg.payload.reason ?? 'cancelled by request');
+      break;
+    case 'reminder':
+      await monitorTick(t);
+      break;
+    case 'get':
+      break;
+  }
+  await schedule(t);
+  return { state, effects: t.effects };
+}

@@ -1,0 +1,68 @@
+/**
+ * Issue 15 (chaos CI, seed 527417585: one duplicate `review.started`). A reviewer whose pi dies past
+ * its restart intensity mid-review is replaced; the review round goes back to the queue and the new
+ * reviewer reviews the same commit in the same round (no verdict was given). The two announcements
+ * must be distinguishable — the chaos checker (`duplicates`, kept strict) counts them as one event
+ * twice otherwise. Real: pi (scripted model), git, Redis, PostgreSQL, the team actor and refinery;
+ * the fault: SIGKILL of the reviewer's process twice while it reviews.
+ */
+import { agentAddress } from '@godel/agents';
+import { duplicates } from '../../bench/chaos/team-workload';
+import { createTeamFixture, type TeamFixture } from '../teams/team-fixture';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+describe('a review round announced once per reviewer (real pi, scripted model, real git, Redis, PG)', () => {
+  let f: TeamFixture | undefined;
+  afterEach(async () => {
+    await f?.close();
+    f = undefined;
+  });
+
+  it('the reviewer is lost mid-review: the same round is reviewed again by its replacement, no duplicate event, the round is not spent', async () => {
+    f = await createTeamFixture(
+      {
+        plan: { tasks: [{ id: 'one', title: 'One', prompt: 'Write one.txt.', dependsOn: [] }] },
+        workers: { one: { task: { files: { 'one.txt': 'one\n' } } } },
+        // Round 2 would ask for changes: a round spent by the crash would show in the outcome.
+        reviews: { one: ['approve', 'request_changes: not this'] },
+        delayMs: 1500,
+      },
+      { agent: { maxRestarts: 1, restartWindowMs: 60_000 } },
+    );
+    const team = await f.run({ intent: 'write one', concurrency: 1 });
+    const reviewer = agentAddress(team, 'reviewer-1');
+    await until('the review to start', async () => ((await f!.team(team)).reviewing === 'one' ? true : undefined));
+    const pid1 = await until("the reviewer's process at work", async () => ((await f!.agents.get(reviewer)).status === 'running' ? f!.agents.host.get(reviewer)?.pid : undefined));
+    await sleep(300);
+    process.kill(pid1, 'SIGKILL');
+    const pid2 = await until('its restarted process', async () => {
+      const p = f!.agents.host.get(reviewer)?.pid;
+      return p && p !== pid1 ? p : undefined;
+    });
+    await sleep(300);
+    process.kill(pid2, 'SIGKILL');
+
+    const s = await f.untilDone(team, 150_000);
+    expect(s.status).toBe('succeeded');
+    expect(s.tasks.one.reviews).toBe(1);
+    const events = await f.events(team);
+    expect(events.some((e) => e.type === 'monitor.replaced' && e.agent === reviewer)).toBe(true);
+    const started = events.filter((e) => e.type === 'review.started');
+    expect(started.map((e) => [e.agent, e.data.round, e.data.commit])).toEqual([
+      [reviewer, 1, s.tasks.one.commit],
+      [agentAddress(team, 'reviewer-2'), 1, s.tasks.one.commit],
+    ]);
+    expect(duplicates(events)).toEqual({});
+  }, 240_000);
+});

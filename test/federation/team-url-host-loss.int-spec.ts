@@ -1,0 +1,109 @@
+/**
+ * A team on a repository URL (issue 12), real compiled servers with separate home folders, real pi
+ * on the offline scripted model, real git, the repository a bare one served by `git daemon` on
+ * loopback. Three instances; the team's instance is SIGKILLed mid-task and its home folder deleted
+ * (the host's disk is gone) → a survivor takes the team over, rebuilds the members' worktrees from
+ * their pushed work, and the team finishes there: every task merged, the target pushed to the
+ * remote (which someone else moved meanwhile: rebased onto, nothing lost), `git fsck` clean. Then bad input: the remote gone → the intent is refused with a typed
+ * error and nothing starts.
+ */
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { shardOfKey } from '@godel/actors';
+import { git, type ClusterMember, type TeamPlaybook } from '@godel/testing';
+import { makeBareRemote, startGitDaemon } from '../../libs/workspace/test/git-servers';
+import { FederationFixture, SHARDS } from './federation-fixture';
+
+const DONE = ['succeeded', 'failed', 'cancelled'];
+const TASKS = ['one', 'two', 'three'];
+
+describe('a team on a repository URL', () => {
+  let f: FederationFixture;
+  let daemon: Awaited<ReturnType<typeof startGitDaemon>> | undefined;
+  afterEach(async () => {
+    await f?.close();
+    await daemon?.stop();
+  });
+
+  const holder = async (key: string) => (await f.env.redis.hget(`${f.env.keyPrefix}:{s${shardOfKey(key, SHARDS)}}:lease`, 'owner')) ?? undefined;
+  const count = async (sql: string, args: unknown[] = []) => Number((await f.env.dataSource.query(sql, args))[0].n);
+
+  it('survives the loss of its host and its disk: finishes on a survivor, every task merged and pushed, fsck clean', async () => {
+    const book: TeamPlaybook = {
+      delayMs: 700,
+      plan: { tasks: TASKS.map((id) => ({ id, title: id, prompt: `Write ${id}.txt`, dependsOn: id === 'three' ? ['one'] : [] })) },
+      workers: Object.fromEntries(TASKS.map((id) => [id, { task: { files: { [`${id}.txt`]: `${id}\n` } } }])),
+    };
+    f = await FederationFixture.create(book);
+    await mkdir(join(f.root, 'served'));
+    const bare = await makeBareRemote(join(f.root, 'served'), 'app', { 'README.md': '# app\n' });
+    daemon = await startGitDaemon(join(f.root, 'served'));
+    const url = daemon.url('app');
+    const start = git(bare, 'rev-parse', 'main');
+    const members = await Promise.all(['a', 'b', 'c'].map((n) => f.start(n)));
+    expect((await f.api(members[0], 'POST', '/api/v1/repos', { path: url })).status).toBeLessThan(300);
+    const r = await f.api<{ team: string }>(members[0], 'POST', '/api/v1/intents', { intent: 'three files', repo: url, concurrency: 2 });
+    expect(r.status).toBe(202);
+    const team = r.body.team;
+
+    // Mid-task: a worker's turn under way, after a first commit of the team went to review or merge.
+    await f.until('a worker mid-turn', async () => (await count(`SELECT count(*) AS n FROM events WHERE team = $1 AND type = 'agent.turn_started' AND agent LIKE '%worker-%'`, [team])) > 0, 180_000);
+    const held = await holder(team);
+    const dead = members.find((m) => m.instanceId === held)!;
+    expect(dead).toBeDefined();
+    const seq = await count(`SELECT coalesce(max(seq), 0) AS n FROM events`);
+    await f.cluster.kill(dead.name);
+    await rm(join(f.root, `home-${dead.name}`), { recursive: true, force: true });
+    const survivors = members.filter((m) => m !== dead);
+    // Someone else pushes to the target meanwhile: the team's pushes are no longer fast-forwards of
+    // what it fetched — its merges rebase onto the moved remote, and nothing of either is lost.
+    const other = join(f.root, 'other');
+    git(f.root, 'clone', '-q', bare, other);
+    await writeFile(join(other, 'other.txt'), 'other\n');
+    git(other, 'add', 'other.txt');
+    git(other, 'commit', '-q', '-m', 'someone else');
+    git(other, 'push', '-q', 'origin', 'HEAD:main');
+    const theirs = git(other, 'rev-parse', 'HEAD');
+
+    const taker = await f.until('the team re-placed on a survivor', () => holderAmong(team, survivors), 60_000);
+    let last: unknown;
+    const end = await f
+      .until('the team finished', async () => {
+        const s = await f.api<{ status: string; reason: string | null; ledger: Array<{ outcome: string; merged?: string; task: string }>; taskList: Array<{ id: string; status: string }> }>(taker, 'GET', `/api/v1/teams/${team}`);
+        last = s.body;
+        return DONE.includes(s.body.status) && s.body;
+      }, 300_000)
+      .catch(async (err: unknown) => {
+        const events = await f.env.dataSource.query(`SELECT type, agent, data FROM events WHERE team = $1 AND seq > $2 ORDER BY seq`, [team, seq]);
+        throw new Error(`${String(err)}; team: ${JSON.stringify(last).slice(0, 3000)}; events: ${JSON.stringify(events).slice(-4000)}`);
+      });
+    expect({ status: end.status, reason: end.reason }).toEqual({ status: 'succeeded', reason: null });
+    expect(end.taskList.map((t) => t.status)).toEqual(TASKS.map(() => 'done'));
+    // Every approved commit merged, on the remote's target, which moved forward from where it was.
+    const merged = end.ledger.filter((l) => l.outcome === 'merged' && l.merged);
+    expect(new Set(merged.map((l) => l.task))).toEqual(new Set(TASKS));
+    for (const l of merged) expect(() => git(bare, 'merge-base', '--is-ancestor', l.merged!, 'main')).not.toThrow();
+    expect(() => git(bare, 'merge-base', '--is-ancestor', start, 'main')).not.toThrow();
+    expect(() => git(bare, 'merge-base', '--is-ancestor', theirs, 'main')).not.toThrow();
+    for (const id of TASKS) expect(git(bare, 'show', `main:${id}.txt`)).toBe(id);
+    expect(git(bare, 'rev-list', '--min-parents=2', 'main')).toBe(''); // fast-forwards only
+    expect(git(bare, 'fsck', '--no-progress', '--no-dangling')).toBe('');
+    // The team's agents ran turns on the survivor after the kill; the dead host's home is not used again.
+    expect(await count(`SELECT count(*) AS n FROM events WHERE seq > $1 AND team = $2 AND type = 'agent.turn_completed'`, [seq, team])).toBeGreaterThan(0);
+    const paths: Array<{ w: string | null; type: string; agent: string }> = await f.env.dataSource.query(`SELECT type, agent, data->>'worktree' AS w FROM events WHERE seq > $1 AND team = $2 AND data ? 'worktree'`, [seq, team]);
+    expect(paths.filter((p) => p.w?.startsWith(join(f.root, `home-${dead.name}`)))).toEqual([]);
+
+    // Bad input: the remote is gone → a typed error (502 workspace.unreachable), and no team starts.
+    await daemon.stop();
+    daemon = undefined;
+    const teams = await count(`SELECT count(*) AS n FROM events WHERE type = 'team.started'`);
+    const refused = await f.api<{ code: string }>(taker, 'POST', '/api/v1/intents', { intent: 'more', repo: url });
+    expect({ status: refused.status, code: refused.body.code }).toEqual({ status: 502, code: 'workspace.unreachable' });
+    expect(await count(`SELECT count(*) AS n FROM events WHERE type = 'team.started'`)).toBe(teams);
+  }, 600_000);
+
+  async function holderAmong(team: string, among: ClusterMember[]): Promise<ClusterMember | undefined> {
+    const h = await holder(team);
+    return among.find((m) => m.instanceId === h);
+  }
+});

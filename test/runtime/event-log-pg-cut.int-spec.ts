@@ -1,0 +1,70 @@
+/**
+ * The event log with PostgreSQL cut off (issue 15). Real: PostgreSQL reached through a loopback TCP
+ * proxy (down = every live connection dropped and new ones refused; cut = live connections
+ * dropped). Mocked: nothing. Appends and reads answer a typed, retryable `storage.unavailable`
+ * (503 over HTTP) while PostgreSQL cannot be reached, and the log works again once it is back.
+ */
+import type { DataSource } from 'typeorm';
+import { EventLog, openDatabase } from '@godel/persistence';
+import { createTestEnv, TcpProxy, type TestEnv } from '@godel/testing';
+
+describe('event log: PostgreSQL cut off', () => {
+  let env: TestEnv;
+  let proxy: TcpProxy;
+  let ds: DataSource | undefined;
+  beforeAll(async () => {
+    env = await createTestEnv();
+  });
+  afterAll(async () => {
+    if (ds?.isInitialized) await ds.destroy().catch(() => undefined);
+    await proxy?.down();
+    await env?.cleanup();
+  });
+
+  it('appends and reads answer storage.unavailable while down, and work again once it is back', async () => {
+    const url = new URL(env.databaseUrl);
+    proxy = new TcpProxy(url.hostname, Number(url.port || 5432));
+    await proxy.up();
+    url.host = `127.0.0.1:${proxy.port}`;
+    ds = await openDatabase({ url: url.toString(), schema: env.schema, poolSize: 2 });
+    const log = new EventLog(ds);
+    const team = `t-${Date.now()}`;
+    const first = await log.append({ type: 'test.one', team });
+    expect(first).toBeGreaterThan(0);
+
+    await proxy.down();
+    const unavailable = { code: 'storage.unavailable', retryable: true };
+    await expect(log.append({ type: 'test.two', team })).rejects.toMatchObject(unavailable);
+    await expect(log.list({ team })).rejects.toMatchObject(unavailable);
+    await expect(log.latest({ team })).rejects.toMatchObject(unavailable);
+    await expect(log.lastSeq()).rejects.toMatchObject(unavailable);
+    await expect(log.lastActivity(['agent/x'])).rejects.toMatchObject(unavailable);
+
+    await proxy.up();
+    proxy.cut(); // live connections (if any survived) drop once more: the next statements reconnect
+    // The pool's clients died with the cut: retry while the error is the typed, retryable one.
+    const retry = async <T>(f: () => Promise<T>): Promise<T> => {
+      for (let i = 0; ; i++) {
+        try {
+          return await f();
+        } catch (err) {
+          if ((err as { code?: string }).code !== 'storage.unavailable' || i > 50) throw err;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      }
+    };
+    const second = await retry(() => log.append({ type: 'test.three', team }));
+    expect(second).toBeGreaterThan(first);
+    const types = (await retry(() => log.list({ team }))).map((e) => e.type);
+    expect(types[0]).toBe('test.one');
+    expect(types).toContain('test.three');
+  });
+
+  it('a statement error that is not a connection failure stays what it was (not retryable)', async () => {
+    const log = new EventLog(env.dataSource);
+    // A limit PostgreSQL refuses (LIMIT must not be negative): a plain query error, not storage.unavailable.
+    const err = await log.list({ limit: -1 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect((err as { code?: string }).code).not.toBe('storage.unavailable');
+  });
+});
