@@ -52,6 +52,12 @@ async function main(): Promise<void> {
   process.exit(bad ? 1 : 0);
 }
 
+// A harness stuck on a promise nothing can settle empties the event loop, and Node would exit 0 without a word.
+process.on('beforeExit', (code) => {
+  process.stderr.write(`chaos: the event loop emptied before the run finished (a promise nothing can settle); exit code was ${code}\n`);
+  process.exit(3);
+});
+
 main().catch((err) => {
   process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
   process.exit(1);

@@ -75,7 +75,22 @@ export class ShardOwnership {
     const { opts, table, deadlines } = this.d;
     try {
       const fed = opts.federation;
-      await opts.membership.heartbeat(opts.instanceId, opts.leaseTtlMs, fed?.memberInfo?.());
+      // Every shard we still hold, one being released too: a release waits for the turns in flight
+      // (seconds for an agent's start), and a lease left to lapse meanwhile let the next owner take
+      // the shard over (redelivering) instead of receiving it by hand-over. `lose` removes a shard
+      // from the table, so a lost one is not renewed. Sent before the heartbeat and the view, not
+      // after them: on a busy event loop each await costs a stall, and two of them before the
+      // renewal lost leases whose TTL had not run out in Redis.
+      const renewals = Promise.all(
+        [...table.owned.values()].map(async (s) => {
+          const sentAt = deadlines.now();
+          const ok = await opts.leases.renew(s.lease, opts.leaseTtlMs).catch(() => undefined);
+          if (ok === true) s.validUntil = Math.max(s.validUntil, deadlines.after(sentAt));
+          else if (ok === false) this.lose(s, 'lease not renewed');
+          // undefined: Redis did not answer; the watchdog stops the shard before the TTL runs out.
+        }),
+      );
+      await opts.membership.heartbeat(opts.instanceId, opts.leaseTtlMs, fed?.memberInfo?.()).finally(() => renewals); // renewals never reject
       const beat = deadlines.now();
       if (this.lastBeat > 0 && beat - this.lastBeat > opts.leaseTtlMs) await fed?.onHeartbeatGap?.(beat - this.lastBeat);
       this.lastBeat = beat;
@@ -83,20 +98,6 @@ export class ShardOwnership {
       const members = statuses ? statuses.map((m) => m.id) : await opts.membership.liveMembers();
       const view = statuses ? new Map(statuses.map((m) => [m.id, m])) : undefined;
       if (!members.includes(opts.instanceId)) members.push(opts.instanceId);
-      // Every shard we still hold, one being released too: a release waits for the turns in flight
-      // (seconds for an agent's start), and a lease left to lapse meanwhile let the next owner take
-      // the shard over (redelivering) instead of receiving it by hand-over. `lose` removes a shard
-      // from the table, so a lost one is not renewed.
-      await Promise.all(
-        [...table.owned.values()]
-          .map(async (s) => {
-            const sentAt = deadlines.now();
-            const ok = await opts.leases.renew(s.lease, opts.leaseTtlMs).catch(() => undefined);
-            if (ok === true) s.validUntil = Math.max(s.validUntil, deadlines.after(sentAt));
-            else if (ok === false) this.lose(s, 'lease not renewed');
-            // undefined: Redis did not answer; the watchdog stops the shard before the TTL runs out.
-          }),
-      );
       if (this.d.stopping()) return;
       const wanted: number[] = [];
       for (let shard = 0; shard < opts.shardCount; shard++) {
