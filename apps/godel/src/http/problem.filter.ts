@@ -1,4 +1,5 @@
 import { ArgumentsHost, Catch, HttpException, type ExceptionFilter } from '@nestjs/common';
+import { isConnectionError } from '@godel/runtime-redis';
 
 interface HttpResponse {
   setHeader(name: string, value: string): void;
@@ -43,6 +44,19 @@ const STATUS: Record<string, number> = {
   'workspace.remote_ref_missing': 422,
 };
 
+/** PostgreSQL's connection failures (node-postgres and TypeORM) carry no errno code, only a message. */
+const PG_CONNECTION = /Connection terminated|timeout exceeded when trying to connect|terminating connection due to administrator command|the database system is (starting up|shutting down)/i;
+
+/**
+ * A socket-level failure of Redis or PostgreSQL that no domain error wrapped (a refused or reset
+ * connection): the service is unavailable for now, not broken — 503 and retryable, not 500.
+ */
+function backingServiceDown(err: unknown): boolean {
+  if (typeof err !== 'object' || err === null) return false;
+  if (isConnectionError(err)) return true;
+  return PG_CONNECTION.test(String((err as { message?: unknown }).message ?? ''));
+}
+
 /** Maps domain errors (stable codes) to problem+json; the only place that knows HTTP statuses. */
 @Catch()
 export class ProblemFilter implements ExceptionFilter {
@@ -53,7 +67,13 @@ export class ProblemFilter implements ExceptionFilter {
     let detail = 'internal error';
     let retryable = false;
     let retryAfterS = 1;
-    if (err instanceof HttpException) {
+    if (!(err instanceof HttpException) && !(typeof (err as { code?: unknown })?.code === 'string' && (err as { code: string }).code in STATUS) && backingServiceDown(err)) {
+      // Internal addresses stay out of the answer; the caller learns what to do.
+      status = 503;
+      code = 'storage.unavailable';
+      detail = 'Redis or PostgreSQL is unreachable from this instance right now; retry shortly';
+      retryable = true;
+    } else if (err instanceof HttpException) {
       status = err.getStatus();
       code = status === 404 ? 'route.not_found' : status === 413 ? 'request.too_large' : status === 400 ? 'request.invalid' : `http.${status}`;
       detail = err.message;
