@@ -6,8 +6,10 @@
  * with the same effect ids. (test/runtime/custom-effects.int-spec.ts shows the same ids replayed
  * by another instance after a real takeover.)
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { CustomEffect } from '@godel/actors';
-import { TEAM_EFFECTS } from '@godel/orchestration';
+import { cancelTeam, TEAM_EFFECTS } from '@godel/orchestration';
 import { effectFaults } from '../effect-fault-kit';
 import { createTeamFixture, git, type TeamFixture } from './team-fixture';
 
@@ -139,4 +141,59 @@ describe('a team under faults between commit, effect and ack', () => {
       expect(commitIds.some((id) => made[0].includes(`Godel-Effect: ${id}`))).toBe(true);
     }
   }, 240_000);
+
+  it('a team cancelled mid-turn commits the unfinished work once, though its commit effect failed before and after running; the end names it', async () => {
+    // The commit effect's first run fails before it, its second after it (committed, answer sent).
+    const runs = new Map<string, number>();
+    const heads: string[] = [];
+    const x = effectFaults({
+      at(e) {
+        if (!worktreeOf(e, 'commit_work')) return undefined;
+        const n = (runs.get(e.id) ?? 0) + 1;
+        runs.set(e.id, n);
+        return n === 1 ? 'before' : n === 2 ? 'after' : undefined;
+      },
+      async around(e, run) {
+        await run();
+        const wt = worktreeOf(e, 'commit_work');
+        if (wt) heads.push(git(wt, 'rev-parse', 'HEAD'));
+      },
+    });
+    f = await createTeamFixture(
+      {
+        plan: { tasks: [{ id: 'slow', title: 'Slow work', prompt: 'Write slow.txt.', dependsOn: [] }] },
+        workers: { slow: { task: { files: { 'slow.txt': 's\n' } } } },
+        // The file is written, then the turn's answer takes this long: the cancel lands in between.
+        delayMs: 2500,
+      },
+      { wrapTeam: x.wrap },
+    );
+    const team = await f.run({ intent: 'slow', concurrency: 1 });
+    for (const end = Date.now() + 60_000; ; await new Promise((r) => setTimeout(r, 100))) {
+      if (Date.now() > end) throw new Error('the worker wrote nothing within 60 s');
+      const s = await f.team(team);
+      const w = Object.values(s.members).find((m) => m.task === 'slow' && m.worktree);
+      if (w && s.tasks.slow.status === 'running' && existsSync(join(w.worktree!, 'slow.txt'))) break;
+    }
+    const s = await cancelTeam((to, type, payload, ms) => f.agents.rt.system.ask(to, type, payload, ms), team, 'enough', 30_000);
+    expect({ status: s.status, reason: s.reason, slow: s.tasks.slow.status }).toEqual({ status: 'cancelled', reason: 'enough', slow: 'cancelled' });
+
+    // One commit effect, run three times (faulted before, then after): the same commit each time it ran.
+    expect([...runs.values()]).toEqual([3]);
+    expect(new Set(x.faults.map((q) => q.at))).toEqual(new Set(['before', 'after']));
+    expect(heads).toHaveLength(2);
+    expect(new Set(heads).size).toBe(1);
+    const [effectId] = runs.keys();
+    // It is kept on the failed branch: one commit over the task's base, made by that effect, with the file.
+    const branch = `godel/${team}/failed/slow`;
+    expect(git(f.repo, 'rev-parse', branch)).toBe(heads[0]);
+    expect(git(f.repo, 'show', `${branch}:slow.txt`)).toBe('s');
+    expect(git(f.repo, 'rev-list', '--count', `${s.tasks.slow.base}..${branch}`)).toBe('1');
+    expect(git(f.repo, 'log', '-1', '--format=%B', branch)).toContain(`Godel-Effect: ${effectId}`);
+    // The end came after the commit and names it; the answer was taken once.
+    const events = await f.events(team);
+    expect(events.filter((e) => e.type === 'team.cancelled')).toEqual([expect.objectContaining({ data: expect.objectContaining({ kept: [expect.objectContaining({ task: 'slow', branch })] }) })]);
+    expect(events.filter((e) => e.type === 'task.work_kept').map((e) => e.data.commit)).toEqual([heads[0]]);
+    expect(events.filter((e) => e.type === 'team.message_stale' || e.type === 'task.commit_failed')).toEqual([]);
+  }, 180_000);
 });
