@@ -6,34 +6,17 @@
  * same effect ids); and one `agent.stop` turn that fails after doing its work, so the runtime runs
  * the whole turn again.
  */
-import type { ActorDefinition, CustomEffect, EffectExecutor } from '@godel/actors';
+import type { ActorDefinition } from '@godel/actors';
 import { AGENT_EFFECTS, agentAddress, type AgentState } from '@godel/agents';
+import { effectFaults } from '../effect-fault-kit';
 import { createAgentFixture, type AgentFixture } from './agent-fixture';
 
 function faulty() {
-  const calls: CustomEffect[] = [];
-  const faults: Array<{ id: string; at: 'before' | 'after' }> = [];
-  let fresh = 0;
+  // First runs alternate: a fault before the effect, then one after it (re-runs go through).
+  const x = effectFaults({ at: (_e, n) => (n === 0 ? undefined : n % 2 === 1 ? 'before' : 'after') });
   let stopFailed = false;
-  const wrap =
-    (run: EffectExecutor): EffectExecutor =>
-    async (e) => {
-      const first = !calls.some((c) => c.id === e.id);
-      calls.push(e);
-      const n = first ? ++fresh : 0;
-      if (n % 2 === 1) {
-        faults.push({ id: e.id, at: 'before' });
-        throw new Error('fault: the instance died after commit, before this effect ran');
-      }
-      await run(e);
-      if (n > 0) {
-        faults.push({ id: e.id, at: 'after' });
-        throw new Error('fault: the instance died after this effect ran, before the ack');
-      }
-    };
   const wrapAgent = (def: ActorDefinition<AgentState>): ActorDefinition<AgentState> => ({
-    ...def,
-    effects: Object.fromEntries(Object.entries(def.effects ?? {}).map(([type, run]) => [type, wrap(run)])),
+    ...x.wrap(def),
     async receive(s, msg, ctx) {
       const next = await def.receive(s, msg, ctx);
       if (msg.type === 'agent.stop' && !stopFailed) {
@@ -43,7 +26,7 @@ function faulty() {
       return next;
     },
   });
-  return { calls, faults, wrapAgent, stopRetried: () => stopFailed };
+  return { calls: x.calls, faults: x.faults, wrapAgent, stopRetried: () => stopFailed };
 }
 
 describe('agent events under faults between commit, effect and ack, and a re-run turn', () => {

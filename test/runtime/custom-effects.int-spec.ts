@@ -21,6 +21,18 @@ const ledger: ActorDefinition<{ n: number }> = {
   },
 };
 
+/** Asks for work by an effect whose executor tells the answer back: counts answers and their senders. */
+const echo: ActorDefinition<{ answers: Array<{ from?: string; id: string }> }> = {
+  kind: 'echo',
+  initialState: () => ({ answers: [] }),
+  receive(s, msg, ctx) {
+    if (msg.type === 'go') ctx.effect('echo.work', {});
+    if (msg.type === 'answer') return { answers: [...s.answers, { from: msg.envelope.from, id: msg.envelope.id }] };
+    ctx.reply(s);
+    return s;
+  },
+};
+
 async function waitFor(cond: () => boolean | Promise<boolean>, timeoutMs = 20000): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!(await cond())) {
@@ -81,4 +93,23 @@ describe('custom effects across a crash', () => {
       expect([...written.entries()]).toEqual([[calls[0].id, { n: 1 }]]);
     }, 60000);
   }
+
+  it('an executor tells its actor the answer (a round trip): from the actor, once, though the effect ran again after telling', async () => {
+    const runs: string[] = [];
+    const rt = buildRuntime({ redisUrl: env.redisUrl, dataSource: env.dataSource, keyPrefix: env.keyPrefix, runtime: env.config.runtime, definitions: [echo] });
+    runtimes.push(rt);
+    rt.system.registerEffect('echo.work', async (e) => {
+      runs.push(e.id);
+      await e.tell(e.from, 'answer', { effect: e.id });
+      if (runs.length === 1) throw new Error('fault: the instance died after the answer was sent, before the effect was marked done');
+    });
+    await rt.system.start();
+    await rt.system.tell('echo/x', 'go', {});
+    await waitFor(() => runs.length >= 2);
+    await waitFor(async () => (await rt.system.ask<{ answers: unknown[] }>('echo/x', 'get', {}, 10000)).answers.length > 0);
+    await new Promise((r) => setTimeout(r, 500)); // a second answer, if one had been sent, lands meanwhile
+    const s = await rt.system.ask<{ answers: Array<{ from?: string; id: string }> }>('echo/x', 'get', {}, 10000);
+    expect(runs).toEqual([runs[0], runs[0]]);
+    expect(s.answers).toEqual([{ from: 'echo/x', id: `${runs[0]}/1` }]);
+  }, 60000);
 });

@@ -6,8 +6,11 @@
  * with the same effect ids. (test/runtime/custom-effects.int-spec.ts shows the same ids replayed
  * by another instance after a real takeover.)
  */
-import type { ActorDefinition, CustomEffect, EffectExecutor } from '@godel/actors';
-import { TEAM_EFFECTS, type TeamState } from '@godel/orchestration';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { CustomEffect } from '@godel/actors';
+import { cancelTeam, TEAM_EFFECTS } from '@godel/orchestration';
+import { effectFaults } from '../effect-fault-kit';
 import { createTeamFixture, git, type TeamFixture } from './team-fixture';
 
 /** Resets recorded in a worktree's HEAD reflog (how many times a reset really moved it). */
@@ -19,40 +22,37 @@ function resets(worktree: string): number {
   }
 }
 
-function worktreeOf(e: CustomEffect): string | undefined {
+/** The worktree of a git effect of kind `op` (reset_worktree, commit_work), if `e` is one. */
+function worktreeOf(e: CustomEffect, op = 'reset_worktree'): string | undefined {
   const p = e.payload;
-  if (typeof p !== 'object' || p === null || !('op' in p) || p.op !== 'reset_worktree' || !('worktree' in p) || typeof p.worktree !== 'string') return undefined;
+  if (typeof p !== 'object' || p === null || !('op' in p) || p.op !== op || !('worktree' in p) || typeof p.worktree !== 'string') return undefined;
   return p.worktree;
 }
 
-/** Faults around the team's executors; records every call and each reset that really moved a worktree. */
+/**
+ * Faults around the team's executors: every third first run of an effect fails before it, the next
+ * after it; the commit effects (commit_work) alternate before/after from the first one. Records
+ * each reset that really moved a worktree, and what each commit effect left at HEAD each time it ran.
+ */
 function faulty() {
-  const calls: CustomEffect[] = [];
-  const faults: Array<{ id: string; at: 'before' | 'after' }> = [];
+  let commits = 0;
   const resetsApplied = new Map<string, number>();
-  let first = 0;
-  const wrap = (run: EffectExecutor): EffectExecutor => async (e) => {
-    const fresh = !calls.some((c) => c.id === e.id);
-    calls.push(e);
-    const n = fresh ? ++first : 0;
-    if (n % 3 === 1) {
-      faults.push({ id: e.id, at: 'before' });
-      throw new Error('fault: the instance died after commit, before this effect ran');
-    }
-    const wt = worktreeOf(e);
-    const before = wt ? resets(wt) : 0;
-    await run(e);
-    if (wt && resets(wt) > before) resetsApplied.set(e.id, (resetsApplied.get(e.id) ?? 0) + 1);
-    if (n > 0 && n % 3 === 2) {
-      faults.push({ id: e.id, at: 'after' });
-      throw new Error('fault: the instance died after this effect ran, before the ack');
-    }
-  };
-  const wrapTeam = (def: ActorDefinition<TeamState>): ActorDefinition<TeamState> => ({
-    ...def,
-    effects: Object.fromEntries(Object.entries(def.effects ?? {}).map(([type, run]) => [type, wrap(run)])),
+  const commitHeads = new Map<string, string[]>();
+  const x = effectFaults({
+    at(e, n) {
+      if (n > 0 && worktreeOf(e, 'commit_work')) return ++commits % 2 === 1 ? 'before' : 'after';
+      return n % 3 === 1 ? 'before' : n > 0 && n % 3 === 2 ? 'after' : undefined;
+    },
+    async around(e, run) {
+      const wt = worktreeOf(e);
+      const before = wt ? resets(wt) : 0;
+      await run();
+      if (wt && resets(wt) > before) resetsApplied.set(e.id, (resetsApplied.get(e.id) ?? 0) + 1);
+      const cw = worktreeOf(e, 'commit_work');
+      if (cw) commitHeads.set(e.id, [...(commitHeads.get(e.id) ?? []), git(cw, 'rev-parse', 'HEAD')]);
+    },
   });
-  return { calls, faults, resetsApplied, wrapTeam };
+  return { ...x, resetsApplied, commitHeads, wrapTeam: x.wrap };
 }
 
 describe('a team under faults between commit, effect and ack', () => {
@@ -94,7 +94,7 @@ describe('a team under faults between commit, effect and ack', () => {
     expect(new Set(x.faults.map((q) => q.at))).toEqual(new Set(['before', 'after']));
     const faultedTypes = new Set(x.faults.map((q) => x.calls.find((c) => c.id === q.id)!.type));
     for (const type of [TEAM_EFFECTS.event, TEAM_EFFECTS.git]) expect(faultedTypes).toContain(type);
-    for (const q of x.faults) expect(x.calls.filter((c) => c.id === q.id).length).toBeGreaterThanOrEqual(2);
+    for (const n of x.rerunsOfFaults()) expect(n).toBeGreaterThanOrEqual(2);
 
     // Every team event is in the log once: one row per event effect id, however often it ran. The
     // members' own events carry their agent effect ids (agent/...): each of those once too.
@@ -121,5 +121,79 @@ describe('a team under faults between commit, effect and ack', () => {
     // The merge queue merged each approved commit once: one merged commit per task on the target.
     const log = git(f.repo, 'log', '--format=%s', 'main');
     for (const title of ['Add addition', 'Add multiplication']) expect(log.split('\n').filter((l) => l === title)).toHaveLength(1);
+
+    // Each worker's turn was committed by a commit_work effect, faulted before and after it ran: every
+    // run of one effect answered the same commit (a re-run made no second one), the team took each
+    // answer once (no stale or refused message), and the target has one commit per task and round,
+    // made by its effect (its id in the trailer).
+    const commitIds = [...new Set(x.calls.filter((c) => worktreeOf(c, 'commit_work')).map((c) => c.id))];
+    expect(commitIds).toHaveLength(2);
+    const commitFaults = x.faults.filter((q) => commitIds.includes(q.id));
+    expect(new Set(commitFaults.map((q) => q.at))).toEqual(new Set(['before', 'after']));
+    for (const q of commitFaults.filter((q) => q.at === 'after')) expect(x.commitHeads.get(q.id)!.length).toBeGreaterThanOrEqual(2);
+    for (const heads of x.commitHeads.values()) expect(new Set(heads).size).toBe(1);
+    expect(events.filter((e) => e.type === 'team.message_stale' || e.type === 'team.message_refused')).toEqual([]);
+    expect(events.filter((e) => e.type === 'task.in_review').map((e) => e.data.task).sort()).toEqual(['add', 'mul']);
+    const bodies = git(f.repo, 'log', '--format=%B%x00', 'main').split('\0');
+    for (const task of ['add', 'mul']) {
+      const made = bodies.filter((b) => b.includes(`Godel-Task: ${team}/${task} (round 1)`));
+      expect(made).toHaveLength(1);
+      expect(commitIds.some((id) => made[0].includes(`Godel-Effect: ${id}`))).toBe(true);
+    }
   }, 240_000);
+
+  it('a team cancelled mid-turn commits the unfinished work once, though its commit effect failed before and after running; the end names it', async () => {
+    // The commit effect's first run fails before it, its second after it (committed, answer sent).
+    const runs = new Map<string, number>();
+    const heads: string[] = [];
+    const x = effectFaults({
+      at(e) {
+        if (!worktreeOf(e, 'commit_work')) return undefined;
+        const n = (runs.get(e.id) ?? 0) + 1;
+        runs.set(e.id, n);
+        return n === 1 ? 'before' : n === 2 ? 'after' : undefined;
+      },
+      async around(e, run) {
+        await run();
+        const wt = worktreeOf(e, 'commit_work');
+        if (wt) heads.push(git(wt, 'rev-parse', 'HEAD'));
+      },
+    });
+    f = await createTeamFixture(
+      {
+        plan: { tasks: [{ id: 'slow', title: 'Slow work', prompt: 'Write slow.txt.', dependsOn: [] }] },
+        workers: { slow: { task: { files: { 'slow.txt': 's\n' } } } },
+        // The file is written, then the turn's answer takes this long: the cancel lands in between.
+        delayMs: 2500,
+      },
+      { wrapTeam: x.wrap },
+    );
+    const team = await f.run({ intent: 'slow', concurrency: 1 });
+    for (const end = Date.now() + 60_000; ; await new Promise((r) => setTimeout(r, 100))) {
+      if (Date.now() > end) throw new Error('the worker wrote nothing within 60 s');
+      const s = await f.team(team);
+      const w = Object.values(s.members).find((m) => m.task === 'slow' && m.worktree);
+      if (w && s.tasks.slow.status === 'running' && existsSync(join(w.worktree!, 'slow.txt'))) break;
+    }
+    const s = await cancelTeam((to, type, payload, ms) => f.agents.rt.system.ask(to, type, payload, ms), team, 'enough', 30_000);
+    expect({ status: s.status, reason: s.reason, slow: s.tasks.slow.status }).toEqual({ status: 'cancelled', reason: 'enough', slow: 'cancelled' });
+
+    // One commit effect, run three times (faulted before, then after): the same commit each time it ran.
+    expect([...runs.values()]).toEqual([3]);
+    expect(new Set(x.faults.map((q) => q.at))).toEqual(new Set(['before', 'after']));
+    expect(heads).toHaveLength(2);
+    expect(new Set(heads).size).toBe(1);
+    const [effectId] = runs.keys();
+    // It is kept on the failed branch: one commit over the task's base, made by that effect, with the file.
+    const branch = `godel/${team}/failed/slow`;
+    expect(git(f.repo, 'rev-parse', branch)).toBe(heads[0]);
+    expect(git(f.repo, 'show', `${branch}:slow.txt`)).toBe('s');
+    expect(git(f.repo, 'rev-list', '--count', `${s.tasks.slow.base}..${branch}`)).toBe('1');
+    expect(git(f.repo, 'log', '-1', '--format=%B', branch)).toContain(`Godel-Effect: ${effectId}`);
+    // The end came after the commit and names it; the answer was taken once.
+    const events = await f.events(team);
+    expect(events.filter((e) => e.type === 'team.cancelled')).toEqual([expect.objectContaining({ data: expect.objectContaining({ kept: [expect.objectContaining({ task: 'slow', branch })] }) })]);
+    expect(events.filter((e) => e.type === 'task.work_kept').map((e) => e.data.commit)).toEqual([heads[0]]);
+    expect(events.filter((e) => e.type === 'team.message_stale' || e.type === 'task.commit_failed')).toEqual([]);
+  }, 180_000);
 });

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { agentAddress } from '@godel/agents';
-import { IntentInvalidError, WorkflowValidationError, prepareIntent } from '@godel/orchestration';
+import { IntentInvalidError, WorkflowValidationError, cancelTeam, prepareIntent } from '@godel/orchestration';
 import { teamPlaybook } from '@godel/testing';
 import { createTeamFixture, git, type TeamFixture } from './team-fixture';
 
@@ -177,7 +177,8 @@ describe('teams under failure (real pi, scripted model, real git)', () => {
     });
     const team = await f.run({ intent: 'cancel me', concurrency: 2 });
     await until('a task to run', async () => (Object.values((await f!.team(team)).tasks).some((t) => t.status === 'running') ? true : undefined));
-    const cancelled = await f.agents.rt.system.ask<{ status: string }>(`team/${team}`, 'team.cancel', { reason: 'changed my mind' }, 30_000);
+    // The team ends once the running tasks' work is committed (a round trip): cancelTeam waits for it.
+    const cancelled = await cancelTeam((to, type, payload, ms) => f!.agents.rt.system.ask(to, type, payload, ms), team, 'changed my mind', 30_000);
     expect(cancelled.status).toBe('cancelled');
     await sleep(3000); // anything still in flight lands or is dropped
     const s = await f.team(team);

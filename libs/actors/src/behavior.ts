@@ -37,6 +37,12 @@ export interface CustomEffect {
   readonly payload: unknown;
   /** The address of the actor whose turn produced the effect. */
   readonly from: string;
+  /**
+   * Tells an actor from the effect's actor (`from`), e.g. the result of the work back to it (a round
+   * trip: effect → message). The envelope id is derived from the effect's id (`<effect id>/<n>`, the
+   * n-th tell of this run), so a re-run effect sends nothing twice (deduplicated like an outbox tell).
+   */
+  tell(to: string, type: string, payload: unknown): Promise<void>;
 }
 
 /** Runs one kind of custom effect after commit; must be idempotent by `effect.id`. */

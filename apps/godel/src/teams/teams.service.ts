@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Refinery, prepareIntent, teamAddress, type IntentRequest, type PreparedIntent, type TeamState } from '@godel/orchestration';
+import { Refinery, cancelTeam, prepareIntent, teamAddress, type IntentRequest, type PreparedIntent, type TeamState } from '@godel/orchestration';
 import { AgentQueries } from '@godel/persistence';
 import { RepoMirrors } from '@godel/workspace';
 import { ModelProviders } from '../agents/model-providers';
@@ -32,8 +32,9 @@ export class TeamsService {
     return prepared;
   }
 
+  /** Answers once the team has ended (after the commits of its running tasks' work: cancelTeam). */
   cancel(team: string, reason?: string): Promise<TeamState> {
-    return this.runtime.ask<TeamState>(teamAddress(team), 'team.cancel', { reason }, 60_000);
+    return cancelTeam((to, type, payload, ms) => this.runtime.ask(to, type, payload, ms), team, reason);
   }
 
   list(filter: { status?: string; limit?: number }): Promise<TeamState[]> {

@@ -18,7 +18,7 @@ function recordingHost(stored?: StoredState) {
     runEffects: async (from, effects: Effect[]) => {
       for (const e of effects) {
         if (e.kind !== 'effect') continue;
-        await from.def.effects![e.type]({ id: e.id, type: e.type, payload: e.payload, from: from.address });
+        await from.def.effects![e.type]({ id: e.id, type: e.type, payload: e.payload, from: from.address, tell: async () => undefined });
       }
     },
     ack: (_a, item) => void acks.push(item),

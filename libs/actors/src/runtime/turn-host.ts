@@ -68,9 +68,7 @@ export class TurnHost implements ActivationHost {
     const { opts } = this.d;
     for (const e of effects) {
       if (e.kind === 'tell') {
-        const trace = opts.observer?.carrier();
-        const env = makeEnvelope(e.to, e.type, e.payload, { id: e.id, from: from.address, ...(trace ? { trace } : {}) });
-        await this.sendWithRetry(env, from);
+        await this.tellFrom(from, e.to, e.type, e.payload, e.id);
       } else if (e.kind === 'reminder.schedule') {
         if (!opts.reminders) throw new Error('reminders are not configured on this runtime');
         await opts.reminders.schedule(from.address, e.name, Math.max(0, e.dueAt - this.clock.now()), e.payload);
@@ -79,9 +77,17 @@ export class TurnHost implements ActivationHost {
       } else if (e.kind === 'effect') {
         const run = this.executor(from.def, e.type);
         if (!run) throw new UnknownEffectError(from.def.kind, e.type);
-        await run({ id: e.id, type: e.type, payload: e.payload, from: from.address });
+        let told = 0;
+        const tell = (to: string, type: string, payload: unknown) => this.tellFrom(from, to, type, payload, `${e.id}/${++told}`);
+        await run({ id: e.id, type: e.type, payload: e.payload, from: from.address, tell });
       }
     }
+  }
+
+  /** A deduplicated send from `from` with a deterministic envelope id (an outbox tell, or an effect's). */
+  private tellFrom(from: Activation, to: string, type: string, payload: unknown, id: string): Promise<void> {
+    const trace = this.d.opts.observer?.carrier();
+    return this.sendWithRetry(makeEnvelope(to, type, payload, { id, from: from.address, ...(trace ? { trace } : {}) }), from);
   }
 
   effectKnown(def: ActorDefinition, type: string): boolean {

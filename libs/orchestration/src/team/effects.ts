@@ -4,6 +4,7 @@ import type { ActorContext, EffectExecutor } from '@godel/actors';
 import type { EventLog } from '@godel/persistence';
 import type { MergeJob } from '../refinery/refinery';
 import { git, resetWorktree } from '../refinery/git-ops';
+import { runCommitWork } from './commit-work';
 import { TeamRepo, type TeamRepoOptions } from './team-repo';
 import type { GitAction, TeamEffect, TeamEvent } from './turn';
 
@@ -21,7 +22,7 @@ export interface TeamEffectDeps {
 type Fields = Record<string, unknown>;
 const isRecord = (v: unknown): v is Fields => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isTeamEvent = (p: Fields): p is Fields & TeamEvent => typeof p.type === 'string' && typeof p.team === 'string' && isRecord(p.data) && typeof p.at === 'number';
-const isGitAction = (p: Fields): p is Fields & GitAction => p.op === 'keep_ref' || p.op === 'delete_refs' || p.op === 'reset_worktree';
+const isGitAction = (p: Fields): p is Fields & GitAction => p.op === 'keep_ref' || p.op === 'delete_refs' || p.op === 'reset_worktree' || p.op === 'commit_work';
 const isMergeJob = (p: Fields): p is Fields & MergeJob => typeof p.team === 'string' && typeof p.task === 'string' && typeof p.repo === 'string' && typeof p.commit === 'string' && typeof p.attempt === 'number';
 
 /** Typed access to an effect's payload: it was written by this kind's own turn, checked all the same. */
@@ -45,7 +46,8 @@ async function resetOnce(worktree: string, commit: string, id: string): Promise<
 /**
  * The executors of the team's effects, idempotent by effect id: an event is appended with the id
  * as its idempotency key (stored once); refs are set to a fixed commit or deleted; a worktree reset
- * runs once per id; a merge job has a deterministic BullMQ job id (team, task, attempt), so queuing
+ * runs once per id; a worker's worktree is committed once per id and the commit told back to the
+ * team (`team.work_committed`, commit-work.ts); a merge job has a deterministic BullMQ job id (team, task, attempt), so queuing
  * it again is a no-op; withdrawing merges twice withdraws nothing more.
  */
 export function teamEffectExecutors(deps: TeamEffectDeps): Record<string, EffectExecutor> {
@@ -59,6 +61,7 @@ export function teamEffectExecutors(deps: TeamEffectDeps): Record<string, Effect
       const a = payloadOf(e, isGitAction);
       if (a.op === 'keep_ref') await repos.keepRef(a.repo, a.ref, a.commit);
       else if (a.op === 'delete_refs') await repos.deleteRefs(a.repo, a.prefix);
+      else if (a.op === 'commit_work') await runCommitWork(repos, a, e);
       else if (!a.repo || !repos.isRemote(a.repo)) await resetOnce(a.worktree, a.commit, e.id);
       else {
         // A URL: the member's worktree on this instance (rebuilt from its pushed work after a

@@ -2,23 +2,54 @@ import type { AgentUpdate } from '@godel/agents';
 import { emptyCleanup } from './baseline';
 import { TERMINAL_TEAM } from './members';
 import { setTask } from './tasks';
-import { TERMINAL, type MemberState } from './team-state';
-import type { TeamTurn } from './turn';
+import { TERMINAL, type MemberState, type TaskState } from './team-state';
+import type { TeamTurn, WorkCommitted } from './turn';
 
-/** The team ends: queued merges withdrawn, open tasks cancelled, every member stopped and cleaned up. */
-export async function finish(t: TeamTurn, status: 'succeeded' | 'failed' | 'cancelled', reason?: string): Promise<void> {
+type EndStatus = 'succeeded' | 'failed' | 'cancelled';
+
+/**
+ * The team ends: queued merges withdrawn, open tasks cancelled, every member stopped and cleaned
+ * up. Work in progress (a turn stopped by the budget, a cancel) is committed first, so the
+ * keep-failed policy can keep it when the worktree goes: a `commit_work` effect per running task,
+ * and the end waits (`finishing`) until every answer is back (`onUnfinishedCommitted`).
+ */
+export async function finish(t: TeamTurn, status: EndStatus, reason?: string): Promise<void> {
   const s = t.s;
-  if (TERMINAL_TEAM.has(s.status)) return;
+  if (TERMINAL_TEAM.has(s.status) || s.finishing) return;
   // Merges still queued are withdrawn; one already running may land, and is recorded if it does.
   if (s.order.some((id) => s.tasks[id].status === 'merging')) t.effects.push({ kind: 'withdraw_merges', team: s.team });
-  for (const id of s.order) {
+  const unfinished = s.order.filter((id) => {
     const task = s.tasks[id];
     const m = task.worker ? s.members[task.worker] : undefined;
-    if (task.status === 'running' && m?.task === task.id && m.worktree) {
-      // Work in progress (a turn stopped by the budget, a cancel): committed, so the keep-failed
-      // policy can keep it when the worktree goes.
-      task.commit = await t.io.commitAll(m.worktree, `${task.title} (unfinished: team ${status})\n\nGodel-Task: ${s.team}/${task.id} (round ${task.round})`).catch(() => task.commit);
-    }
+    return task.status === 'running' && m?.task === task.id && !!m.worktree;
+  });
+  if (unfinished.length === 0) return end(t, status, reason);
+  s.finishing = { status, reason, pending: unfinished };
+  for (const id of unfinished) {
+    const task = s.tasks[id];
+    task.committing = { round: task.round, assignment: task.assignments, purpose: 'unfinished' };
+    const message = `${task.title} (unfinished: team ${status})\n\nGodel-Task: ${s.team}/${task.id} (round ${task.round})`;
+    t.commitWork(s.members[task.worker!].worktree!, message, { task: id, ...task.committing });
+  }
+}
+
+/** The commit of a running task's work is back (`team.work_committed`, checked fresh); the last one ends the team. */
+export async function onUnfinishedCommitted(t: TeamTurn, task: TaskState, w: WorkCommitted): Promise<void> {
+  const f = t.s.finishing!;
+  // A commit that failed leaves the task's last commit (if any) as its work.
+  if (w.commit) task.commit = w.commit;
+  else t.event('task.commit_failed', { task: task.id, round: task.round, error: w.error ?? null, unfinished: true });
+  f.pending = f.pending.filter((id) => id !== task.id);
+  if (f.pending.length > 0) return;
+  t.s.finishing = undefined;
+  await end(t, f.status, f.reason);
+}
+
+/** The end itself: tasks cancelled (unmerged work kept), members stopped and cleaned up, the end event. */
+async function end(t: TeamTurn, status: EndStatus, reason?: string): Promise<void> {
+  const s = t.s;
+  for (const id of s.order) {
+    const task = s.tasks[id];
     if (task.status === 'merging' && task.commit) s.ledger.push({ task: task.id, commit: task.commit, outcome: 'failed', reason: `team ${status} before the merge finished`, at: t.now });
     if (!TERMINAL.has(task.status)) await setTask(t, task, 'cancelled', { reason: `team ${status}` });
   }

@@ -2,6 +2,7 @@ import { GodelError, type Message } from '@godel/actors';
 import type { AgentUpdate } from '@godel/agents';
 import type { BaselineResult, MergeResult } from '../refinery/refinery';
 import type { StartTeam } from './team-state';
+import type { WorkCommitted } from './turn';
 
 /** Everything a team actor handles, by message type. */
 export type TeamMessage =
@@ -10,6 +11,8 @@ export type TeamMessage =
   | { type: 'team.baseline_result'; payload: BaselineResult }
   | { type: 'team.merge_result'; payload: MergeResult }
   | { type: 'team.cancel'; payload: { reason?: string } }
+  /** From the team's own `commit_work` effect (the sender is the team itself). */
+  | { type: 'team.work_committed'; payload: WorkCommitted }
   /** The monitor's durable reminder (the only reminder a team schedules). */
   | { type: 'reminder'; payload: Record<string, unknown> }
   | { type: 'get'; payload: Record<string, unknown> };
@@ -47,6 +50,11 @@ function isMergeResult(p: Fields): p is Fields & MergeResult {
   return typeof p.kind === 'string' && typeof p.task === 'string' && typeof p.attempt === 'number' && typeof p.commit === 'string';
 }
 
+function isWorkCommitted(p: Fields): p is Fields & WorkCommitted {
+  const optional = (v: unknown) => v === undefined || typeof v === 'string';
+  return typeof p.task === 'string' && typeof p.round === 'number' && typeof p.assignment === 'number' && (p.purpose === 'review' || p.purpose === 'unfinished') && optional(p.commit) && optional(p.error);
+}
+
 /** Reads a runtime message as a team message: the type must be known and its payload fit it. */
 export function toTeamMessage(m: Message): TeamMessage {
   const p: Fields = isRecord(m.payload) ? m.payload : {};
@@ -62,6 +70,8 @@ export function toTeamMessage(m: Message): TeamMessage {
       return isBaselineResult(p) ? { type: m.type, payload: p } : bad('a baseline result needs ok, output, failures and commit');
     case 'team.merge_result':
       return isMergeResult(p) ? { type: m.type, payload: p } : bad('a merge result needs kind, task, attempt and commit');
+    case 'team.work_committed':
+      return isWorkCommitted(p) ? { type: m.type, payload: p } : bad('a work commit needs task, round, assignment and purpose');
     case 'team.cancel':
       return { type: m.type, payload: p.reason === undefined ? {} : { reason: String(p.reason) } };
     case 'reminder':

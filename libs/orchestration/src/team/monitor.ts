@@ -64,7 +64,7 @@ export function onRestarted(t: TeamTurn, m: MemberState, u: AgentUpdate): void {
  */
 export async function monitorTick(t: TeamTurn): Promise<void> {
   const s = t.s;
-  if (TERMINAL_TEAM.has(s.status)) return;
+  if (TERMINAL_TEAM.has(s.status) || s.finishing) return;
   const busy = Object.values(s.members).filter((m) => !m.retired && m.busySince !== undefined && BUSY_ROLES.has(m.status));
   if (busy.length > 0) {
     const last = await t.io.lastActivity(busy.map((m) => t.agent(m.name)));

@@ -1,8 +1,9 @@
 import type { AgentUpdate } from '@godel/agents';
 import type { TeamMessage } from './messages';
 import { reduceTeam } from './reducer';
+import { senderAllowed, teamActor } from './team-actor';
 import { initialTeamState, type TeamState } from './team-state';
-import type { TeamEffect, TeamReads } from './turn';
+import type { TeamEffect, TeamReads, WorkCommitted } from './turn';
 
 const TIP = 'a'.repeat(40);
 const SELF = 'team/t1';
@@ -14,7 +15,6 @@ function reads(activity = new Map<string, number>()): TeamReads {
     diff: async () => ({ diff: '+x', truncated: false, files: ['x'] }),
     sameTree: async (_c, a, b) => a === b,
     refsUnder: async () => [],
-    commitAll: async () => 'c'.repeat(40),
     lastActivity: async () => activity,
     teamUsage: async () => ({ total: 0, costUsd: 0 }),
   };
@@ -93,5 +93,76 @@ describe('the team reducer', () => {
     const stuck = await run(s, [{ type: 'reminder', payload: {} }], 8000, reads(new Map([['agent/t1:worker-1', 6400]])));
     expect(kinds(stuck.effects)).toEqual(['event monitor.stuck', 'tell agent/t1:worker-1 agent.restart', 'reminder']);
     expect(stuck.state.members['worker-1'].busySince).toBe(8000);
+  });
+
+  describe('a worker\'s commit as a round trip (commit_work effect → team.work_committed)', () => {
+    const C = 'c'.repeat(40);
+    const done = (name: string, seq: number): TeamMessage => ({ type: 'team.agent_update', payload: { name, event: 'turn_completed', status: 'idle', seq, text: 'done', usage: { input: 0, output: 0, total: 0, costUsd: 0 } } });
+    const committed = (w: Partial<WorkCommitted> = {}): TeamMessage => ({ type: 'team.work_committed', payload: { task: 'add', round: 1, assignment: 1, purpose: 'review', commit: C, ...w } });
+    const working = async () => (await run(initialTeamState('t1'), [start, started('worker-1', 1), started('worker-2', 1)], 6000)).state;
+    const stale = (effects: TeamEffect[]) => effects.filter((e) => e.kind === 'event' && e.event.type === 'team.message_stale').map((e) => (e.kind === 'event' ? e.event.data : {}));
+
+    it('a finished turn asks for the commit (an effect) and waits; the answer sends the change to review', async () => {
+      const asked = await run(await working(), [done('worker-1', 2)], 7000);
+      expect(asked.effects).toEqual([{ kind: 'git', action: { op: 'commit_work', repo: '/repo', worktree: '/wt/worker-1', message: 'Add\n\nGodel-Task: t1/add (round 1)', task: 'add', round: 1, assignment: 1, purpose: 'review' } }]);
+      expect(asked.state.tasks.add).toMatchObject({ status: 'running', committing: { round: 1, assignment: 1, purpose: 'review' } });
+      const answered = await run(asked.state, [committed()], 8000);
+      expect(answered.state.tasks.add).toMatchObject({ status: 'in_review', commit: C, committing: undefined });
+      expect(kinds(answered.effects)).toContain('event task.in_review');
+    });
+
+    it('a stale answer (again, another round or assignment, another purpose, an unknown task) is recorded and changes nothing', async () => {
+      const asked = (await run(await working(), [done('worker-1', 2)], 7000)).state;
+      const answered = (await run(asked, [committed()], 8000)).state;
+      for (const [s, msg, reason] of [
+        [answered, committed(), 'not the commit the task waits for'],
+        [asked, committed({ round: 2 }), 'not the commit the task waits for'],
+        [asked, committed({ assignment: 2 }), 'not the commit the task waits for'],
+        [asked, committed({ purpose: 'unfinished' }), 'not the commit the task waits for'],
+        [asked, committed({ task: 'nope' }), 'unknown task'],
+      ] as const) {
+        const out = await run(s, [msg], 9000);
+        expect(stale(out.effects)).toEqual([expect.objectContaining({ type: 'team.work_committed', reason })]);
+        expect(kinds(out.effects)).toEqual(['event team.message_stale']);
+        expect(out.state).toEqual({ ...s });
+      }
+      // The worker was lost meanwhile and its task handed on: the late answer is stale too.
+      const lost = await run(asked, [{ type: 'team.agent_update', payload: { name: 'worker-1', event: 'failed', status: 'failed', seq: 3, reason: 'crashed', usage: { input: 0, output: 0, total: 0, costUsd: 0 } } }], 8500);
+      expect(lost.state.tasks.add.status).not.toBe('running');
+      expect(stale((await run(lost.state, [committed()], 9000)).effects)).toEqual([expect.objectContaining({ reason: 'the task moved on' })]);
+    });
+
+    it('a team ending with work in progress commits it first, and reports its end (work kept) when the commits are back', async () => {
+      const s = await working();
+      const cancel = await run(s, [{ type: 'team.cancel', payload: { reason: 'enough' } }], 7000);
+      expect(cancel.state.status).toBe('running');
+      expect(cancel.state.finishing).toEqual({ status: 'cancelled', reason: 'enough', pending: ['add', 'mul'] });
+      expect(kinds(cancel.effects)).toEqual(['git commit_work', 'git commit_work']);
+      // Nothing new happens while it finishes: a finished turn is not committed for review.
+      expect((await run(cancel.state, [done('worker-1', 2)], 7500)).effects).toEqual([]);
+      const one = await run(cancel.state, [committed({ purpose: 'unfinished' })], 8000);
+      expect(one.state.finishing?.pending).toEqual(['mul']);
+      expect(kinds(one.effects)).toEqual([]);
+      const end = await run(one.state, [committed({ task: 'mul', purpose: 'unfinished', commit: 'd'.repeat(40) })], 9000);
+      expect(end.state).toMatchObject({ status: 'cancelled', reason: 'enough', finishing: undefined });
+      const last = end.effects.find((e) => e.kind === 'event' && e.event.type === 'team.cancelled');
+      expect(last?.kind === 'event' && last.event.data.kept).toEqual([expect.objectContaining({ task: 'add', branch: 'godel/t1/failed/add' }), expect.objectContaining({ task: 'mul', branch: 'godel/t1/failed/mul' })]);
+      expect(end.effects.filter((e) => e.kind === 'git' && e.action.op === 'keep_ref').map((e) => (e.kind === 'git' && e.action.op === 'keep_ref' ? e.action.commit : ''))).toEqual([C, 'd'.repeat(40)]);
+      // A late answer after the end is stale.
+      expect(stale((await run(end.state, [committed({ purpose: 'unfinished' })], 9500)).effects)).toHaveLength(1);
+    });
+
+    it('only the team itself may send team.work_committed: a forged one is refused and recorded', async () => {
+      expect(senderAllowed('t1', 'team.work_committed', 'team/t1')).toBe(true);
+      for (const from of [undefined, 'api:key-1', 'agent/t1:worker-1', 'team/t2', 'system:refinery']) expect(senderAllowed('t1', 'team.work_committed', from)).toBe(false);
+      const asked = (await run(await working(), [done('worker-1', 2)], 7000)).state;
+      const def = teamActor({ events: {} as never, enqueueMerge: async () => undefined, lastActivity: async () => new Map(), teamUsage: async () => ({ total: 0, costUsd: 0 }) });
+      const effects: Array<{ type: string; payload: unknown }> = [];
+      const ctx = { self: { kind: 'team', key: 't1' }, selfAddress: SELF, now: () => 8000, reply: () => undefined, effect: (type: string, payload: unknown) => String(effects.push({ type, payload })), tell: () => undefined };
+      const msg = committed();
+      const out = await def.receive(asked, { type: msg.type, payload: msg.payload, envelope: { id: 'x', to: SELF, type: msg.type, payload: msg.payload, sentAt: 0, from: 'api:key-1' } }, ctx as never);
+      expect(out).toBe(asked);
+      expect(effects).toEqual([{ type: 'team.event', payload: expect.objectContaining({ type: 'team.message_refused', data: expect.objectContaining({ type: 'team.work_committed', from: 'api:key-1' }) }) }]);
+    });
   });
 });

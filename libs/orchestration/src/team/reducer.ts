@@ -1,4 +1,5 @@
 import type { AgentUpdate } from '@godel/agents';
+import { onWorkCommitted } from './committed';
 import { finish, onCleanedUp } from './finish';
 import { TERMINAL_TEAM } from './members';
 import { lateMerge, onMergeResult } from './merge';
@@ -10,6 +11,11 @@ import { schedule } from './schedule';
 import type { TeamState } from './team-state';
 import { TeamTurn, type TeamEffect, type TeamReads } from './turn';
 
+/** Ended, or ending (waiting for the commits of its running tasks' work): no new decisions. */
+function closing(s: TeamState): boolean {
+  return TERMINAL_TEAM.has(s.status) || s.finishing !== undefined;
+}
+
 async function onAgentUpdate(t: TeamTurn, u: AgentUpdate): Promise<void> {
   const s = t.s;
   const m = s.members[u.name];
@@ -18,7 +24,7 @@ async function onAgentUpdate(t: TeamTurn, u: AgentUpdate): Promise<void> {
   m.status = u.status;
   if (u.worktree) m.worktree = u.worktree;
   if (u.event === 'cleaned_up') return onCleanedUp(t, m, u);
-  if (TERMINAL_TEAM.has(s.status)) return;
+  if (closing(s)) return;
   switch (u.event) {
     case 'started':
       // A member started with a prompt (the coordinator) is at work from now on.
@@ -35,7 +41,7 @@ async function onAgentUpdate(t: TeamTurn, u: AgentUpdate): Promise<void> {
       m.busySince = undefined;
       if (m.role === 'coordinator') await onPlan(t, u.text ?? '');
       else if (m.role === 'reviewer') await onReview(t, m, u.text ?? '');
-      else await onWorkerDone(t, m);
+      else onWorkerDone(t, m);
       break;
     case 'restarted':
       onRestarted(t, m, u);
@@ -55,7 +61,7 @@ async function onAgentUpdate(t: TeamTurn, u: AgentUpdate): Promise<void> {
  */
 export async function reduceTeam(state: TeamState, msg: TeamMessage, now: number, io: TeamReads, self: string): Promise<{ state: TeamState; effects: TeamEffect[] }> {
   const t = new TeamTurn(state, now, io, self);
-  const ended = TERMINAL_TEAM.has(state.status);
+  const ended = closing(state);
   switch (msg.type) {
     case 'team.start':
       await start(t, msg.payload);
@@ -67,8 +73,12 @@ export async function reduceTeam(state: TeamState, msg: TeamMessage, now: number
       if (!ended) onBaseline(t, msg.payload);
       break;
     case 'team.merge_result':
-      if (!ended) await onMergeResult(t, msg.payload);
-      else lateMerge(t, msg.payload);
+      // While the team is finishing only a merge that landed is taken (the end records the rest).
+      if (!ended || (state.finishing && msg.payload.kind === 'merged')) await onMergeResult(t, msg.payload);
+      else if (!state.finishing) lateMerge(t, msg.payload);
+      break;
+    case 'team.work_committed':
+      await onWorkCommitted(t, msg.payload);
       break;
     case 'team.cancel':
       await finish(t, 'cancelled', msg.payload.reason ?? 'cancelled by request');

@@ -2,15 +2,26 @@ import { parseReview } from './plan';
 import * as P from './prompts';
 import { promptMember } from './members';
 import { backToWorker, releaseAndFail, setTask } from './tasks';
-import type { MemberState } from './team-state';
-import type { TeamTurn } from './turn';
+import type { MemberState, TaskState } from './team-state';
+import type { TeamTurn, WorkCommitted } from './turn';
 
-/** A worker's turn ended: its worktree is committed; a change goes to review, none is told once. */
-export async function onWorkerDone(t: TeamTurn, m: MemberState): Promise<void> {
+/** A worker's turn ended: its worktree is committed by an effect, whose answer goes on (`onWorkerCommitted`). */
+export function onWorkerDone(t: TeamTurn, m: MemberState): void {
   const s = t.s;
   const task = m.task ? s.tasks[m.task] : undefined;
-  if (!task || task.status !== 'running' || task.worker !== m.name) return;
-  const commit = await t.io.commitAll(m.worktree!, `${task.title}\n\nGodel-Task: ${s.team}/${task.id} (round ${task.round})`);
+  if (!task || task.status !== 'running' || task.worker !== m.name || !m.worktree) return;
+  task.committing = { round: task.round, assignment: task.assignments, purpose: 'review' };
+  t.commitWork(m.worktree, `${task.title}\n\nGodel-Task: ${s.team}/${task.id} (round ${task.round})`, { task: task.id, ...task.committing });
+}
+
+/** The worker's turn is committed (`team.work_committed`, checked fresh): a change goes to review, none is told once. */
+export async function onWorkerCommitted(t: TeamTurn, task: TaskState, m: MemberState, w: WorkCommitted): Promise<void> {
+  const s = t.s;
+  if (!w.commit) {
+    t.event('task.commit_failed', { task: task.id, worker: m.name, round: task.round, error: w.error ?? null }, t.agent(m.name));
+    return releaseAndFail(t, task, `commit.failed: the worker's worktree could not be committed (${w.error ?? 'no commit'})`);
+  }
+  const commit = w.commit;
   task.commit = commit;
   if (await t.io.sameTree(m.worktree!, task.base!, commit)) {
     // Nothing to review or merge: the worker is told once, then the task fails. A task is done

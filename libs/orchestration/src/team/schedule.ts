@@ -14,7 +14,7 @@ const ACTIVE: ReadonlySet<string> = new Set(['ready', 'running', 'in_review', 'm
  */
 export async function schedule(t: TeamTurn): Promise<void> {
   const s = t.s;
-  if (s.status !== 'running' || s.baseline?.status === 'running') return;
+  if (s.status !== 'running' || s.finishing || s.baseline?.status === 'running') return;
   for (const id of s.order) {
     const task = s.tasks[id];
     if (task.status !== 'pending') continue;

@@ -1,5 +1,5 @@
 import type { ActorDefinition } from '@godel/actors';
-import { diffBetween, revParse, sameTree, commitAll } from '../refinery/git-ops';
+import { diffBetween, revParse, sameTree } from '../refinery/git-ops';
 import { REFINERY_SENDER } from '../refinery/refinery';
 import { applyTeamEffects, TEAM_EFFECTS, teamEffectExecutors, type TeamEffectDeps } from './effects';
 import { toTeamMessage } from './messages';
@@ -17,12 +17,15 @@ export interface TeamActorDeps extends TeamEffectDeps {
 
 /**
  * Whether `from` may send `type` to team `team`. Agent updates come from the team's own agents
- * (the runtime sets `from` to the sending actor's address), merge results from the refinery;
+ * (the runtime sets `from` to the sending actor's address), merge results from the refinery, work
+ * commits from the team itself (its `commit_work` effect);
  * anything else claiming to be one (e.g. a forged message with no sender) is refused.
  */
 export function senderAllowed(team: string, type: string, from: string | undefined): boolean {
   if (type === 'team.agent_update') return typeof from === 'string' && from.startsWith(`agent/${team}:`);
   if (type === 'team.merge_result' || type === 'team.baseline_result') return from === REFINERY_SENDER;
+  // The answer of the team's own commit_work effect: sent from the team's address by the runtime.
+  if (type === 'team.work_committed') return from === teamAddress(team);
   if (type === 'team.start') return !from?.startsWith('api:');
   return true;
 }
@@ -35,7 +38,7 @@ export function teamAddress(team: string): string {
  * The team's reads, resolved on this instance (issue 12): for a repository URL, git runs in this
  * instance's mirror — the target's tip fetched once per turn, missing commits fetched from the
  * team's refs on the remote — and a member's worktree is the one here (rebuilt from its pushed work
- * after a takeover); the team's commit in it is pushed as that member's work. `s` is the turn's state.
+ * after a takeover). `s` is the turn's state.
  */
 function teamReads(deps: TeamActorDeps, repos: TeamRepo, s: TeamState): TeamReads {
   const fetched = new Map<string, Promise<string>>();
@@ -50,13 +53,6 @@ function teamReads(deps: TeamActorDeps, repos: TeamRepo, s: TeamState): TeamRead
     // A URL team's worktrees share the mirror's objects: compared there, wherever the member ran.
     sameTree: async (cwd, a, b) => sameTree(repos.isRemote(s.repo) ? await objects(s.repo, [a, b]) : cwd, a, b),
     refsUnder: (repo, prefix) => repos.refsUnder(repo, prefix),
-    commitAll: async (worktree, message) => {
-      if (!repos.isRemote(s.repo)) return commitAll(worktree, message);
-      const here = await repos.worktree(s.repo, worktree);
-      const commit = await commitAll(here, message);
-      await repos.published(s.repo, here);
-      return commit;
-    },
     lastActivity: (agents) => deps.lastActivity(agents),
     teamUsage: (team) => deps.teamUsage(team),
   };

@@ -26,6 +26,8 @@ export interface TaskState extends WorkflowTask {
   noChanges?: boolean;
   /** The worker was told once that its turn left no change (a second empty turn fails the task). */
   nudged?: boolean;
+  /** A commit of the worker's worktree was asked for (`commit_work`) and its answer is awaited. */
+  committing?: { round: number; assignment: number; purpose: 'review' | 'unfinished' };
   /** The task makes a red baseline green (planned for it). */
   fixesBaseline?: boolean;
   startedAt?: number;
@@ -138,6 +140,8 @@ export interface TeamState {
   /** The coordinator has been given its planning prompt. */
   planPrompted?: boolean;
   cleanup?: CleanupState;
+  /** The team is ending (status, reason) once the commits of its running tasks' work are back. */
+  finishing?: { status: 'succeeded' | 'failed' | 'cancelled'; reason?: string; pending: string[] };
   tasks: Record<string, TaskState>;
   order: string[];
   members: Record<string, MemberState>;

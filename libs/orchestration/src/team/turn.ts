@@ -16,7 +16,24 @@ export interface TeamEvent {
 export type GitAction =
   | { op: 'keep_ref'; repo: string; ref: string; commit: string }
   | { op: 'delete_refs'; repo: string; prefix: string }
-  | { op: 'reset_worktree'; worktree: string; commit: string; repo?: string };
+  | { op: 'reset_worktree'; worktree: string; commit: string; repo?: string }
+  /** Commits what a worker left in its worktree (once per effect id), then tells the team `team.work_committed`. */
+  | ({ op: 'commit_work'; repo: string; worktree: string; message: string } & WorkRef);
+
+/** Which commit of a task's work is meant: its round and assignment, and why the team asked for it. */
+export interface WorkRef {
+  task: string;
+  round: number;
+  assignment: number;
+  /** `review`: a worker's turn ended; `unfinished`: the team is ending with the task still running. */
+  purpose: 'review' | 'unfinished';
+}
+
+/** `team.work_committed`: the answer of a `commit_work` effect (the commit, or why there is none). */
+export interface WorkCommitted extends WorkRef {
+  commit?: string;
+  error?: string;
+}
 
 /** What leaves a team turn: run after the state commits, in this order, with deterministic ids. */
 export type TeamEffect =
@@ -30,15 +47,13 @@ export type TeamEffect =
 
 /**
  * What a turn may read (never change): the target's tip, diffs, refs, the agents' activity, usage.
- * `commitAll` is the one write: it commits what a worker left in its own worktree and answers HEAD,
- * so a turn run again finds the worktree clean and gets the same commit.
+ * A worker's worktree is committed by a `commit_work` effect, whose answer is a message.
  */
 export interface TeamReads {
   tip(repo: string, branch: string): Promise<string | undefined>;
   diff(repo: string, base: string, head: string): Promise<{ diff: string; truncated: boolean; files: string[] }>;
   sameTree(cwd: string, a: string, b: string): Promise<boolean>;
   refsUnder(repo: string, prefix: string): Promise<string[]>;
-  commitAll(worktree: string, message: string): Promise<string>;
   lastActivity(agents: string[]): Promise<Map<string, number>>;
   teamUsage(team: string): Promise<{ total: number; costUsd: number }>;
 }
@@ -94,6 +109,14 @@ export class TeamTurn {
     }
     if (refs.size > 0) this.effects.push({ kind: 'git', action: { op: 'delete_refs', repo: this.s.repo, prefix } });
     return refs.size;
+  }
+
+  /**
+   * Asks for the commit of a task's work in `worktree` (an effect); the team goes on when
+   * `team.work_committed` for the same task, round, assignment and purpose comes back.
+   */
+  commitWork(worktree: string, message: string, ref: WorkRef): void {
+    this.effects.push({ kind: 'git', action: { op: 'commit_work', repo: this.s.repo, worktree, message, ...ref } });
   }
 
   enqueueMerge(job: MergeJob): void {
