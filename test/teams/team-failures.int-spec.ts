@@ -40,7 +40,7 @@ describe('teams under failure (real pi, scripted model, real git)', () => {
         alpha: { task: { files: { 'shared.txt': 'alpha\n' } }, conflict: { files: { 'shared.txt': both } } },
         beta: { task: { files: { 'shared.txt': 'beta\n' } }, conflict: { files: { 'shared.txt': both } } },
       },
-      delayMs: 200,
+      delayMs: 1000, // worker-2 must start before alpha merges (a start lagging by seconds on a loaded box made no conflict)
     });
     const team = await f.run({ intent: 'write shared.txt', concurrency: 2 });
     const s = await f.untilDone(team);
