@@ -29,6 +29,7 @@ async function main(): Promise<void> {
     ['duplicated', report.duplicated],
     ['overlapping_activations', report.overlapping_activations],
     ['unhandled ioredis errors', report.unhandled_redis_errors],
+    ['unexpected member exits (crashes)', report.unexpected_exits],
     ['teams (succeeded / unfinished)', report.teams ? `${report.teams.teams} (${report.teams.teams_succeeded} / ${report.teams.teams_unfinished})` : 'none'],
     ['team tasks (merged)', report.teams ? `${report.teams.tasks} (${report.teams.tasks_merged})` : 'none'],
     ['tasks_lost', report.tasks_lost],
@@ -47,7 +48,7 @@ async function main(): Promise<void> {
     writeFileSync(env.CHAOS_OUT, `${JSON.stringify(report, null, 2)}\n`);
     process.stdout.write(`wrote ${env.CHAOS_OUT}\n`);
   }
-  const bad = report.faults < report.faults_planned || report.lost + report.duplicated + report.overlapping_activations + (report.tasks_lost ?? 0) + (report.event_gaps ?? 0) + (report.duplicate_events ?? 0) > 0 || !report.drained;
+  const bad = report.faults < report.faults_planned || report.lost + report.duplicated + report.overlapping_activations + (report.tasks_lost ?? 0) + (report.event_gaps ?? 0) + (report.duplicate_events ?? 0) + report.unexpected_exits > 0 || !report.drained;
   if (bad) process.stdout.write(`FAILED: replay with CHAOS_SEED=${report.seed} CHAOS_FAULTS=${report.faults_planned}\n`);
   process.exit(bad ? 1 : 0);
 }

@@ -61,6 +61,9 @@ export interface ChaosReport {
   cluster: boolean;
   drained: boolean;
   unhandled_redis_errors: number;
+  /** Members that exited on their own (not killed or drained by the harness): a server crash. */
+  unexpected_exits: number;
+  unexpected_exit_detail: Array<{ member: string; code: number | null; signal: string | null; stderr: string }>;
   duration_s: number;
   tells_per_s: number;
 }
@@ -155,6 +158,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     slots.push(slot);
   }
   let unhandled = 0;
+  const crashes: ChaosReport['unexpected_exit_detail'] = [];
   const start = async (slot: Slot): Promise<void> => {
     const db = new URL(env.databaseUrl);
     db.host = `127.0.0.1:${slot.pg.port}`;
@@ -164,6 +168,11 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       try {
         const m = await cluster.startWith(slot.name, { REDIS_URL: redis.url(slot.redis.map((p) => p.port)), DATABASE_URL: db.toString() }, 120000);
         slot.url = m.url;
+        void m.exited.then(({ code, signal }) => {
+          if (m.ended) return;
+          crashes.push({ member: m.instanceId, code, signal, stderr: m.stderrTail.slice(-1500) });
+          log(`${m.instanceId} exited on its own (${code ?? signal}); stderr: ${m.stderrTail.slice(-1500)}`);
+        });
         return;
       } catch (err) {
         await cluster.kill(slot.name);
@@ -242,6 +251,14 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       }
       ran++;
       const slot = slots[f.target];
+      // A member that crashed is counted (unexpected_exits) and started again before its next fault.
+      for (const s of slots) {
+        const m = cluster.members.get(s.name);
+        if (m && m.process.exitCode === null && m.process.signalCode === null) continue;
+        forget(s);
+        await cluster.kill(s.name);
+        await start(s);
+      }
       byKind[f.kind]++;
       log(`fault ${i + 1}/${plan.length}: ${f.kind} ${f.kind.endsWith('_down') ? 'all' : slot.name}${f.durationMs ? ` ${f.durationMs} ms` : ''}`);
       switch (f.kind) {
@@ -343,6 +360,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       cluster: o.cluster ?? false,
       drained,
       unhandled_redis_errors: unhandled,
+      unexpected_exits: crashes.length,
+      unexpected_exit_detail: crashes,
       duration_s: Math.round((performance.now() - t0) / 100) / 10,
       tells_per_s: Math.round(acknowledged / ((sendDone - t0) / 1000)),
     };

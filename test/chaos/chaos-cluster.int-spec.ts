@@ -18,6 +18,6 @@ describe('chaos on the Redis Cluster (3 server processes, per-instance proxies t
     expect(report.faults).toBe(10);
     expect(report.acknowledged).toBeGreaterThan(50);
     expect(report.drained).toBe(true);
-    expect({ seed, lost: report.lost, duplicated: report.duplicated, overlapping: report.overlapping_activations, unhandled: report.unhandled_redis_errors }).toEqual({ seed, lost: 0, duplicated: 0, overlapping: 0, unhandled: 0 });
+    expect({ seed, lost: report.lost, duplicated: report.duplicated, overlapping: report.overlapping_activations, unhandled: report.unhandled_redis_errors, crashes: report.unexpected_exit_detail }).toEqual({ seed, lost: 0, duplicated: 0, overlapping: 0, unhandled: 0, crashes: [] });
   }, 400_000);
 });

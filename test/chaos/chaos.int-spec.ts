@@ -48,12 +48,13 @@ describe('chaos: 30 faults against three server processes', () => {
     expect(report.drained).toBe(true);
     expect(report.teams?.teams).toBeGreaterThanOrEqual(1);
     expect(report.teams?.tasks).toBeGreaterThanOrEqual(4);
-    expect({ seed, lost: report.lost, duplicated: report.duplicated, overlapping: report.overlapping_activations, unhandled: report.unhandled_redis_errors, tasksLost: report.tasks_lost, eventGaps: report.event_gaps, duplicateEvents: report.teams?.duplicate_events_by_type }).toEqual({
+    expect({ seed, lost: report.lost, duplicated: report.duplicated, overlapping: report.overlapping_activations, unhandled: report.unhandled_redis_errors, crashes: report.unexpected_exit_detail, tasksLost: report.tasks_lost, eventGaps: report.event_gaps, duplicateEvents: report.teams?.duplicate_events_by_type }).toEqual({
       seed,
       lost: 0,
       duplicated: 0,
       overlapping: 0,
       unhandled: 0,
+      crashes: [],
       tasksLost: 0,
       eventGaps: 0,
       duplicateEvents: {},

@@ -15,6 +15,10 @@ export interface ClusterMember {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** `[ioredis] Unhandled error event` lines on stderr (a connection without an error listener). */
   unhandledRedisErrors: number;
+  /** The last 4,000 characters the member wrote to stderr (why it died, when it did). */
+  stderrTail: string;
+  /** Set when kill/stop ended it: any other exit is the member's own (a crash). */
+  ended: boolean;
 }
 
 export interface LocalClusterOptions {
@@ -93,6 +97,8 @@ export class LocalCluster {
       pid: child.pid!,
       lines: [],
       unhandledRedisErrors: 0,
+      stderrTail: '',
+      ended: false,
       exited: new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal }))),
     };
     let stderr = '';
@@ -100,6 +106,7 @@ export class LocalCluster {
       const text = d.toString();
       member.unhandledRedisErrors += text.split('Unhandled error event').length - 1;
       stderr = (stderr + text).slice(-4000);
+      member.stderrTail = stderr;
     });
     let buf = '';
     const ready = new Promise<void>((resolve, reject) => {
@@ -138,6 +145,7 @@ export class LocalCluster {
   async kill(name: string): Promise<void> {
     const m = this.members.get(name);
     if (!m) return;
+    m.ended = true;
     m.process.kill('SIGKILL');
     await m.exited;
     this.members.delete(name);
@@ -147,6 +155,7 @@ export class LocalCluster {
   async stop(name: string): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
     const m = this.members.get(name);
     if (!m) return { code: null, signal: null };
+    m.ended = true;
     m.process.kill('SIGTERM');
     const guard = setTimeout(() => m.process.kill('SIGKILL'), 15000);
     const exit = await m.exited;
