@@ -4,7 +4,8 @@
  * loopback. Three instances; the team's instance is SIGKILLed mid-task and its home folder deleted
  * (the host's disk is gone) → a survivor takes the team over, rebuilds the members' worktrees from
  * their pushed work, and the team finishes there: every task merged, the target pushed to the
- * remote (which someone else moved meanwhile: rebased onto, nothing lost), `git fsck` clean. Then bad input: the remote gone → the intent is refused with a typed
+ * remote (which someone else moved meanwhile: rebased onto, nothing lost), `git fsck` clean; once its
+ * members cleaned up, none of the team's refs is left on the remote. Then bad input: the remote gone → the intent is refused with a typed
  * error and nothing starts.
  */
 import { mkdir, rm, writeFile } from 'node:fs/promises';
@@ -92,6 +93,9 @@ describe('a team on a repository URL', () => {
     expect(await count(`SELECT count(*) AS n FROM events WHERE seq > $1 AND team = $2 AND type = 'agent.turn_completed'`, [seq, team])).toBeGreaterThan(0);
     const paths: Array<{ w: string | null; type: string; agent: string }> = await f.env.dataSource.query(`SELECT type, agent, data->>'worktree' AS w FROM events WHERE seq > $1 AND team = $2 AND data ? 'worktree'`, [seq, team]);
     expect(paths.filter((p) => p.w?.startsWith(join(f.root, `home-${dead.name}`)))).toEqual([]);
+    // The team's refs leave the remote once its members cleaned up: work, approved, merged, attempts.
+    await f.until('the team cleaned up on the remote', async () => (await count(`SELECT count(*) AS n FROM events WHERE team = $1 AND type = 'team.remote_refs_deleted'`, [team])) > 0, 120_000);
+    expect(git(bare, 'for-each-ref', '--format=%(refname)').split('\n').filter((ref) => ref.includes(`/${team}/`))).toEqual([]);
 
     // Bad input: the remote is gone → a typed error (502 workspace.unreachable), and no team starts.
     await daemon.stop();

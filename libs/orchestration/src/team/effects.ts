@@ -2,6 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join } from 'node:path';
 import type { ActorContext, EffectExecutor } from '@godel/actors';
 import type { EventLog } from '@godel/persistence';
+import { isWorkspaceError } from '@godel/workspace';
 import type { MergeJob } from '../refinery/refinery';
 import { git, resetWorktree } from '../refinery/git-ops';
 import { TeamRepo, type TeamRepoOptions } from './team-repo';
@@ -21,7 +22,7 @@ export interface TeamEffectDeps {
 type Fields = Record<string, unknown>;
 const isRecord = (v: unknown): v is Fields => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isTeamEvent = (p: Fields): p is Fields & TeamEvent => typeof p.type === 'string' && typeof p.team === 'string' && isRecord(p.data) && typeof p.at === 'number';
-const isGitAction = (p: Fields): p is Fields & GitAction => p.op === 'keep_ref' || p.op === 'delete_refs' || p.op === 'reset_worktree';
+const isGitAction = (p: Fields): p is Fields & GitAction => p.op === 'keep_ref' || p.op === 'delete_refs' || p.op === 'delete_team_refs' || p.op === 'reset_worktree';
 const isMergeJob = (p: Fields): p is Fields & MergeJob => typeof p.team === 'string' && typeof p.task === 'string' && typeof p.repo === 'string' && typeof p.commit === 'string' && typeof p.attempt === 'number';
 
 /** Typed access to an effect's payload: it was written by this kind's own turn, checked all the same. */
@@ -55,28 +56,61 @@ export function teamEffectExecutors(deps: TeamEffectDeps): Record<string, Effect
       const ev = payloadOf(e, isTeamEvent);
       await deps.events.append({ type: ev.type, team: ev.team, agent: ev.agent, correlationId: ev.correlationId, data: ev.data, at: ev.at, idemKey: e.id });
     },
-    [TEAM_EFFECTS.git]: async (e) => {
-      const a = payloadOf(e, isGitAction);
-      if (a.op === 'keep_ref') await repos.keepRef(a.repo, a.ref, a.commit);
-      else if (a.op === 'delete_refs') await repos.deleteRefs(a.repo, a.prefix);
-      else if (!a.repo || !repos.isRemote(a.repo)) await resetOnce(a.worktree, a.commit, e.id);
-      else {
-        // A URL: the member's worktree on this instance (rebuilt from its pushed work after a
-        // takeover), reset, and pushed as its work so the next takeover rebuilds it reset.
-        await repos.have(a.repo, basename(dirname(a.worktree)), [a.commit]);
-        const here = await repos.worktree(a.repo, a.worktree, a.commit);
-        await resetOnce(here, a.commit, e.id);
-        await repos.published(a.repo, here);
-      }
-    },
-    [TEAM_EFFECTS.merge]: async (e) => {
-      await deps.enqueueMerge(payloadOf(e, isMergeJob));
-    },
+    [TEAM_EFFECTS.git]: (e) => waitingForRemote(deps, e, () => runGit(e)),
+    [TEAM_EFFECTS.merge]: (e) =>
+      waitingForRemote(deps, e, async () => {
+        await deps.enqueueMerge(payloadOf(e, isMergeJob));
+      }),
     [TEAM_EFFECTS.withdraw]: async (e) => {
       const p = payloadOf(e, (f): f is Fields & { team: string } => typeof f.team === 'string');
       await deps.withdrawMerges?.(p.team);
     },
   };
+
+  async function runGit(e: Parameters<EffectExecutor>[0]): Promise<void> {
+    const a = payloadOf(e, isGitAction);
+    if (a.op === 'keep_ref') await repos.keepRef(a.repo, a.ref, a.commit);
+    else if (a.op === 'delete_refs') await repos.deleteRefs(a.repo, a.prefix);
+    else if (a.op === 'delete_team_refs') {
+      // Best effort: a remote that is down or refuses leaves the refs there, said in an event.
+      const data = await repos.deleteTeamRefs(a.repo, a.team).then(
+        (refs) => ({ type: 'team.remote_refs_deleted', data: { repo: a.repo, refs: refs.length } }),
+        (err: unknown) => {
+          if (!isWorkspaceError(err)) throw err;
+          return { type: 'team.remote_refs_left', data: { repo: a.repo, code: err.code, error: err.message.slice(0, 500) } };
+        },
+      );
+      await deps.events.append({ type: data.type, team: a.team, data: data.data, at: Date.now(), idemKey: e.id });
+    } else if (!a.repo || !repos.isRemote(a.repo)) await resetOnce(a.worktree, a.commit, e.id);
+    else {
+      // A URL: the member's worktree on this instance (rebuilt from its pushed work after a
+      // takeover), reset, and pushed as its work so the next takeover rebuilds it reset.
+      await repos.have(a.repo, basename(dirname(a.worktree)), [a.commit]);
+      const here = await repos.worktree(a.repo, a.worktree, a.commit);
+      await resetOnce(here, a.commit, e.id);
+      await repos.published(a.repo, here);
+    }
+  }
+}
+
+/**
+ * A team effect that needs the remote (a URL team's git work, an approved commit pushed before its
+ * merge) while the remote is down or refuses the credentials: said once per effect in an event
+ * (`team.remote_unavailable`: the remote, the code, the error) and thrown, so the runtime runs it
+ * again — the team waits for its remote instead of going on without the work landing there.
+ */
+async function waitingForRemote(deps: TeamEffectDeps, e: Parameters<EffectExecutor>[0], run: () => Promise<void>): Promise<void> {
+  try {
+    await run();
+  } catch (err) {
+    if (isWorkspaceError(err, 'workspace.unreachable') || isWorkspaceError(err, 'workspace.auth_failed')) {
+      const team = e.from.replace(/^team\//, '');
+      const repo = isRecord(e.payload) && typeof e.payload.repo === 'string' ? e.payload.repo : undefined;
+      const data = { repo, code: err.code, effect: e.type, error: err.message.slice(0, 500), retrying: true };
+      await deps.events.append({ type: 'team.remote_unavailable', team, data, at: Date.now(), idemKey: `${e.id}:remote` }).catch(() => undefined);
+    }
+    throw err;
+  }
 }
 
 /** Hands a reduced turn's effects to the runtime, in order: they commit with the state and run after. */

@@ -1,4 +1,5 @@
 import type { ActorDefinition } from '@godel/actors';
+import { isWorkspaceError } from '@godel/workspace';
 import { diffBetween, revParse, sameTree, commitAll } from '../refinery/git-ops';
 import { REFINERY_SENDER } from '../refinery/refinery';
 import { applyTeamEffects, TEAM_EFFECTS, teamEffectExecutors, type TeamEffectDeps } from './effects';
@@ -39,7 +40,10 @@ export function teamAddress(team: string): string {
  */
 function teamReads(deps: TeamActorDeps, repos: TeamRepo, s: TeamState): TeamReads {
   const fetched = new Map<string, Promise<string>>();
-  const fresh = (repo: string) => fetched.get(repo) ?? fetched.set(repo, repos.dir(repo, true)).get(repo)!;
+  // A remote that is down or refuses for a while does not fail the turn (its message would be lost
+  // after the turn's tries): the mirror's last tip is read; the refinery rebases onto the real one.
+  const fetchOrStale = (repo: string) => repos.dir(repo, true).catch((err: unknown) => (isWorkspaceError(err, 'workspace.unreachable') || isWorkspaceError(err, 'workspace.auth_failed') ? repos.dir(repo) : Promise.reject(err)));
+  const fresh = (repo: string) => fetched.get(repo) ?? fetched.set(repo, fetchOrStale(repo)).get(repo)!;
   const objects = async (repo: string, commits: string[]) => {
     await repos.have(repo, s.team, commits);
     return repos.dir(repo);
@@ -54,7 +58,8 @@ function teamReads(deps: TeamActorDeps, repos: TeamRepo, s: TeamState): TeamRead
       if (!repos.isRemote(s.repo)) return commitAll(worktree, message);
       const here = await repos.worktree(s.repo, worktree);
       const commit = await commitAll(here, message);
-      await repos.published(s.repo, here);
+      // Best effort: the member's next push carries it, and an approved commit is pushed before its merge.
+      await repos.published(s.repo, here).catch((err: unknown) => (isWorkspaceError(err) ? undefined : Promise.reject(err)));
       return commit;
     },
     lastActivity: (agents) => deps.lastActivity(agents),
