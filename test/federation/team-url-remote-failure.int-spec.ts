@@ -8,11 +8,13 @@
  *   exactly once each, fast-forward only, fsck clean; the team succeeds; its refs leave the remote.
  * - The remote gone (daemon stopped) mid-team and back: the team's git work waits for the remote
  *   (`team.remote_unavailable`), then every task is merged once and the team succeeds.
+ * - The remote gone for good: past GODEL_REMOTE_WAIT_MS the team fails (`remote.unavailable`, naming
+ *   the remote and what to do); the worker's commit is kept in the instance's mirror.
  * - Refused for good: the team fails (no success for work that did not land) with a typed reason
  *   naming the remote and what to do; `main` is untouched; the approved work is kept on the remote
  *   (`godel/<team>/failed/<task>`), the only ref of the team left there.
  */
-import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { git, type ClusterMember, type TeamPlaybook } from '@godel/testing';
 import { makeBareRemote, startGitDaemon } from '../../libs/workspace/test/git-servers';
@@ -45,7 +47,7 @@ describe('a team on a repository URL whose remote refuses its pushes', () => {
   const count = async (sql: string, args: unknown[] = []) => Number((await f.env.dataSource.query(sql, args))[0].n);
 
   /** A served bare repository whose pre-receive hook refuses pushes to main while `flag` exists. */
-  async function guardedRemote(): Promise<{ bare: string; url: string; flag: string; m: ClusterMember }> {
+  async function guardedRemote(env: Record<string, string> = {}): Promise<{ bare: string; url: string; flag: string; m: ClusterMember }> {
     await mkdir(join(f.root, 'served'));
     const bare = await makeBareRemote(join(f.root, 'served'), 'app', { 'README.md': '# app\n' });
     const flag = join(f.root, 'main-frozen');
@@ -54,7 +56,7 @@ describe('a team on a repository URL whose remote refuses its pushes', () => {
     await chmod(hook, 0o755);
     daemon = await startGitDaemon(join(f.root, 'served'));
     const url = daemon.url('app');
-    const m = await f.start('a');
+    const m = await f.start('a', env);
     expect((await f.api(m, 'POST', '/api/v1/repos', { path: url })).status).toBeLessThan(300);
     await writeFile(flag, 'frozen\n');
     return { bare, url, flag, m };
@@ -122,6 +124,35 @@ describe('a team on a repository URL whose remote refuses its pushes', () => {
     expect(git(bare, 'rev-list', '--min-parents=2', 'main')).toBe('');
     expect(git(bare, 'fsck', '--no-progress', '--no-dangling')).toBe('');
     expect(await teamRefsLeft(bare, team)).toEqual([]);
+  }, 600_000);
+
+  it('the remote gone for good: past GODEL_REMOTE_WAIT_MS the team fails naming the remote and what to do; main untouched; the work kept in the mirror', async () => {
+    f = await FederationFixture.create(playbook(['one']));
+    const { bare, url, flag, m } = await guardedRemote({ GODEL_REMOTE_WAIT_MS: '5000' });
+    await rm(flag);
+    const start = git(bare, 'rev-parse', 'main');
+    const r = await f.api<{ team: string }>(m, 'POST', '/api/v1/intents', { intent: 'one file', repo: url });
+    expect(r.status).toBe(202);
+    const team = r.body.team;
+    await f.until('a worker pushed its work', async () => (await count(`SELECT count(*) AS n FROM events WHERE team = $1 AND type = 'agent.work_pushed' AND agent LIKE '%worker-%'`, [team])) > 0, 240_000);
+    await daemon!.stop();
+    daemon = undefined;
+
+    const end = await ended(m, team);
+    expect(end.status).toBe('failed');
+    expect(end.reason).toMatch(/^remote\.unavailable: the remote \S+ was unavailable for \d+ s \(workspace\.unreachable\); check that it is up/);
+    expect(end.reason).toContain(url);
+    expect(end.ledger.filter((l) => l.outcome === 'merged')).toEqual([]);
+    expect(git(bare, 'rev-parse', 'main')).toBe(start);
+    const said = await f.env.dataSource.query(`SELECT DISTINCT type FROM events WHERE team = $1 AND type LIKE 'team.remote_%' ORDER BY type`, [team]);
+    expect(said.map((e: { type: string }) => e.type)).toEqual(expect.arrayContaining(['team.remote_given_up', 'team.remote_unavailable']));
+    // The worker's commit is not lost: kept as the failed task's branch in this instance's mirror.
+    await f.until('the failed work kept', async () => (await count(`SELECT count(*) AS n FROM events WHERE team = $1 AND type = 'task.work_kept'`, [team])) > 0, 60_000);
+    const mirrors = join(f.root, 'home-a', 'mirrors');
+    const mirror = join(mirrors, (await readdir(mirrors)).find((d) => d.endsWith('.git'))!);
+    const kept = `refs/heads/godel/${team}/failed/one`;
+    await f.until('the kept branch in the mirror', async () => git(mirror, 'for-each-ref', kept) !== '', 60_000);
+    expect(git(mirror, 'show', `${kept}:one.txt`)).toBe('one');
   }, 600_000);
 
   it('refused for good: the team fails naming the remote and what to do; main untouched; the approved work kept on the remote', async () => {

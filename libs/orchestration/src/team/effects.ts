@@ -5,6 +5,7 @@ import type { EventLog } from '@godel/persistence';
 import { isWorkspaceError } from '@godel/workspace';
 import type { MergeJob } from '../refinery/refinery';
 import { git, resetWorktree } from '../refinery/git-ops';
+import { RemoteWait } from './remote-wait';
 import { TeamRepo, type TeamRepoOptions } from './team-repo';
 import type { GitAction, TeamEffect, TeamEvent } from './turn';
 
@@ -17,6 +18,10 @@ export interface TeamEffectDeps {
   withdrawMerges?(team: string): Promise<unknown>;
   /** This instance's mirrors and agent worktrees of repository URLs (issue 12); absent: teams work on paths only. */
   repos?: TeamRepoOptions;
+  /** How long effects wait for a URL team's remote that is down or refuses (default 10 min); then the team fails. */
+  remoteWaitMs?: number;
+  /** Fails a team (a `team.cancel` with `fail`): its remote stayed unavailable past `remoteWaitMs`. */
+  failTeam?(team: string, reason: string): Promise<void>;
 }
 
 type Fields = Record<string, unknown>;
@@ -51,14 +56,15 @@ async function resetOnce(worktree: string, commit: string, id: string): Promise<
  */
 export function teamEffectExecutors(deps: TeamEffectDeps): Record<string, EffectExecutor> {
   const repos = new TeamRepo(deps.repos);
+  const remote = new RemoteWait(deps, repos);
   return {
     [TEAM_EFFECTS.event]: async (e) => {
       const ev = payloadOf(e, isTeamEvent);
       await deps.events.append({ type: ev.type, team: ev.team, agent: ev.agent, correlationId: ev.correlationId, data: ev.data, at: ev.at, idemKey: e.id });
     },
-    [TEAM_EFFECTS.git]: (e) => waitingForRemote(deps, e, () => runGit(e)),
+    [TEAM_EFFECTS.git]: (e) => remote.run(e, () => runGit(e)),
     [TEAM_EFFECTS.merge]: (e) =>
-      waitingForRemote(deps, e, async () => {
+      remote.run(e, async () => {
         await deps.enqueueMerge(payloadOf(e, isMergeJob));
       }),
     [TEAM_EFFECTS.withdraw]: async (e) => {
@@ -90,26 +96,6 @@ export function teamEffectExecutors(deps: TeamEffectDeps): Record<string, Effect
       await resetOnce(here, a.commit, e.id);
       await repos.published(a.repo, here);
     }
-  }
-}
-
-/**
- * A team effect that needs the remote (a URL team's git work, an approved commit pushed before its
- * merge) while the remote is down or refuses the credentials: said once per effect in an event
- * (`team.remote_unavailable`: the remote, the code, the error) and thrown, so the runtime runs it
- * again — the team waits for its remote instead of going on without the work landing there.
- */
-async function waitingForRemote(deps: TeamEffectDeps, e: Parameters<EffectExecutor>[0], run: () => Promise<void>): Promise<void> {
-  try {
-    await run();
-  } catch (err) {
-    if (isWorkspaceError(err, 'workspace.unreachable') || isWorkspaceError(err, 'workspace.auth_failed')) {
-      const team = e.from.replace(/^team\//, '');
-      const repo = isRecord(e.payload) && typeof e.payload.repo === 'string' ? e.payload.repo : undefined;
-      const data = { repo, code: err.code, effect: e.type, error: err.message.slice(0, 500), retrying: true };
-      await deps.events.append({ type: 'team.remote_unavailable', team, data, at: Date.now(), idemKey: `${e.id}:remote` }).catch(() => undefined);
-    }
-    throw err;
   }
 }
 

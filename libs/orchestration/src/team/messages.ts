@@ -9,7 +9,8 @@ export type TeamMessage =
   | { type: 'team.agent_update'; payload: AgentUpdate }
   | { type: 'team.baseline_result'; payload: BaselineResult }
   | { type: 'team.merge_result'; payload: MergeResult }
-  | { type: 'team.cancel'; payload: { reason?: string } }
+  /** `fail`: the team fails (its remote is gone, see effects.ts) rather than being cancelled. */
+  | { type: 'team.cancel'; payload: { reason?: string; fail?: boolean } }
   /** The monitor's durable reminder (the only reminder a team schedules). */
   | { type: 'reminder'; payload: Record<string, unknown> }
   | { type: 'get'; payload: Record<string, unknown> };
@@ -63,7 +64,7 @@ export function toTeamMessage(m: Message): TeamMessage {
     case 'team.merge_result':
       return isMergeResult(p) ? { type: m.type, payload: p } : bad('a merge result needs kind, task, attempt and commit');
     case 'team.cancel':
-      return { type: m.type, payload: p.reason === undefined ? {} : { reason: String(p.reason) } };
+      return { type: m.type, payload: { ...(p.reason === undefined ? {} : { reason: String(p.reason) }), ...(p.fail === true ? { fail: true } : {}) } };
     case 'reminder':
     case 'get':
       return { type: m.type, payload: p };
