@@ -93,7 +93,10 @@ export function teamActor(deps: TeamActorDeps): ActorDefinition<TeamState> {
         ctx.reply(s);
         return s;
       }
-      const { state, effects } = await reduceTeam(s, toTeamMessage(msg), ctx.now(), teamReads(deps, repos, s), ctx.selfAddress);
+      const m = toTeamMessage(msg);
+      // Only the server fails a team through a cancel (its remote gone, effects.ts); a client cancels.
+      if (m.type === 'team.cancel' && msg.envelope.from?.startsWith('api:')) delete m.payload.fail;
+      const { state, effects } = await reduceTeam(s, m, ctx.now(), teamReads(deps, repos, s), ctx.selfAddress);
       applyTeamEffects(ctx, effects);
       ctx.reply(state);
       return state;
