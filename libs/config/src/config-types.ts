@@ -61,6 +61,11 @@ export interface GodelConfig {
    * GODEL_MIRROR_TTL_DAYS (default 30, 0 = keep) are removed — never one a worktree is built on.
    */
   cleanup: { everyMs: number; ttlMs: number; keepFailed: boolean; mirrorTtlDays: number };
+  /**
+   * How long a URL team waits for its remote when it is down or refuses the credentials
+   * (GODEL_REMOTE_WAIT_MS, default 10 min): past it the team fails with `remote.unavailable`.
+   */
+  remoteWaitMs: number;
   /** Autonomic maintenance check of opted-in repositories, every N ms (GODEL_MAINTENANCE_EVERY_MS). */
   maintenanceEveryMs: number;
   /** Folder for local state (embedded PostgreSQL data, private Redis). */

@@ -49,6 +49,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<GodelConfi
       mirrorTtlDays: int(env, 'GODEL_MIRROR_TTL_DAYS', 30, 0, 36_500),
     },
     maintenanceEveryMs: int(env, 'GODEL_MAINTENANCE_EVERY_MS', 60_000, 1000, 86_400_000),
+    remoteWaitMs: int(env, 'GODEL_REMOTE_WAIT_MS', 600_000, 1000, 86_400_000),
     repoRoots: repoRoots(env),
     sseMaxPerKey: int(env, 'GODEL_SSE_MAX_PER_KEY', 16, 1, 100_000),
     retention: { days: int(env, 'GODEL_RETENTION_DAYS', 30, 0, 36_500), everyMs: int(env, 'GODEL_RETENTION_EVERY_MS', 3_600_000, 1000, 86_400_000) },

@@ -18,7 +18,7 @@ export { Refinery, REFINERY_SENDER } from './refinery/refinery';
 export type { MergeJob, MergeResult, RefineryOptions, BaselineResult } from './refinery/refinery';
 export { mergeToTarget, runCommand, verifyAt, commitAll, revParse, isAncestor, isGitRepo, failureLines } from './refinery/git-ops';
 export type { MergeOutcome, MergeRequest, CommandResult } from './refinery/git-ops';
-export { mergeToRemote, publishApproved, approvedRef, mergedRef } from './refinery/remote-merge';
+export { mergeToRemote, publishApproved, approvedRef, mergedRef, remoteFailureDetail } from './refinery/remote-merge';
 export type { RemoteMergeRequest } from './refinery/remote-merge';
 export { prepareIntent, startIntent, resolveWorkflow, IntentInvalidError, MAX_INTENT_CHARS } from './intent-service';
 export { MaintenanceWatcher } from './maintenance';

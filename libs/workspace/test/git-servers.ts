@@ -42,9 +42,9 @@ export async function makeBareRemote(base: string, name: string, files: Record<s
   return bare;
 }
 
-/** `git daemon` on loopback serving every repository under `basePath`, pushes allowed. */
-export async function startGitDaemon(basePath: string): Promise<{ url: (name: string) => string; stop(): Promise<void>; child: ChildProcess }> {
-  const port = await freePort();
+/** `git daemon` on loopback serving every repository under `basePath`, pushes allowed (on `port`: a daemon started again where it was). */
+export async function startGitDaemon(basePath: string, at?: number): Promise<{ url: (name: string) => string; stop(): Promise<void>; child: ChildProcess; port: number }> {
+  const port = at ?? (await freePort());
   const child = spawn('git', ['daemon', '--reuseaddr', '--export-all', '--enable=receive-pack', `--base-path=${basePath}`, `--port=${port}`, '--listen=127.0.0.1', basePath], { env: ENV, stdio: 'ignore' });
   const url = (name: string) => `git://127.0.0.1:${port}/${name}.git`;
   const deadline = Date.now() + 30_000;
@@ -62,6 +62,7 @@ export async function startGitDaemon(basePath: string): Promise<{ url: (name: st
   return {
     url,
     child,
+    port,
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null || child.signalCode !== null) return resolve();

@@ -49,6 +49,10 @@ export function describe(e: EventView): string | undefined {
       return `merge of ${task}: conflict in ${(d.files as string[]).join(', ')}`;
     case 'merge.blocked':
       return `merge of ${task}: blocked — ${String(d.detail)} (will retry)`;
+    case 'team.remote_unavailable':
+      return `the remote ${String(d.repo ?? '')} is unavailable (${String(d.code)}): the team waits for it and retries — check that it is up and accepts the server's credentials`;
+    case 'team.remote_refs_left':
+      return `the team's refs could not be deleted from ${String(d.repo)} (${String(d.code)}); delete refs/godel/*/<team>/ there by hand`;
     case 'monitor.restarted':
     case 'monitor.stuck':
     case 'monitor.reassigned':

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { Module } from '@nestjs/common';
 import type { GodelConfig } from '@godel/config';
-import { MaintenanceWatcher, Refinery, teamActor } from '@godel/orchestration';
+import { MaintenanceWatcher, Refinery, teamActor, teamAddress } from '@godel/orchestration';
 import { AgentQueries, EventLog, RepoRegistry } from '@godel/persistence';
 import { BULLMQ_CLIENT_OPTIONS, bullPrefix, createRedisClient, duplicateClient, isClusterUrl, withErrorListener } from '@godel/runtime-redis';
 import type { Sandbox } from '@godel/sandbox';
@@ -31,9 +31,9 @@ import { TeamsService } from './teams.service';
     },
     {
       provide: TEAM_KIND,
-      inject: [GODEL_CONFIG, EventLog, AgentQueries, Refinery, RepoMirrors],
+      inject: [GODEL_CONFIG, EventLog, AgentQueries, Refinery, RepoMirrors, RUNTIME],
       // Teams on repository URLs (issue 12) work in this instance's mirror and its agents' worktrees (same root as the agents').
-      useFactory: (config: GodelConfig, events: EventLog, queries: AgentQueries, refinery: Refinery, mirrors: RepoMirrors) =>
+      useFactory: (config: GodelConfig, events: EventLog, queries: AgentQueries, refinery: Refinery, mirrors: RepoMirrors, rt: BuiltRuntime) =>
         teamActor({
           events,
           enqueueMerge: (job) => refinery.enqueue(job),
@@ -41,6 +41,9 @@ import { TeamsService } from './teams.service';
           lastActivity: (a) => events.lastActivity(a),
           teamUsage: (t) => queries.teamUsage(t),
           repos: { mirrors, agents: new AgentRepos({ mirrors, worktreesRoot: join(config.homeDir, 'worktrees') }) },
+          // A URL team whose remote stays unavailable past the wait fails (its effects give up).
+          remoteWaitMs: config.remoteWaitMs,
+          failTeam: (team, reason) => rt.system.tell(teamAddress(team), 'team.cancel', { reason, fail: true }),
         }),
     },
     TeamsService,

@@ -9,7 +9,7 @@ import type { Sandbox } from '@godel/sandbox';
 import { looksLikeUrl, type RepoMirrors } from '@godel/workspace';
 import { mergeToTarget, verifyAt, type MergeOutcome } from './git-ops';
 import type { MergeRequest } from './merge-types';
-import { mergeToRemote, publishApproved } from './remote-merge';
+import { mergeToRemote, publishApproved, remoteFailureDetail } from './remote-merge';
 
 /**
  * One approved task attempt waiting to be merged; or (`kind: 'baseline'`) the target's own
@@ -112,7 +112,9 @@ export class Refinery {
         void this.o.tell(job.data.teamAddress, 'team.baseline_result', failed, { from: REFINERY_SENDER }).catch(() => undefined);
         return;
       }
-      void this.report(job, { kind: 'failed', detail: err.message }).catch(() => undefined);
+      // A remote that refused or could not be reached: the detail names it and what to do.
+      const detail = (looksLikeUrl(job.data.repo) ? remoteFailureDetail(err, job.data.repo, job.data.target, job.attemptsMade) : undefined) ?? err.message;
+      void this.report(job, { kind: 'failed', detail }).catch(() => undefined);
     });
   }
 

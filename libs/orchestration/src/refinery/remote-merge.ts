@@ -74,3 +74,19 @@ export async function mergeToRemote(req: RemoteMergeRequest): Promise<MergeOutco
 export async function publishApproved(mirrors: RepoMirrors, url: string, team: string, task: string, attempt: number, commit: string): Promise<void> {
   await mirrors.push(url, [`+${commit}:${approvedRef(team, task, attempt)}`]);
 }
+
+/**
+ * What a team is told when a merge into a remote target failed for good on the remote itself
+ * (after the refinery's tries): the error's code, the remote, the target, and what an operator
+ * does about it. Undefined for any other failure (its message is the detail, as before).
+ */
+export function remoteFailureDetail(err: unknown, url: string, target: string, tries: number): string | undefined {
+  if (!isWorkspaceError(err)) return undefined;
+  const advice: Partial<Record<string, string>> = {
+    'workspace.auth_failed': `the remote ${url} refused the server's git credentials; fix GODEL_GIT_CREDENTIALS (or the token's rights to push ${target}) on the instances, then run the task again`,
+    'workspace.unreachable': `the remote ${url} could not be reached in ${tries} tries; check that it is up and reachable from the instances, then run the task again`,
+    'workspace.push_refused': `the remote ${url} refused the push to ${target} (a hook or a branch protection rule); allow Godel's fast-forward pushes to ${target}, then run the task again`,
+  };
+  const what = advice[err.code];
+  return what ? `${err.code}: ${what} (${err.message.split('\n')[0].slice(0, 300)})` : undefined;
+}

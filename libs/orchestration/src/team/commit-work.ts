@@ -1,4 +1,5 @@
 import type { CustomEffect } from '@godel/actors';
+import { isWorkspaceError } from '@godel/workspace';
 import { git } from '../refinery/git-ops';
 import type { TeamRepo } from './team-repo';
 import type { GitAction, WorkCommitted } from './turn';
@@ -36,7 +37,9 @@ export async function runCommitWork(repos: TeamRepo, a: CommitWork, e: CustomEff
     else {
       const here = await repos.worktree(a.repo, a.worktree);
       answer.commit = await commitOnce(here, a.message, e.id);
-      await repos.published(a.repo, here);
+      // Best effort: a remote that is down or refuses gets it with the member's next push, and an
+      // approved commit is pushed before its merge.
+      await repos.published(a.repo, here).catch((err: unknown) => (isWorkspaceError(err) ? undefined : Promise.reject(err)));
     }
   } catch (err) {
     answer.error = err instanceof Error ? err.message : String(err);

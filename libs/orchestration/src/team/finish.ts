@@ -1,4 +1,5 @@
 import type { AgentUpdate } from '@godel/agents';
+import { looksLikeUrl } from '@godel/workspace';
 import { emptyCleanup } from './baseline';
 import { TERMINAL_TEAM } from './members';
 import { setTask } from './tasks';
@@ -85,4 +86,6 @@ export function onCleanedUp(t: TeamTurn, m: MemberState, u: AgentUpdate): void {
   if (c.pending.length > 0) return;
   c.done = true;
   t.event('team.cleaned_up', { removed: c.removed, kept: c.kept, attemptRefsPruned: c.attemptRefsPruned, repo: t.s.repo });
+  // A URL team's refs on the remote go too, now that no member pushes its work any more (kept failed work stays).
+  if (looksLikeUrl(t.s.repo)) t.effects.push({ kind: 'git', action: { op: 'delete_team_refs', repo: t.s.repo, team: t.s.team } });
 }

@@ -10,7 +10,8 @@ export type TeamMessage =
   | { type: 'team.agent_update'; payload: AgentUpdate }
   | { type: 'team.baseline_result'; payload: BaselineResult }
   | { type: 'team.merge_result'; payload: MergeResult }
-  | { type: 'team.cancel'; payload: { reason?: string } }
+  /** `fail`: the team fails (its remote is gone, see effects.ts) rather than being cancelled. */
+  | { type: 'team.cancel'; payload: { reason?: string; fail?: boolean } }
   /** From the team's own `commit_work` effect (the sender is the team itself). */
   | { type: 'team.work_committed'; payload: WorkCommitted }
   /** The monitor's durable reminder (the only reminder a team schedules). */
@@ -73,7 +74,7 @@ export function toTeamMessage(m: Message): TeamMessage {
     case 'team.work_committed':
       return isWorkCommitted(p) ? { type: m.type, payload: p } : bad('a work commit needs task, round, assignment and purpose');
     case 'team.cancel':
-      return { type: m.type, payload: p.reason === undefined ? {} : { reason: String(p.reason) } };
+      return { type: m.type, payload: { ...(p.reason === undefined ? {} : { reason: String(p.reason) }), ...(p.fail === true ? { fail: true } : {}) } };
     case 'reminder':
     case 'get':
       return { type: m.type, payload: p };

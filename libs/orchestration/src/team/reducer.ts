@@ -81,7 +81,7 @@ export async function reduceTeam(state: TeamState, msg: TeamMessage, now: number
       await onWorkCommitted(t, msg.payload);
       break;
     case 'team.cancel':
-      await finish(t, 'cancelled', msg.payload.reason ?? 'cancelled by request');
+      await finish(t, msg.payload.fail === true ? 'failed' : 'cancelled', msg.payload.reason ?? 'cancelled by request');
       break;
     case 'reminder':
       await monitorTick(t);

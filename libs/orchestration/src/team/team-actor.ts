@@ -1,4 +1,5 @@
 import type { ActorDefinition } from '@godel/actors';
+import { isWorkspaceError } from '@godel/workspace';
 import { diffBetween, revParse, sameTree } from '../refinery/git-ops';
 import { REFINERY_SENDER } from '../refinery/refinery';
 import { applyTeamEffects, TEAM_EFFECTS, teamEffectExecutors, type TeamEffectDeps } from './effects';
@@ -42,7 +43,10 @@ export function teamAddress(team: string): string {
  */
 function teamReads(deps: TeamActorDeps, repos: TeamRepo, s: TeamState): TeamReads {
   const fetched = new Map<string, Promise<string>>();
-  const fresh = (repo: string) => fetched.get(repo) ?? fetched.set(repo, repos.dir(repo, true)).get(repo)!;
+  // A remote that is down or refuses for a while does not fail the turn (its message would be lost
+  // after the turn's tries): the mirror's last tip is read; the refinery rebases onto the real one.
+  const fetchOrStale = (repo: string) => repos.dir(repo, true).catch((err: unknown) => (isWorkspaceError(err, 'workspace.unreachable') || isWorkspaceError(err, 'workspace.auth_failed') ? repos.dir(repo) : Promise.reject(err)));
+  const fresh = (repo: string) => fetched.get(repo) ?? fetched.set(repo, fetchOrStale(repo)).get(repo)!;
   const objects = async (repo: string, commits: string[]) => {
     await repos.have(repo, s.team, commits);
     return repos.dir(repo);
@@ -84,7 +88,10 @@ export function teamActor(deps: TeamActorDeps): ActorDefinition<TeamState> {
         ctx.reply(s);
         return s;
       }
-      const { state, effects } = await reduceTeam(s, toTeamMessage(msg), ctx.now(), teamReads(deps, repos, s), ctx.selfAddress);
+      const m = toTeamMessage(msg);
+      // Only the server fails a team through a cancel (its remote gone, effects.ts); a client cancels.
+      if (m.type === 'team.cancel' && msg.envelope.from?.startsWith('api:')) delete m.payload.fail;
+      const { state, effects } = await reduceTeam(s, m, ctx.now(), teamReads(deps, repos, s), ctx.selfAddress);
       applyTeamEffects(ctx, effects);
       ctx.reply(state);
       return state;

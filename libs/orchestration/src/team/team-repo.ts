@@ -2,6 +2,9 @@ import { basename, dirname } from 'node:path';
 import { looksLikeUrl, WorkspaceError, type AgentRepos, type RepoMirrors } from '@godel/workspace';
 import { deleteRefs, git, keepRef } from '../refinery/git-ops';
 
+/** Where a team keeps refs on the remote, under `refs/godel/<space>/<team>/`. */
+const TEAM_SPACES = ['work', 'approved', 'merged', 'attempts'];
+
 /** This instance's access to URL repositories: its mirrors and its agents' worktrees over them. */
 export interface TeamRepoOptions {
   mirrors: RepoMirrors;
@@ -86,6 +89,25 @@ export class TeamRepo {
     const refs = await this.refsUnder(repo, prefix);
     if (refs.length > 0) await this.opts(repo).mirrors.push(repo, refs.map((r) => `:${r}`));
     await deleteRefs(await this.dir(repo), prefix);
+  }
+
+  /**
+   * When a URL team has ended and its members cleaned up: the team's refs leave the remote (and the
+   * mirror) — its members' work (`refs/godel/work/<team>/`), approved and merged markers, attempt
+   * refs, `godel/<team>/*` branches — except the kept failed work (`godel/<team>/failed/<task>`).
+   * Returns the refs deleted on the remote. Safe to run again (nothing left: no push).
+   */
+  async deleteTeamRefs(repo: string, team: string): Promise<string[]> {
+    if (!this.isRemote(repo)) return [];
+    const spaces = TEAM_SPACES.map((n) => `refs/godel/${n}/${team}/`);
+    const ours = (r: string) => spaces.some((p) => r.startsWith(p)) || (r.startsWith(`refs/heads/godel/${team}/`) && !r.startsWith(`refs/heads/godel/${team}/failed/`));
+    const dir = await this.dir(repo);
+    const runner = await this.opts(repo).mirrors.runner();
+    const { stdout } = await runner(['ls-remote', '--', repo, 'refs/godel/*', 'refs/heads/godel/*'], { cwd: dir });
+    const refs = [...new Set(stdout.split('\n').map((l) => l.split('\t')[1]).filter((r): r is string => !!r && ours(r)))];
+    if (refs.length > 0) await this.opts(repo).mirrors.push(repo, refs.map((r) => `:${r}`));
+    for (const p of spaces) await deleteRefs(dir, p);
+    return refs;
   }
 
   private opts(repo: string): TeamRepoOptions {

@@ -16,6 +16,7 @@ export interface TeamEvent {
 export type GitAction =
   | { op: 'keep_ref'; repo: string; ref: string; commit: string }
   | { op: 'delete_refs'; repo: string; prefix: string }
+  | { op: 'delete_team_refs'; repo: string; team: string }
   | { op: 'reset_worktree'; worktree: string; commit: string; repo?: string }
   /** Commits what a worker left in its worktree (once per effect id), then tells the team `team.work_committed`. */
   | ({ op: 'commit_work'; repo: string; worktree: string; message: string } & WorkRef);

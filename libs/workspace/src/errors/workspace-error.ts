@@ -18,6 +18,7 @@ export type WorkspaceErrorCode =
   | 'workspace.unreachable'
   | 'workspace.auth_failed'
   | 'workspace.non_fast_forward'
+  | 'workspace.push_refused'
   | 'workspace.remote_ref_missing';
 
 /** A git lock held by someone else, a remote that is down or moved on go away by themselves (fetch again); everything else needs a change first. */

@@ -91,6 +91,9 @@ export function classifyRemoteError(err: unknown, secrets: readonly (string | un
   if (is(/Authentication failed|could not read (Username|Password)|terminal prompts disabled|Permission denied \(publickey|HTTP 40[13]|returned error: 40[13]|Invalid username or password/i)) {
     return new WorkspaceError('workspace.auth_failed', `the remote refused the server's credentials (GODEL_GIT_CREDENTIALS): ${message}`, details);
   }
+  if (is(/\[remote rejected\]|hook declined|protected branch|pre-receive|GH006|denied to update/i)) {
+    return new WorkspaceError('workspace.push_refused', `the remote refused the push (a hook or a branch protection rule): ${message}`, details);
+  }
   if (is(/couldn't find remote ref|Couldn't find remote ref/)) return new WorkspaceError('workspace.remote_ref_missing', message, details);
   if (is(/access denied or repository not exported|Could not resolve host|Connection refused|unable to connect|Could not read from remote|does not appear to be a git repository|unable to access|not found|No such file or directory|timed out|Connection timed out|No route to host|not a git repository/i) || /timed out/.test(message)) {
     return new WorkspaceError('workspace.unreachable', `the repository cannot be reached: ${message}`, details);
