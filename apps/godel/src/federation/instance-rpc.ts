@@ -1,34 +1,11 @@
-import { ClientRedis, ServerRedis } from '@nestjs/microservices';
-import { Redis } from 'ioredis';
-import { isClusterUrl, parseClusterUrl } from '@godel/runtime-redis';
+import type { RedisClient } from '@godel/runtime-redis';
 import { firstValueFrom, timeout } from 'rxjs';
 import { InstanceRpcError, InstanceUnavailableError } from './federation-errors';
+import { createProbe, GodelClientRedis, GodelServerRedis, subscribers } from './redis-transport';
 
 export type RpcHandler = (data: Record<string, unknown>) => Promise<unknown>;
 
 type Answer = { ok: true; value: unknown } | { ok: false; error: { code: string; message: string } };
-
-/** ioredis connection options from a redis:// URL (the transport takes host/port, not a URL). */
-export function redisTransportOptions(url: string): Record<string, unknown> {
-  // On a Redis Cluster the transport's pub/sub goes to the first seed node (PUBLISH reaches every node).
-  if (isClusterUrl(url)) {
-    const t = parseClusterUrl(url);
-    const first = t.nodes[0];
-    return { host: first.host, port: first.port, ...(t.username ? { username: t.username } : {}), ...(t.password ? { password: t.password } : {}), ...(t.tls ? { tls: {} } : {}), retryAttempts: 1_000_000, retryDelay: 500 };
-  }
-  const u = new URL(url);
-  const db = u.pathname.replace(/^\//, '');
-  return {
-    host: u.hostname.replace(/^\[|\]$/g, ''),
-    port: Number(u.port || 6379),
-    ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
-    ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
-    ...(db ? { db: Number(db) } : {}),
-    ...(u.protocol === 'rediss:' ? { tls: {} } : {}),
-    retryAttempts: 1_000_000,
-    retryDelay: 500,
-  };
-}
 
 /**
  * Instance-to-instance requests over @nestjs/microservices' Redis transport: each instance listens
@@ -39,11 +16,11 @@ export function redisTransportOptions(url: string): Record<string, unknown> {
  * would be one more thing to run, secure and lose.
  */
 export class InstanceRpc {
-  private server?: ServerRedis;
-  private client?: ClientRedis;
+  private server?: GodelServerRedis;
+  private client?: GodelClientRedis;
   private readonly local = new Map<string, RpcHandler>();
   /** Asks Redis who listens (PUBSUB NUMSUB): a killed instance's subscriptions vanish with its connection. */
-  private probe?: Redis;
+  private probe?: RedisClient;
 
   /** `retryAfterS`: what a caller of a gone instance is told to wait (about a lease: its shards move by then). */
   constructor(
@@ -56,27 +33,25 @@ export class InstanceRpc {
 
   /** Serves `handlers` for this instance and opens the client side. */
   async start(handlers: Record<string, RpcHandler>): Promise<void> {
-    const options = redisTransportOptions(this.o.redisUrl);
-    const server = new ServerRedis(options);
+    // On a `redis+cluster://` URL both sides hold a Cluster connection (redis-transport.ts): any node may go.
+    const server = new GodelServerRedis(this.o.redisUrl);
     for (const [name, fn] of Object.entries(handlers)) {
       this.local.set(name, fn);
       server.addHandler(this.pattern(this.o.self, name), (data: Record<string, unknown>) => answer(fn, data));
     }
     await new Promise<void>((resolve, reject) => void server.listen((err?: unknown) => (err ? reject(err as Error) : resolve())));
     this.server = server;
-    this.client = new ClientRedis(options);
+    this.client = new GodelClientRedis(this.o.redisUrl);
     await this.client.connect();
-    const { retryAttempts: _a, retryDelay: _d, ...conn } = options;
-    this.probe = new Redis({ ...conn, maxRetriesPerRequest: 1, enableOfflineQueue: false, retryStrategy: (n: number) => Math.min(2000, n * 100) });
-    this.probe.on('error', () => undefined);
+    this.probe = createProbe(this.o.redisUrl);
   }
 
   /** Whether `instance` serves `name` now (its subscription is in Redis); true when Redis cannot tell. */
   async listening(instance: string, name: string): Promise<boolean> {
     if (instance === this.o.self) return this.local.has(name);
     try {
-      const reply = (await this.probe!.pubsub('NUMSUB', this.pattern(instance, name))) as unknown[];
-      return Number(reply[1]) > 0;
+      const n = await subscribers(this.probe!, this.pattern(instance, name));
+      return n === undefined || n > 0;
     } catch {
       return true; // let the call itself time out (typed) rather than guess
     }
