@@ -12,7 +12,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { InstanceRpc } from '../../apps/godel/src/federation/instance-rpc';
-import { CLUSTER_DIR, CLUSTER_PORTS, CLUSTER_URL, clusterScript, ensureRedisCluster } from '../runtime/cluster/cluster-env';
+import { CLUSTER_DIR, CLUSTER_PORTS, CLUSTER_URL, clusterHealthy, clusterScript, ensureRedisCluster } from '../runtime/cluster/cluster-env';
 import { waitFor } from '../runtime/cluster/workload';
 
 const SEED = CLUSTER_PORTS[0];
@@ -28,15 +28,6 @@ async function withNode<T>(port: number, fn: (r: Redis) => Promise<T>): Promise<
   } finally {
     r.disconnect();
   }
-}
-
-/** Waits until the whole cluster is ok again with six nodes and every replica linked to its master. */
-async function clusterHealthy(timeoutMs: number): Promise<void> {
-  await waitFor(async () => {
-    const infos = await Promise.all(CLUSTER_PORTS.map((p) => withNode(p, async (r) => ({ cluster: String(await r.cluster('INFO')), repl: await r.info('replication') }))));
-    const ok = infos.every((i) => /cluster_state:ok/.test(i.cluster) && /cluster_known_nodes:6/.test(i.cluster));
-    return ok && infos.filter((i) => /master_link_status:up/.test(i.repl)).length === 3;
-  }, timeoutMs, 'the cluster healthy (6 nodes, 3 replicas linked)');
 }
 
 /** The first slot the master on `port` serves, as that node sees it. */

@@ -6,7 +6,9 @@ import { loadConfig } from '@godel/config';
 import { openDatabase } from '@godel/persistence';
 import { createRedisClient, withErrorListener, type RedisClient } from '@godel/runtime-redis';
 import type { Cluster } from 'ioredis';
+import { Redis } from 'ioredis';
 import type { MakeEnv, RuntimeTestEnv } from '../conformance/env';
+import { waitFor } from './workload';
 
 const run = promisify(execFile);
 const SCRIPT = join(__dirname, '../../../scripts/redis-cluster.sh');
@@ -77,3 +79,17 @@ export const createClusterEnv: MakeEnv = async (runtime = {}) => {
   };
   return env;
 };
+
+/** Waits until the whole cluster is ok again with six nodes and every replica linked to its master. */
+export async function clusterHealthy(timeoutMs: number): Promise<void> {
+  await waitFor(async () => {
+    const probes = CLUSTER_PORTS.map((port) => new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null }).on('error', () => undefined));
+    try {
+      const infos = await Promise.all(probes.map(async (p) => ({ cluster: String(await p.cluster('INFO')), repl: await p.info('replication') })));
+      const ok = infos.every((i) => /cluster_state:ok/.test(i.cluster) && /cluster_known_nodes:6/.test(i.cluster));
+      return ok && infos.filter((i) => /master_link_status:up/.test(i.repl)).length === 3;
+    } finally {
+      for (const p of probes) p.disconnect();
+    }
+  }, timeoutMs, 'the cluster healthy (6 nodes, 3 replicas linked)');
+}

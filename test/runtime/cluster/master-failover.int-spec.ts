@@ -14,7 +14,7 @@ import { keySlot } from '@godel/runtime-redis';
 import { Redis, type Cluster } from 'ioredis';
 import { buildRuntime, type BuiltRuntime } from '../../../apps/godel/src';
 import type { RuntimeTestEnv } from '../conformance/env';
-import { CLUSTER_DIR, CLUSTER_PORTS, clusterClient, clusterScript, createClusterEnv } from './cluster-env';
+import { CLUSTER_DIR, CLUSTER_PORTS, clusterClient, clusterHealthy, clusterScript, createClusterEnv } from './cluster-env';
 import { CounterWorkload, waitFor } from './workload';
 
 const SHARDS = 12;
@@ -25,21 +25,6 @@ async function ownerOf(node: Redis, slot: number): Promise<string | undefined> {
   const range = slots.find(([from, to]) => slot >= from && slot <= to);
   return range ? `${range[2][0]}:${range[2][1]}` : undefined;
 }
-
-/** Waits until the whole cluster is ok again with six nodes and every replica linked to its master. */
-async function clusterHealthy(timeoutMs: number): Promise<void> {
-  await waitFor(async () => {
-    const probes = CLUSTER_PORTS.map((port) => new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null }).on('error', () => undefined));
-    try {
-        const infos = await Promise.all(probes.map(async (p) => ({ cluster: String(await p.cluster('INFO')), repl: await p.info('replication') })));
-        const ok = infos.every((i) => /cluster_state:ok/.test(i.cluster) && /cluster_known_nodes:6/.test(i.cluster));
-        const linked = infos.filter((i) => /master_link_status:up/.test(i.repl)).length;
-        return ok && linked === 3;
-      } finally {
-        for (const p of probes) p.disconnect();
-      }
-    }, timeoutMs, 'the cluster healthy (6 nodes, 3 replicas linked)');
-  }
 
   describe('Redis Cluster: a master killed mid-stream is replaced by its replica', () => {
     let env: RuntimeTestEnv;
