@@ -71,6 +71,10 @@ export interface RefineryOptions {
   sandbox?: Sandbox;
   /** This instance's mirrors: jobs whose `repo` is a URL merge through them (see remote-merge.ts). */
   mirrors?: RepoMirrors;
+  /** BullMQ's job lock (default 60 s): a job whose worker stopped renewing it runs again after this. */
+  lockDurationMs?: number;
+  /** How often this worker looks for such stalled jobs (BullMQ's default 30 s). */
+  stalledIntervalMs?: number;
 }
 
 const QUEUE = 'refinery';
@@ -98,11 +102,12 @@ export class Refinery {
 
   /** Starts this instance's worker (instances with the runtime role merge). */
   start(): void {
-    this.worker = new Worker<MergeJob>(QUEUE, (job) => this.process(job), {
+    this.worker = new Worker<MergeJob>(QUEUE, (job, token) => this.process(job, token ?? ''), {
       connection: this.o.connection,
       prefix: this.o.prefix,
       concurrency: this.o.concurrency ?? 4,
-      lockDuration: 60_000,
+      lockDuration: this.o.lockDurationMs ?? 60_000,
+      ...(this.o.stalledIntervalMs ? { stalledInterval: this.o.stalledIntervalMs } : {}),
     });
     this.worker.on('error', () => undefined);
     this.worker.on('failed', (job, err) => {
@@ -161,23 +166,28 @@ export class Refinery {
     return out;
   }
 
-  private process(job: Job<MergeJob>): Promise<MergeOutcome | BaselineResult> {
+  /**
+   * `token`: BullMQ's lock token of this run of the job. A job whose worker died mid-run runs again
+   * with the same try (a stalled job keeps attemptsMade) and a new token: its stage events carry
+   * the token as `run`, so a reader tells a second run from the same event written twice.
+   */
+  private process(job: Job<MergeJob>, token: string): Promise<MergeOutcome | BaselineResult> {
     const d = job.data;
-    if (d.kind === 'baseline') return this.baseline(d);
+    if (d.kind === 'baseline') return this.baseline(d, token);
     const attributes = { 'godel.team': d.team, 'godel.task': d.task, 'godel.merge.attempt': d.attempt, 'godel.merge.try': job.attemptsMade + 1, 'godel.repo': d.repo, 'godel.target': d.target };
     return withSpan('refinery.merge', { kind: SpanKind.CONSUMER, parent: d.trace, attributes }, async (span) => {
-      const outcome = await this.merge(job);
+      const outcome = await this.merge(job, token);
       span.setAttribute('godel.merge.outcome', outcome.kind);
       return outcome;
     });
   }
 
-  private async merge(job: Job<MergeJob>): Promise<MergeOutcome> {
+  private async merge(job: Job<MergeJob>, run: string): Promise<MergeOutcome> {
     const d = job.data;
     const lock = `${this.o.prefix}:refinery-lock:${createHash('sha1').update(d.repo).digest('hex').slice(0, 16)}:${d.target}`;
     const queuedMs = Date.now() - job.timestamp;
     const outcome = await this.redlock.using([lock], 10_000, async () => {
-      await this.event(d, 'merge.started', { attempt: d.attempt, commit: d.commit, try: job.attemptsMade + 1, queuedMs });
+      await this.event(d, 'merge.started', { attempt: d.attempt, commit: d.commit, try: job.attemptsMade + 1, run, queuedMs });
       const common: Omit<MergeRequest, 'repo'> = {
         target: d.target,
         commit: d.commit,
@@ -187,15 +197,15 @@ export class Refinery {
         sandbox: this.o.sandbox,
         onStage: (stage, data) => {
           addSpanEvent(`merge.${stage}`, data);
-          // `try` as in merge.started: a retried job's stages are new events, not the same ones twice.
-          void this.event(d, `merge.${stage}`, { attempt: d.attempt, try: job.attemptsMade + 1, ...data }).catch(() => undefined);
+          // `try` and `run` as in merge.started: a retried or re-run job's stages are new events, not the same ones twice.
+          void this.event(d, `merge.${stage}`, { attempt: d.attempt, try: job.attemptsMade + 1, run, ...data }).catch(() => undefined);
         },
       };
       if (looksLikeUrl(d.repo)) return mergeToRemote({ ...common, url: d.repo, mirrors: this.mirrors(), team: d.team, task: d.task, attempt: d.attempt });
       return mergeToTarget({ ...common, repo: d.repo });
     });
     if (outcome.kind === 'blocked') {
-      await this.event(d, 'merge.blocked', { attempt: d.attempt, detail: outcome.detail, try: job.attemptsMade + 1 });
+      await this.event(d, 'merge.blocked', { attempt: d.attempt, detail: outcome.detail, try: job.attemptsMade + 1, run });
       throw new Error(outcome.detail);
     }
     await this.report(job, outcome);
@@ -203,8 +213,8 @@ export class Refinery {
   }
 
   /** The target's verification at the team's start commit: no lock (nothing is merged), any instance. */
-  private async baseline(d: MergeJob): Promise<BaselineResult> {
-    await this.event(d, 'baseline.started', { commit: d.commit, command: d.verify });
+  private async baseline(d: MergeJob, run: string): Promise<BaselineResult> {
+    await this.event(d, 'baseline.started', { commit: d.commit, command: d.verify, run });
     const repo = looksLikeUrl(d.repo) ? await this.mirrors().ensure(d.repo) : d.repo;
     const r = await verifyAt(repo, d.commit, d.verify ?? 'true', d.verifyTimeoutMs, { sandbox: this.o.sandbox });
     const result: BaselineResult = { commit: d.commit, ok: r.ok, code: r.code, timedOut: r.timedOut, output: r.output.slice(-4000), failures: r.failures, ms: r.ms };
@@ -221,12 +231,22 @@ export class Refinery {
     const d = job.data;
     const result: MergeResult = { ...outcome, task: d.task, attempt: d.attempt, commit: d.commit, queuedMs: Date.now() - job.timestamp };
     const { output, ...brief } = result as MergeResult & { output?: string };
-    await this.event(d, `merge.${outcome.kind}`, { ...brief, output: output?.slice(-2000) });
+    // One outcome per merge attempt: a run repeated after its worker died between the push and the
+    // job's completion finds the work merged and reports it again; the log keeps the first report.
+    await this.event(d, `merge.${outcome.kind}`, { ...brief, output: output?.slice(-2000) }, `merge-outcome/${d.team}/${d.task}/${d.attempt}`);
     await this.o.tell(d.teamAddress, 'team.merge_result', result, { from: REFINERY_SENDER });
   }
 
-  private async event(d: MergeJob, type: string, data: Record<string, unknown>): Promise<void> {
-    await this.o.events?.append({ type, team: d.team, correlationId: d.correlationId, data: { task: d.task, repo: d.repo, target: d.target, ...data } });
+  private async event(d: MergeJob, type: string, data: Record<string, unknown>, idemKey?: string): Promise<void> {
+    await this.o.events?.append({ type, team: d.team, correlationId: d.correlationId, data: { task: d.task, repo: d.repo, target: d.target, ...data }, ...(idemKey ? { idemKey } : {}) });
+  }
+
+  /**
+   * Stops this instance's worker at once, its jobs in flight left running without their lock (what a
+   * frozen or partitioned instance looks like to the others; tests of re-runs use it).
+   */
+  async abandon(): Promise<void> {
+    await this.worker?.close(true);
   }
 
   async close(): Promise<void> {
