@@ -297,6 +297,8 @@ export class TeamWorkload {
       if (!TERMINAL_TEAM.has(s.status)) out.teams_unfinished++;
       const events = ((await ds.query(`SELECT seq, type, agent, data FROM events WHERE team = $1 ORDER BY seq`, [team])) as Row[]).map((e) => ({ ...e, seq: Number(e.seq) }));
       out.team_events += events.length;
+      // An unfinished team: what it did last, for the diagnosis (the run's schema is dropped after).
+      if (!TERMINAL_TEAM.has(s.status)) this.o.log(`team ${team} unfinished; its last events: ${events.slice(-25).map((e) => `${e.type}${e.agent ? `@${e.agent.split(':').pop()}` : ''}${typeof e.data?.task === 'string' ? `(${e.data.task})` : ''}`).join(' ')}`);
       const r = checkTeamTasks(team, s, events, (commit) => onBranch(s.repo, commit, s.target ?? 'main'));
       out.tasks += r.tasks;
       out.tasks_merged += r.merged;
