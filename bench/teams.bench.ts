@@ -161,7 +161,13 @@ async function main(): Promise<void> {
       }
       const intentToMergedS = (performance.now() - t0) / 1000;
       if (status !== 'succeeded') throw new Error(`team ${team} ${status}: ${body.reason}`);
-      const list = await events.list({ team, limit: 10_000 });
+      // The team's events leave its turns as outbox effects, appended just after the state commits:
+      // the end event can trail the status by a moment.
+      let list = await events.list({ team, limit: 10_000 });
+      for (let n = 0; n < 100 && !list.some((e) => e.type === 'team.succeeded'); n++) {
+        await new Promise((r) => setTimeout(r, 100));
+        list = await events.list({ team, limit: 10_000 });
+      }
       const a = analyse(list);
       runs.push({ ...a, intentToMergedS, merged: body.ledger.filter((l) => l.outcome === 'merged').length });
       log(`  ${team}: ${intentToMergedS.toFixed(1)} s, overhead ${(100 * (1 - a.busyMs / a.totalMs)).toFixed(1)} %; longest stretches outside turns and verification:`);
