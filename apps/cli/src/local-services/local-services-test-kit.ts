@@ -64,7 +64,8 @@ export function cleanUpAfterEach(): void {
 }
 
 export function sh(cmd: string, ...args: string[]): string {
-  return spawnSync(cmd, args, { encoding: 'utf8' }).stdout.trim();
+  // An explicit environment: the tools it runs (ps, id, which) need PATH and nothing of the caller's.
+  return spawnSync(cmd, args, { encoding: 'utf8', env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' } }).stdout.trim();
 }
 
 export async function waitUntil(fn: () => Promise<boolean>, timeoutMs: number): Promise<void> {
