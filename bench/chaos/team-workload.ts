@@ -284,6 +284,12 @@ export class TeamWorkload {
     }
   }
 
+  private async diagnose(ds: DataSource, team: string, s: StoredTeam, events: Row[]): Promise<void> {
+    const res = await this.http('/api/v1/dead-letters?limit=500', {}, 10000);
+    const dead = res?.status === 200 ? ((await res.json()) as { items: unknown[] }).items : [];
+    await diagnoseTeam(this.o, ds, team, s, events, dead);
+  }
+
   /** Waits until every team in the store has ended (or `deadlineMs`), then checks (file comment). */
   async check(ds: DataSource, deadlineMs: number): Promise<TeamCheck> {
     const load = async () => (await ds.query(`SELECT id, state FROM actor_state WHERE kind = 'team'`)) as Array<{ id: string; state: StoredTeam }>;
@@ -298,7 +304,7 @@ export class TeamWorkload {
       const events = ((await ds.query(`SELECT seq, type, agent, data FROM events WHERE team = $1 ORDER BY seq`, [team])) as Row[]).map((e) => ({ ...e, seq: Number(e.seq) }));
       out.team_events += events.length;
       // An unfinished team: what it did last, for the diagnosis (the run's schema is dropped after).
-      if (!TERMINAL_TEAM.has(s.status)) this.o.log(`team ${team} unfinished; its last events: ${events.slice(-25).map((e) => `${e.type}${e.agent ? `@${e.agent.split(':').pop()}` : ''}${typeof e.data?.task === 'string' ? `(${e.data.task})` : ''}`).join(' ')}`);
+      if (s.status !== 'succeeded') await this.diagnose(ds, team, s, events);
       const r = checkTeamTasks(team, s, events, (commit) => onBranch(s.repo, commit, s.target ?? 'main'));
       out.tasks += r.tasks;
       out.tasks_merged += r.merged;
@@ -313,6 +319,19 @@ export class TeamWorkload {
     }
     return out;
   }
+}
+
+/** Why a team did not succeed: its last events, its members as it sees them, its agents' own states, their dead letters. */
+async function diagnoseTeam(o: { log: (line: string) => void }, ds: DataSource, team: string, s: StoredTeam, events: Row[], deadLetters: unknown[]): Promise<void> {
+  const label = TERMINAL_TEAM.has(s.status) ? s.status : 'unfinished';
+  o.log(`team ${team} ${label}; its last events: ${events.slice(-25).map((e) => `${e.type}${e.agent ? `@${e.agent.split(':').pop()}` : ''}${typeof e.data?.task === 'string' ? `(${e.data.task})` : ''}`).join(' ')}`);
+  const full = s as StoredTeam & { reason?: string; reviewing?: string; reviewQueue?: string[]; members?: Record<string, Record<string, unknown>> };
+  const members = Object.values(full.members ?? {}).map((m) => ({ name: m.name, status: m.status, task: m.task, busySince: m.busySince, retired: m.retired, lastSeq: m.lastSeq }));
+  o.log(`team ${team} ${label}; reason ${full.reason ?? '-'}; reviewing ${full.reviewing ?? '-'}; queue ${JSON.stringify(full.reviewQueue ?? [])}; tasks ${JSON.stringify(Object.fromEntries(Object.entries(s.tasks ?? {}).map(([k, v]) => [k, v.status])))}; members ${JSON.stringify(members)}`);
+  const agents = (await ds.query(`SELECT id, state FROM actor_state WHERE kind = 'agent' AND id LIKE $1`, [`agent/${team}:%`])) as Array<{ id: string; state: Record<string, unknown> }>;
+  for (const a of agents) o.log(`team ${team} ${label}; agent ${a.id}: status ${String(a.state.status)} updates ${String(a.state.updates)} queue ${JSON.stringify(a.state.queue ?? null)} prompt ${a.state.currentPrompt ? 'yes' : 'no'} restarts ${JSON.stringify(a.state.restarts)} reason ${String(a.state.reason ?? '-')}`);
+  const mine = deadLetters.filter((d) => JSON.stringify(d).includes(team));
+  for (const d of mine.slice(0, 10)) o.log(`team ${team} ${label}; dead letter: ${JSON.stringify(d).slice(0, 600)}`);
 }
 
 function onBranch(repo: string, commit: string, branch: string): boolean {
