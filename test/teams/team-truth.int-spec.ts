@@ -139,7 +139,9 @@ describe('issue 9: no success without work, a true baseline, budgets that hold, 
           { tasks: [{ id: 'feature', title: 'Feature', prompt: 'Write src/feature.js with a check.', dependsOn: [] }] },
           {
             tasks: [
-              { id: 'fix-legacy', title: 'Fix legacy', prompt: 'Make src/legacy.js return "fixed".', dependsOn: [], fixesBaseline: true },
+              // After the feature: the feature's merge is verified while the target is still red
+              // (in parallel, the fix merged first under load now and then, and nothing was excused).
+              { id: 'fix-legacy', title: 'Fix legacy', prompt: 'Make src/legacy.js return "fixed".', dependsOn: ['feature'], fixesBaseline: true },
               { id: 'feature', title: 'Feature', prompt: 'Write src/feature.js with a check.', dependsOn: [] },
             ],
           },
