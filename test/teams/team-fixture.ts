@@ -64,6 +64,7 @@ export async function createTeamFixture(book: TeamPlaybook, o: AgentFixtureOptio
               enqueueMerge: (job) => refinery.enqueue(job),
               withdrawMerges: (team) => refinery.withdraw(team),
               lastActivity: (a) => f.events.lastActivity(a),
+              promptsTaken: (a) => f.events.promptsTaken(a),
               teamUsage: (t) => queries.teamUsage(t),
             }),
           ),

@@ -128,6 +128,13 @@ export class EventLog {
     return new Map(rows.map((r) => [r.agent, new Date(r.at).getTime()]));
   }
 
+  /** The id of the last prompt each agent took (`agent.prompted` / `agent.prompt_queued`): the monitor's sign that a prompt arrived. */
+  async promptsTaken(agents: string[]): Promise<Map<string, string>> {
+    if (agents.length === 0) return new Map();
+    const rows: Array<{ agent: string; id: string | null }> = await pgQuery(this.ds, `SELECT DISTINCT ON (agent) agent, data->>'promptId' AS id FROM events WHERE agent = ANY($1::text[]) AND type IN ('agent.prompted', 'agent.prompt_queued') ORDER BY agent, seq DESC`, [agents]);
+    return new Map(rows.filter((r) => r.id !== null).map((r) => [r.agent, r.id!]));
+  }
+
   /** The highest committed sequence number (0 for an empty log). */
   async lastSeq(): Promise<number> {
     const rows: Array<{ seq: string | null }> = await pgQuery(this.ds, 'SELECT max(seq) AS seq FROM events');

@@ -2,10 +2,26 @@
  * The actor runtime end to end on one instance. Real: Redis, PostgreSQL, Lua scripts, BullMQ.
  * Mocked: nothing.
  */
-import { hasErrorCode, parseActorId, shardOf, type ActorDefinition } from '@godel/actors';
+import { hasErrorCode, parseActorId, shardOf, StorageUnavailableError, type ActorDefinition } from '@godel/actors';
 import { counterActor, type CounterState } from '@godel/testing';
 import { buildRuntime, type BuiltRuntime } from '../../../apps/godel/src';
 import type { MakeEnv, RuntimeTestEnv } from './env';
+
+/** A handler whose store is down for its message's first `failures` tries (more than maxAttempts). */
+const storeReads = new Map<string, number>();
+const storeReader: ActorDefinition<{ reads: number }> = {
+  kind: 'reader',
+  initialState: () => ({ reads: 0 }),
+  maxAttempts: 2,
+  receive(s, msg, ctx) {
+    const n = (storeReads.get(msg.envelope.id) ?? 0) + 1;
+    storeReads.set(msg.envelope.id, n);
+    if (n <= Number((msg.payload as { failures: number }).failures)) throw new StorageUnavailableError('PostgreSQL', 'connection refused');
+    s.reads += 1;
+    ctx.reply({ reads: s.reads, tries: n });
+    return s;
+  },
+};
 
 /** The suite, run over any Redis (one server or a cluster): `makeEnv` gives the connection. */
 export function actorSystemConformance(label: string, makeEnv: MakeEnv): void {
@@ -21,7 +37,7 @@ export function actorSystemConformance(label: string, makeEnv: MakeEnv): void {
         dataSource: env.dataSource,
         keyPrefix: env.keyPrefix,
         runtime: env.config.runtime,
-        definitions: [counterActor],
+        definitions: [counterActor, storeReader],
         onEvent: (type, data) => events.push({ type, data }),
       });
       await rt.system.start();
@@ -111,6 +127,24 @@ export function actorSystemConformance(label: string, makeEnv: MakeEnv): void {
       // the actor lives on: the next message is handled with the state from before the poison
       await expect(rt.system.ask('counter/poison', 'inc', {})).resolves.toBe(2);
       await waitFor(async () => (await rt.system.depth('counter/poison')) === 0);
+    });
+
+    it('a message refused for good (non-retryable: not retried) is dead-lettered at once; the actor goes on with its next message', async () => {
+      await rt.system.tell('counter/refuses', 'inc', {});
+      await expect(rt.system.ask('counter/refuses', 'nope', {})).rejects.toMatchObject({ code: 'actor.handler_failed' });
+      const shard = shardOf(parseActorId('counter/refuses'), 8);
+      await waitFor(async () => (await rt.mailbox.listDeadLetters(shard, 10)).some((d) => d.actor === 'counter/refuses'));
+      expect((await rt.mailbox.listDeadLetters(shard, 10)).find((d) => d.actor === 'counter/refuses')).toMatchObject({ type: 'nope', attempts: 1, code: 'message.unknown_type' });
+      // Again and again (past the restart intensity too): each refused, and the actor still answers.
+      for (let i = 0; i < 12; i++) await expect(rt.system.ask('counter/refuses', 'nope', {})).rejects.toMatchObject({ code: 'actor.handler_failed' });
+      await expect(rt.system.ask('counter/refuses', 'inc', {})).resolves.toBe(2);
+    });
+
+    it('a turn whose store is down waits for it (not an attempt, never a dead letter), then goes through once', async () => {
+      await expect(rt.system.ask('reader/r1', 'read', { failures: 6 }, 20000)).resolves.toEqual({ reads: 1, tries: 7 });
+      expect(events.filter((e) => e.type === 'actor.storage_wait' && e.data.actor === 'reader/r1').length).toBeGreaterThanOrEqual(1);
+      expect(events.filter((e) => e.type === 'message.dead_lettered' && e.data.actor === 'reader/r1')).toEqual([]);
+      await expect(rt.system.ask('reader/r1', 'read', { failures: 0 })).resolves.toEqual({ reads: 2, tries: 1 });
     });
 
     it('dead-letters a malformed entry written straight into a mailbox and keeps going', async () => {

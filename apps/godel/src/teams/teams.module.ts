@@ -39,6 +39,7 @@ import { TeamsService } from './teams.service';
           enqueueMerge: (job) => refinery.enqueue(job),
           withdrawMerges: (team) => refinery.withdraw(team),
           lastActivity: (a) => events.lastActivity(a),
+          promptsTaken: (a) => events.promptsTaken(a),
           teamUsage: (t) => queries.teamUsage(t),
           repos: { mirrors, agents: new AgentRepos({ mirrors, worktreesRoot: join(config.homeDir, 'worktrees') }) },
           // A URL team whose remote stays unavailable past the wait fails (its effects give up).

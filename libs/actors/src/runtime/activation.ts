@@ -158,12 +158,23 @@ export class Activation {
     }
     const strategy = this.host.strategyFor(this.def);
     const maxAttempts = this.def.maxAttempts ?? 3;
-    for (let attempt = 1; ; attempt++) {
+    for (let attempt = 1, outage = 0; ; attempt++) {
       const ctx = new TurnContext(this.id, this.address, this.epoch, env, entry.streamId, () => this.host.clock.now(), (type) => this.host.effectKnown?.(this.def, type) ?? false);
       let next: unknown;
       try {
         next = await this.def.receive(structuredClone(this.state), { type: env.type, payload: env.payload, envelope: env }, ctx);
       } catch (err) {
+        if (hasErrorCode(err, 'storage.unavailable')) {
+          // The store the handler read is down, not the message at fault: the turn waits for it
+          // (backing off; ended by a lost shard) instead of spending attempts and dead-lettering an
+          // acknowledged message — a team's agent update lost that way left the team waiting forever.
+          const delay = LOAD_RETRY_MS[Math.min(outage, LOAD_RETRY_MS.length - 1)];
+          if (outage++ % 10 === 0) this.host.event('actor.storage_wait', { actor: this.address, type: env.type, retryInMs: delay, waits: outage, error: String(err) });
+          await new Promise<void>((r) => this.host.clock.setTimeout(r, delay));
+          if (this.stopped) return;
+          attempt--;
+          continue;
+        }
         const decision = strategy.decide(this.address, [this.address], err, this.host.clock.now());
         if (decision.directive === 'restart' && attempt < maxAttempts && !this.stopped) {
           this.host.event('actor.restarted', { actor: this.address, type: env.type, attempt, delayMs: decision.delayMs, error: String(err) });
@@ -184,7 +195,11 @@ export class Activation {
         );
         this.host.event('message.dead_lettered', { actor: this.address, type: env.type, attempts: attempt, directive: decision.directive });
         this.host.reply(entry, { request: '', ok: false, error: failure.toJSON() });
-        if (decision.directive === 'stop' || decision.directive === 'escalate') this.stopped = true;
+        // The actor goes on with its next message, from its last committed state (the failed turn
+        // changed nothing), whatever the directive: a virtual actor is never stopped by a message.
+        // Stopping this activation here (as it once did on stop/escalate) left it holding its shard
+        // with every later message dropped until the shard moved: one refused prompt (an agent's
+        // non-retryable AgentStateError) froze an agent, and its team waited for it forever.
         return;
       }
       const effects = ctx.effects;

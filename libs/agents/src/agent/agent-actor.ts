@@ -51,7 +51,7 @@ async function handle(t: AgentTurn, s: AgentState, m: AgentMessage): Promise<Age
     case 'agent.start':
       return start(t, s, m.payload);
     case 'agent.prompt':
-      return prompt(t, s, String(m.payload?.text ?? ''));
+      return prompt(t, s, String(m.payload?.text ?? ''), typeof m.payload?.id === 'string' ? m.payload.id : undefined);
     case 'agent.steer':
       if (host.has(t.self)) await host.steer(t.self, String(m.payload?.text ?? ''));
       return s;

@@ -46,7 +46,7 @@ export async function start(t: AgentTurn, s: AgentState, p: StartAgent): Promise
     if (s.runtime.kind === 'pi') {
       const admission = deps.host.admit(t.self, { team: s.team, correlationId: s.correlationId });
       if (!admission.admitted) {
-        s.queue = { position: admission.position, since: t0, prompt: p.prompt };
+        s.queue = { position: admission.position, since: t0, prompt: p.prompt, promptId: p.promptId };
         ctx.scheduleReminder('heartbeat', t.heartbeatMs);
         return s;
       }
@@ -54,7 +54,7 @@ export async function start(t: AgentTurn, s: AgentState, p: StartAgent): Promise
   } catch (err) {
     return fail(t, s, startFailure(err), created || !!s.worktree);
   }
-  return launch(t, s, t0, p.prompt);
+  return launch(t, s, t0, p.prompt, p.promptId);
 }
 
 /**
@@ -81,7 +81,7 @@ async function startWorktree(t: AgentTurn, s: AgentState, p: StartAgent, baseRef
 }
 
 /** Spawns the process of a starting agent (its start slot taken), then its first prompt. */
-async function launch(t: AgentTurn, s: AgentState, t0: number, first: string | undefined): Promise<AgentState> {
+async function launch(t: AgentTurn, s: AgentState, t0: number, first: string | undefined, firstId: string | undefined): Promise<AgentState> {
   const queuedMs = s.queue ? Date.now() - s.queue.since : undefined;
   s.queue = undefined;
   try {
@@ -94,7 +94,7 @@ async function launch(t: AgentTurn, s: AgentState, t0: number, first: string | u
   }
   t.ctx.scheduleReminder('heartbeat', t.heartbeatMs);
   t.notify(s, 'started');
-  if (first) return prompt(t, s, first);
+  if (first) return prompt(t, s, first, firstId);
   return s;
 }
 
@@ -105,7 +105,7 @@ export async function admitted(t: AgentTurn, s: AgentState): Promise<AgentState>
     if (!t.deps.host.has(t.self)) await t.deps.host.stop(t.self);
     return s;
   }
-  return launch(t, s, s.queue.since, s.queue.prompt);
+  return launch(t, s, s.queue.since, s.queue.prompt, s.queue.promptId);
 }
 
 function startFailure(err: unknown): string {

@@ -31,6 +31,8 @@ export interface AgentState {
   sessionFile?: string;
   /** The prompt of the turn in progress (re-sent after a provider failover). */
   currentPrompt?: string;
+  /** The id of the last prompt taken (a team resends a prompt it saw no sign of under the same id: taken once). */
+  promptId?: string;
   usage: AgentUsage;
   budget: { tokens?: number; costUsd?: number };
   /** The team's budget: this agent stops when the team's summed usage crosses it. */
@@ -39,7 +41,7 @@ export interface AgentState {
    * Waiting for a start slot on its instance (admission control): the position when it was queued
    * (`get` answers with the live position), and the prompt to send once it has started.
    */
-  queue?: { position: number; since: number; prompt?: string };
+  queue?: { position: number; since: number; prompt?: string; promptId?: string };
   /** Restart times (ms) in the current intensity window. */
   restarts: number[];
   /** Updates sent to the owner so far. */
@@ -77,6 +79,8 @@ export interface StartAgent {
   /** pi's tools (`--tools`). Default: READ_ONLY_TOOLS for the reviewer and coordinator roles, pi's own otherwise. */
   tools?: string[];
   prompt?: string;
+  /** The first prompt's id (see `agent.prompt`): a resend of it under this id is taken once. */
+  promptId?: string;
   budget?: { tokens?: number; costUsd?: number };
   teamBudget?: { tokens?: number; costUsd?: number };
   correlationId?: string;

@@ -13,7 +13,7 @@ type NoPayload = Record<string, never>;
  */
 export type AgentMessage =
   | { type: 'agent.start'; payload: StartAgent }
-  | { type: 'agent.prompt'; payload: { text: string } }
+  | { type: 'agent.prompt'; payload: { text: string; id?: string } }
   | { type: 'agent.steer'; payload: { text: string } }
   | { type: 'agent.abort'; payload: { reason?: string } }
   | { type: 'agent.restart'; payload: { reason?: string } }

@@ -9,13 +9,14 @@ const TIP = 'a'.repeat(40);
 const SELF = 'team/t1';
 
 /** Reads of a repository whose target sits at TIP; nothing here changes anything. */
-function reads(activity = new Map<string, number>()): TeamReads {
+function reads(activity = new Map<string, number>(), taken = new Map<string, string>()): TeamReads {
   return {
     tip: async () => TIP,
     diff: async () => ({ diff: '+x', truncated: false, files: ['x'] }),
     sameTree: async (_c, a, b) => a === b,
     refsUnder: async () => [],
     lastActivity: async () => activity,
+    promptsTaken: async () => taken,
     teamUsage: async () => ({ total: 0, costUsd: 0 }),
   };
 }
@@ -88,11 +89,48 @@ describe('the team reducer', () => {
   it('the monitor restarts a busy member with no progress for stuckMs, and schedules itself again', async () => {
     const s = (await run(initialTeamState('t1'), [start, started('worker-1', 1)], 6000)).state;
     expect(s.members['worker-1'].busySince).toBe(6000);
-    const quiet = await run(s, [{ type: 'reminder', payload: {} }], 6500, reads(new Map([['agent/t1:worker-1', 6400]])));
+    const took = new Map([['agent/t1:worker-1', 't1/worker-1/1']]);
+    const quiet = await run(s, [{ type: 'reminder', payload: {} }], 6500, reads(new Map([['agent/t1:worker-1', 6400]]), took));
     expect(kinds(quiet.effects)).toEqual(['reminder']);
-    const stuck = await run(s, [{ type: 'reminder', payload: {} }], 8000, reads(new Map([['agent/t1:worker-1', 6400]])));
+    const stuck = await run(s, [{ type: 'reminder', payload: {} }], 8000, reads(new Map([['agent/t1:worker-1', 6400]]), took));
     expect(kinds(stuck.effects)).toEqual(['event monitor.stuck', 'tell agent/t1:worker-1 agent.restart', 'reminder']);
     expect(stuck.state.members['worker-1'].busySince).toBe(8000);
+  });
+
+  describe('a prompt the agent never took (refused mid-start, dead-lettered, lost with an instance)', () => {
+    const tick: TeamMessage = { type: 'reminder', payload: {} };
+    const prompts = (effects: TeamEffect[]) => effects.filter((e) => e.kind === 'tell' && e.type === 'agent.prompt').map((e) => (e.kind === 'tell' ? e.payload : undefined));
+
+    it('is resent under its id after repromptMs, three times, then the member is lost and its task handed on', async () => {
+      let s = (await run(initialTeamState('t1'), [start, started('worker-1', 1)], 6000)).state;
+      const first = s.members['worker-1'].prompt!;
+      expect(first).toMatchObject({ id: 't1/worker-1/1', at: 6000, resent: 0 });
+      // Quiet for less than repromptMs (20 s): nothing yet; the stuck restart does not apply to a prompt never taken.
+      expect(kinds((await run(s, [tick], 25_000)).effects)).toEqual(['reminder']);
+      for (const [i, now] of [[1, 26_000], [2, 46_000], [3, 66_000]] as const) {
+        const out = await run(s, [tick], now);
+        expect(kinds(out.effects)).toEqual(['event monitor.reprompted', 'tell agent/t1:worker-1 agent.prompt', 'reminder']);
+        expect(prompts(out.effects)).toEqual([{ text: first.text, id: first.id }]);
+        s = out.state;
+        expect(s.members['worker-1'].prompt!.resent).toBe(i);
+      }
+      const lost = await run(s, [tick], 86_000);
+      expect(kinds(lost.effects)).toEqual(['event monitor.unresponsive', 'tell agent/t1:worker-1 agent.stop', 'event monitor.reassigned', 'event task.ready', 'reminder', 'tell agent/t1:worker-3 agent.start']);
+      expect(lost.state.members['worker-1'].retired).toBe(true);
+      expect(lost.state.tasks.add).toMatchObject({ status: 'ready', worker: undefined });
+      expect(lost.state.members['worker-3']).toMatchObject({ role: 'worker', status: 'preparing' }); // its replacement
+    });
+
+    it('a taken prompt is not resent; an update sent before the prompt arrived (idle) does not free the member', async () => {
+      const s = (await run(initialTeamState('t1'), [start, started('worker-1', 1)], 6000)).state;
+      const took = reads(new Map([['agent/t1:worker-1', 6100]]), new Map([['agent/t1:worker-1', 't1/worker-1/1']]));
+      // Taken, then silent past stuckMs (1 s here): restarted on its session, not prompted again.
+      expect(kinds((await run(s, [tick], 30_000, took)).effects)).toEqual(['event monitor.stuck', 'tell agent/t1:worker-1 agent.restart', 'reminder']);
+      const restarted: TeamMessage = { type: 'team.agent_update', payload: { name: 'worker-1', event: 'restarted', status: 'idle', seq: 2, usage: { input: 0, output: 0, total: 0, costUsd: 0 } } };
+      const after = (await run(s, [restarted], 7000)).state.members['worker-1'];
+      expect(after).toMatchObject({ status: 'running', busySince: 7000, task: 'add' });
+      expect(after.prompt?.id).toBe('t1/worker-1/1');
+    });
   });
 
   describe('a worker\'s commit as a round trip (commit_work effect → team.work_committed)', () => {
@@ -156,7 +194,7 @@ describe('the team reducer', () => {
       expect(senderAllowed('t1', 'team.work_committed', 'team/t1')).toBe(true);
       for (const from of [undefined, 'api:key-1', 'agent/t1:worker-1', 'team/t2', 'system:refinery']) expect(senderAllowed('t1', 'team.work_committed', from)).toBe(false);
       const asked = (await run(await working(), [done('worker-1', 2)], 7000)).state;
-      const def = teamActor({ events: {} as never, enqueueMerge: async () => undefined, lastActivity: async () => new Map(), teamUsage: async () => ({ total: 0, costUsd: 0 }) });
+      const def = teamActor({ events: {} as never, enqueueMerge: async () => undefined, lastActivity: async () => new Map(), promptsTaken: async () => new Map(), teamUsage: async () => ({ total: 0, costUsd: 0 }) });
       const effects: Array<{ type: string; payload: unknown }> = [];
       const ctx = { self: { kind: 'team', key: 't1' }, selfAddress: SELF, now: () => 8000, reply: () => undefined, effect: (type: string, payload: unknown) => String(effects.push({ type, payload })), tell: () => undefined };
       const msg = committed();

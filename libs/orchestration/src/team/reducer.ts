@@ -22,23 +22,27 @@ async function onAgentUpdate(t: TeamTurn, u: AgentUpdate): Promise<void> {
   if (!m || u.seq <= m.lastSeq) return;
   m.lastSeq = u.seq;
   m.status = u.status;
+  if (u.event === 'turn_completed') {
+    m.busySince = undefined;
+    m.prompt = undefined;
+  } else if (m.busySince !== undefined && u.status === 'idle') {
+    // Sent before the awaited prompt reached the agent (a restart, a start): the member is not free,
+    // and the monitor keeps watching it.
+    m.status = 'running';
+  }
   if (u.worktree) m.worktree = u.worktree;
   if (u.event === 'cleaned_up') return onCleanedUp(t, m, u);
   if (closing(s)) return;
   switch (u.event) {
     case 'started':
       // A member started with a prompt (the coordinator) is at work from now on.
-      if (m.busySince !== undefined) {
-        m.status = 'running';
-        m.busySince = t.now;
-      }
+      if (m.busySince !== undefined) m.busySince = t.now;
       if (m.role === 'coordinator') {
         startPool(t, s.settings.concurrency);
         maybePlan(t);
       }
       break;
     case 'turn_completed':
-      m.busySince = undefined;
       if (m.role === 'coordinator') await onPlan(t, u.text ?? '');
       else if (m.role === 'reviewer') await onReview(t, m, u.text ?? '');
       else onWorkerDone(t, m);
@@ -48,7 +52,7 @@ async function onAgentUpdate(t: TeamTurn, u: AgentUpdate): Promise<void> {
       break;
     case 'failed':
     case 'stopped':
-      await onMemberLost(t, m, u);
+      await onMemberLost(t, m, u.reason ?? u.status);
       break;
   }
 }

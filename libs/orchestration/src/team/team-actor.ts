@@ -12,6 +12,8 @@ import type { TeamReads } from './turn';
 export interface TeamActorDeps extends TeamEffectDeps {
   /** Latest event time (ms) per agent address, for stuck detection. */
   lastActivity(agents: string[]): Promise<Map<string, number>>;
+  /** The id of the last prompt each agent took, for prompts that never arrived. */
+  promptsTaken(agents: string[]): Promise<Map<string, string>>;
   /** Tokens and cost summed over the team's agents. */
   teamUsage(team: string): Promise<{ total: number; costUsd: number }>;
 }
@@ -58,6 +60,7 @@ function teamReads(deps: TeamActorDeps, repos: TeamRepo, s: TeamState): TeamRead
     sameTree: async (cwd, a, b) => sameTree(repos.isRemote(s.repo) ? await objects(s.repo, [a, b]) : cwd, a, b),
     refsUnder: (repo, prefix) => repos.refsUnder(repo, prefix),
     lastActivity: (agents) => deps.lastActivity(agents),
+    promptsTaken: (agents) => deps.promptsTaken(agents),
     teamUsage: (team) => deps.teamUsage(team),
   };
 }

@@ -45,8 +45,15 @@ export interface MemberState {
   worktree?: string;
   /** Highest AgentUpdate.seq handled (redelivered updates are dropped). */
   lastSeq: number;
-  /** When it was last given work (prompt), for stuck detection. */
+  /**
+   * When it was last given work (prompt), for stuck detection; set until its turn completes. While
+   * set the team awaits this member, whatever status an update sent before the prompt reached it says.
+   */
   busySince?: number;
+  /** Prompts given so far (the next prompt's id is `<team>/<member>/<prompts + 1>`). */
+  prompts?: number;
+  /** The prompt awaited (until its turn completes): resent under its id while the agent shows no sign of it. */
+  prompt?: { id: string; text: string; at: number; resent: number; resentAt?: number };
   restarts: number;
   /** Lost (failed / stopped): never given work again. */
   retired?: boolean;
@@ -74,6 +81,8 @@ export interface TeamSettings {
   maxVerifyFailures: number;
   /** A busy agent with no event for this long is restarted on its session. */
   stuckMs: number;
+  /** A prompt the agent shows no sign of (no event) for this long is resent under its id (3 times at most). */
+  repromptMs: number;
   monitorMs: number;
   verifyTimeoutMs: number;
   maxTasks: number;
@@ -90,6 +99,7 @@ export const DEFAULT_SETTINGS: TeamSettings = {
   maxConflicts: 3,
   maxVerifyFailures: 3,
   stuckMs: 180_000,
+  repromptMs: 20_000,
   monitorMs: 5_000,
   verifyTimeoutMs: 600_000,
   maxTasks: 20,

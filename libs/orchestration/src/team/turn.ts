@@ -56,6 +56,8 @@ export interface TeamReads {
   sameTree(cwd: string, a: string, b: string): Promise<boolean>;
   refsUnder(repo: string, prefix: string): Promise<string[]>;
   lastActivity(agents: string[]): Promise<Map<string, number>>;
+  /** The id of the last prompt each agent took (see `agent.prompt`). */
+  promptsTaken(agents: string[]): Promise<Map<string, string>>;
   teamUsage(team: string): Promise<{ total: number; costUsd: number }>;
 }
 
