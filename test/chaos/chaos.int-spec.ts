@@ -52,14 +52,7 @@ describe('chaos: 30 faults against three server processes', () => {
     expect(report.teams?.teams).toBeGreaterThanOrEqual(1);
     expect(report.teams?.tasks).toBeGreaterThanOrEqual(4);
     expect(report.teams?.teams_succeeded).toBeGreaterThanOrEqual(1);
-    // Known liveness bug (issue 15's note): now and then a team's review makes no progress after the
-    // faults and the team is still running at the checker's deadline. The bench (npm run bench:chaos)
-    // fails on it; here it is printed, and every team that ended must have lost nothing.
-    const ended = new Set(['succeeded', 'failed', 'cancelled']);
-    const stuck = report.tasks_lost_detail.filter((d) => !ended.has(d.team_status));
-    if (stuck.length > 0) process.stdout.write(`chaos: still running at the deadline (known liveness bug): ${JSON.stringify(stuck)}\n`);
-    const tasksLost = report.tasks_lost_detail.filter((d) => ended.has(d.team_status));
-    expect({ seed, lost: report.lost, duplicated: report.duplicated, overlapping: report.overlapping_activations, unhandled: report.unhandled_redis_errors, crashes: report.unexpected_exit_detail, tasksLost, eventGaps: report.event_gaps, duplicateEvents: report.teams?.duplicate_events_by_type }).toEqual({
+    expect({ seed, lost: report.lost, duplicated: report.duplicated, overlapping: report.overlapping_activations, unhandled: report.unhandled_redis_errors, crashes: report.unexpected_exit_detail, tasksLost: report.tasks_lost_detail, eventGaps: report.event_gaps, duplicateEvents: report.teams?.duplicate_events_by_type }).toEqual({
       seed,
       lost: 0,
       duplicated: 0,
