@@ -77,6 +77,8 @@ export interface Running {
   trace?: Context;
   /** The message (envelope id) whose turn last prompted this process: a re-run of that turn does not prompt twice. */
   promptedBy?: string;
+  /** A prompt under way (its message and its send): a re-run of that turn meanwhile waits for it instead of sending again. */
+  prompting?: { by: string; sent: Promise<void> };
   tools?: Map<string, Span>;
   /**
    * A process that came from the warm pool: it sees its folders at the slot's paths (its sandbox

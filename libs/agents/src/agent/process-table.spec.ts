@@ -13,6 +13,7 @@ class OneProcess extends ProcessTable {
         if (busy) throw new Error('Agent is already processing');
         busy = true;
         this.sent.push(text);
+        await new Promise((r) => setTimeout(r, 20)); // the RPC's answer takes a while
       },
     };
     const r: Partial<Running> = { runtime: runtime as AgentRuntime, stopping: false, team: 't' };
@@ -29,6 +30,13 @@ describe('ProcessTable.prompt: once per prompting message', () => {
     expect(table.sent).toEqual(['first']);
     await expect(table.prompt('agent/t:a', 'second', 'env-2')).rejects.toThrow('already processing');
     expect(table.promptedBy('agent/t:a', 'env-2')).toBe(false);
+  });
+
+  it('a re-run while the first send is still under way waits for it: one prompt, both resolve', async () => {
+    const table = new OneProcess();
+    await Promise.all([table.prompt('agent/t:a', 'first', 'env-1'), table.prompt('agent/t:a', 'first', 'env-1')]);
+    expect(table.sent).toEqual(['first']);
+    expect(table.promptedBy('agent/t:a', 'env-1')).toBe(true);
   });
 
   it('without an id every call prompts (callers outside a turn)', async () => {

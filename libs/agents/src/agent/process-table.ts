@@ -35,14 +35,22 @@ export class ProcessTable {
    * Sends a prompt. `by` (the prompting message's envelope id) makes it once per message: a turn that
    * runs again after its first attempt prompted this same live process (the attempt's commit failed,
    * a retry, a lease lost mid-turn) finds the prompt accepted and sends nothing — pi would refuse a
-   * second prompt mid-turn ("already processing").
+   * second prompt mid-turn ("already processing"). A re-run that comes while the first attempt's send
+   * is still under way (the old turn, fenced, is not stopped) waits for that send and shares its outcome.
    */
   async prompt(agent: string, text: string, by?: string): Promise<void> {
     const r = this.req(agent);
     if (by !== undefined && r.promptedBy === by) return;
+    if (by !== undefined && r.prompting?.by === by) return r.prompting.sent;
     r.trace = captureContext();
-    await r.runtime.prompt(text);
-    r.promptedBy = by;
+    const sent = r.runtime.prompt(text);
+    if (by !== undefined) r.prompting = { by, sent };
+    try {
+      await sent;
+      r.promptedBy = by;
+    } finally {
+      if (r.prompting?.sent === sent) r.prompting = undefined;
+    }
   }
 
   /** Whether the live process was already prompted by the message `by` (see `prompt`). */
