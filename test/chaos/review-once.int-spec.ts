@@ -8,29 +8,13 @@
  */
 import { agentAddress } from '@godel/agents';
 import { duplicates } from '../../bench/chaos/team-workload';
-import { createTeamFixture, type TeamFixture } from '../teams/team-fixture';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
+import { sleep, teamFixturePerTest, until } from '../teams/team-fixture';
 
 describe('a review round announced once per reviewer (real pi, scripted model, real git, Redis, PG)', () => {
-  let f: TeamFixture | undefined;
-  afterEach(async () => {
-    await f?.close();
-    f = undefined;
-  });
+  const fixtures = teamFixturePerTest();
 
   it('the reviewer is lost mid-review: the same round is reviewed again by its replacement, no duplicate event, the round is not spent', async () => {
-    f = await createTeamFixture(
+    const f = await fixtures.create(
       {
         plan: { tasks: [{ id: 'one', title: 'One', prompt: 'Write one.txt.', dependsOn: [] }] },
         workers: { one: { task: { files: { 'one.txt': 'one\n' } } } },
@@ -42,14 +26,14 @@ describe('a review round announced once per reviewer (real pi, scripted model, r
     );
     const team = await f.run({ intent: 'write one', concurrency: 1 });
     const reviewer = agentAddress(team, 'reviewer-1');
-    await until('the review to start', async () => ((await f!.team(team)).reviewing === 'one' ? true : undefined));
-    const pid1 = await until("the reviewer's process at work", async () => ((await f!.agents.get(reviewer)).status === 'running' ? f!.agents.host.get(reviewer)?.pid : undefined));
+    await until('the review to start', async () => ((await f.team(team)).reviewing === 'one' ? true : undefined), 90_000);
+    const pid1 = await until("the reviewer's process at work", async () => ((await f.agents.get(reviewer)).status === 'running' ? f.agents.host.get(reviewer)?.pid : undefined), 90_000);
     await sleep(300);
     process.kill(pid1, 'SIGKILL');
     const pid2 = await until('its restarted process', async () => {
-      const p = f!.agents.host.get(reviewer)?.pid;
+      const p = f.agents.host.get(reviewer)?.pid;
       return p && p !== pid1 ? p : undefined;
-    });
+    }, 90_000);
     await sleep(300);
     process.kill(pid2, 'SIGKILL');
 

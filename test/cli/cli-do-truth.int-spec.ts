@@ -5,18 +5,15 @@
  * playing a model that follows prompts literally (a playbook, or GODEL_PROVIDERS pointing at scripted
  * servers this test runs). Mocked: nothing. Every child is bounded in time and killed if it overruns.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { inheritedEnv, loadConfig } from '@godel/config';
+import { loadConfig } from '@godel/config';
 import { createSampleRepo, startScriptedModel, teamPlaybook, type ScriptedModel, type TeamPlaybook } from '@godel/testing';
 import { Client } from 'pg';
+import { closedPort, killCliRuns, requireBuiltCli, runCli as run } from './cli-kit';
 
-const ROOT = join(__dirname, '..', '..');
-const CLI = join(ROOT, 'dist', 'apps', 'cli', 'src', 'main.js');
 const base = loadConfig();
 const REDIS_URL = base.redisUrl ?? 'redis://127.0.0.1:6379';
 const DATABASE_URL = base.databaseUrl ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -34,42 +31,6 @@ const CHECK_JS = [
   'process.exit(failed ? 1 : 0);',
   '',
 ].join('\n');
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-const children = new Set<ChildProcess>();
-
-function run(args: string[], env: Record<string, string>, timeoutMs: number): Promise<Run> {
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...inheritedEnv(), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.add(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      children.delete(child);
-      setImmediate(() => resolve({ code, stdout, stderr }));
-    });
-  });
-}
-
-function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 const git = (repo: string, ...args: string[]) => execFileSync('git', ['-C', repo, ...args], { encoding: 'utf8' }).trim();
 
@@ -91,12 +52,12 @@ describe('godel do tells the truth (compiled CLI, local server, real pi, real gi
   };
 
   beforeAll(async () => {
-    if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` before the CLI integration tests`);
+    requireBuiltCli();
     dir = await mkdtemp(join(tmpdir(), 'godel-do9-'));
   });
 
   afterAll(async () => {
-    for (const c of children) c.kill('SIGKILL');
+    killCliRuns();
     const pg = new Client({ connectionString: DATABASE_URL });
     await pg.connect();
     for (const tag of tags) await pg.query(`DROP SCHEMA IF EXISTS "${tag}" CASCADE`);

@@ -4,58 +4,19 @@
  * PostgreSQL, whose team takes the sample intent to merged commits with real `pi` and the offline
  * scripted model. Mocked: nothing. Every child is bounded in time and killed by PID if it overruns.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { inheritedEnv } from '@godel/config';
 import { adminToken, bearer, createKey, createTestEnv, GodelCluster, type TestEnv } from '@godel/testing';
 import { copySampleRepo } from '../../apps/cli/src/sample-repo';
 import { parse as parseYaml } from 'yaml';
+import { closedPort, killCliRuns, requireBuiltCli, ROOT, runCli, type Run } from './cli-kit';
 
-const ROOT = join(__dirname, '..', '..');
-const CLI = join(ROOT, 'dist', 'apps', 'cli', 'src', 'main.js');
 const PLAYBOOK = join(ROOT, 'examples', 'calc.playbook.yaml');
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-const children = new Set<ChildProcess>();
-
-function run(args: string[], env: Record<string, string>, timeoutMs = 20_000): Promise<Run> {
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...inheritedEnv(), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.add(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      children.delete(child);
-      setImmediate(() => resolve({ code, stdout, stderr }));
-    });
-  });
-}
+const run = (args: string[], env: Record<string, string>, timeoutMs = 20_000): Promise<Run> => runCli(args, env, timeoutMs);
 
 const json = (r: Run) => JSON.parse(r.stdout.trim()) as Record<string, any>;
-
-function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 describe('godel team | task | dashboard (a real server process, real pi, scripted model, real git)', () => {
   let env: TestEnv;
@@ -67,7 +28,7 @@ describe('godel team | task | dashboard (a real server process, real pi, scripte
   let team: string;
 
   beforeAll(async () => {
-    if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` before the CLI integration tests`);
+    requireBuiltCli();
     env = await createTestEnv();
     root = await mkdtemp(join(tmpdir(), 'godel-cli-teams-'));
     cluster = new GodelCluster({
@@ -102,7 +63,7 @@ describe('godel team | task | dashboard (a real server process, real pi, scripte
   }, 180_000);
 
   afterAll(async () => {
-    for (const c of children) c.kill('SIGKILL');
+    killCliRuns();
     await cluster?.stopAll();
     await env?.cleanup();
     if (root) await rm(root, { recursive: true, force: true });

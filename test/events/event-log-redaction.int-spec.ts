@@ -3,30 +3,18 @@
  * PostgreSQL's jsonb refuses (\u0000) neither fails its batch nor the events batched with it.
  * Real: PostgreSQL (random schema). Mocked: nothing.
  */
-import { EventLog } from '@godel/persistence';
-import { createTestEnv, type TestEnv } from '@godel/testing';
+import { useEventLog } from './event-log-kit';
 
 describe('EventLog append: redaction and hostile strings (real PostgreSQL)', () => {
-  let env: TestEnv;
-  let log: EventLog;
-
-  beforeAll(async () => {
-    env = await createTestEnv();
-    log = new EventLog(env.dataSource);
-  }, 30_000);
-
-  afterAll(async () => {
-    await log?.flush();
-    await env?.cleanup();
-  });
+  const kit = useEventLog();
 
   it('stores emails, keys, tokens and card numbers redacted, everything else as given', async () => {
     const [a, b, c] = await Promise.all([
-      log.append({ type: 'agent.tool_started', team: 'red', data: { args: { command: 'curl -H "Authorization: Bearer abcdefghijklmnop" https://x' }, author: 'dev@example.com', n: 7 } }),
-      log.append({ type: 'agent.message', team: 'red', data: { text: 'use sk-proj-abcdefghijklmnopqrstuvwxyz and card 4111-1111-1111-1111', list: ['ghp_0123456789abcdefghijABCDEFGHIJklmnop', 'plain'] } }),
-      log.append({ type: 'agent.message', team: 'red', data: { text: 'nul \u0000 inside', ok: true } }),
+      kit.log.append({ type: 'agent.tool_started', team: 'red', data: { args: { command: 'curl -H "Authorization: Bearer abcdefghijklmnop" https://x' }, author: 'dev@example.com', n: 7 } }),
+      kit.log.append({ type: 'agent.message', team: 'red', data: { text: 'use sk-proj-abcdefghijklmnopqrstuvwxyz and card 4111-1111-1111-1111', list: ['ghp_0123456789abcdefghijABCDEFGHIJklmnop', 'plain'] } }),
+      kit.log.append({ type: 'agent.message', team: 'red', data: { text: 'nul \u0000 inside', ok: true } }),
     ]);
-    const items = await log.list({ team: 'red' });
+    const items = await kit.log.list({ team: 'red' });
     expect(items.map((e) => e.seq)).toEqual([a, b, c]);
     expect(items[0].data).toEqual({ args: { command: 'curl -H "Authorization: Bearer [redacted:bearer]" https://x' }, author: '[redacted:email]', n: 7 });
     expect(items[1].data).toEqual({ text: 'use [redacted:api_key] and card [redacted:card]', list: ['[redacted:api_key]', 'plain'] });

@@ -1,9 +1,13 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { shardOfKey } from '@godel/actors';
 import { GodelCluster, adminToken, bearer, createTestEnv, type ClusterMember, type TeamPlaybook, type TestEnv } from '@godel/testing';
 
 export const SHARDS = 8;
+
+/** The statuses a team ends in. */
+export const TEAM_DONE = ['succeeded', 'failed', 'cancelled'];
 
 export interface MemberView {
   id: string;
@@ -74,6 +78,11 @@ export class FederationFixture {
 
   member(v: FederationView, m: ClusterMember): MemberView | undefined {
     return v.members.find((x) => x.id === m.instanceId);
+  }
+
+  /** The instance holding the lease of the shard of `key` (a team's or an agent's name), if any. */
+  async shardHolder(key: string): Promise<string | undefined> {
+    return (await this.env.redis.hget(`${this.env.keyPrefix}:{s${shardOfKey(key, SHARDS)}}:lease`, 'owner')) ?? undefined;
   }
 
   /** Polls `check` until it returns a value (not undefined/false) or the deadline passes. */

@@ -18,13 +18,10 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { shardOfKey } from '@godel/actors';
 import { workRef } from '@godel/workspace';
 import { createSampleRepo, git, type ClusterMember, type TeamPlaybook } from '@godel/testing';
 import { makeBareRemote, startGitDaemon } from '../../libs/workspace/test/git-servers';
-import { FederationFixture, SHARDS } from './federation-fixture';
-
-const DONE = ['succeeded', 'failed', 'cancelled'];
+import { FederationFixture, TEAM_DONE } from './federation-fixture';
 
 describe('the loss of a host', () => {
   let f: FederationFixture;
@@ -34,7 +31,6 @@ describe('the loss of a host', () => {
     await daemon?.stop();
   });
 
-  const holder = async (key: string) => (await f.env.redis.hget(`${f.env.keyPrefix}:{s${shardOfKey(key, SHARDS)}}:lease`, 'owner')) ?? undefined;
   const home = (m: ClusterMember) => join(f.root, `home-${m.name}`);
   const maxSeq = async () => Number((await f.env.dataSource.query(`SELECT coalesce(max(seq), 0) AS s FROM events`))[0].s);
 
@@ -57,17 +53,17 @@ describe('the loss of a host', () => {
     const team = r.body.team;
     // Killed mid-turn (a worker's turn under way), not mid-start: see the note on prepare below.
     await f.until('a worker mid-turn', async () => (await f.env.dataSource.query(`SELECT 1 FROM events WHERE team = $1 AND type = 'agent.turn_started' AND agent LIKE '%worker-%'`, [team])).length > 0, 120_000);
-    const held = await holder(team);
+    const held = await f.shardHolder(team);
     const dead = [a, b].find((m) => m.instanceId === held)!;
     const survivor = dead === a ? b : a;
     expect(dead).toBeDefined();
     const seq = await maxSeq();
     await f.cluster.kill(dead.name);
 
-    await f.until('the team re-placed on the survivor', async () => (await holder(team)) === survivor.instanceId, 60_000);
+    await f.until('the team re-placed on the survivor', async () => (await f.shardHolder(team)) === survivor.instanceId, 60_000);
     const end = await f.until('the team finished', async () => {
       const s = await f.api<{ status: string; reason: string | null; ledger: Array<{ outcome: string; merged?: string }>; taskList: Array<{ status: string }> }>(survivor, 'GET', `/api/v1/teams/${team}`);
-      return DONE.includes(s.body.status) && s.body;
+      return TEAM_DONE.includes(s.body.status) && s.body;
     }, 240_000);
     expect({ status: end.status, reason: end.reason }).toEqual({ status: 'succeeded', reason: null });
     expect(end.taskList.map((t) => t.status)).toEqual(['done', 'done']);
@@ -107,7 +103,7 @@ describe('the loss of a host', () => {
     expect((await f.api(a, 'POST', '/api/v1/repos', { path: url })).status).toBeLessThan(300);
     const started = await f.api<{ status: string }>(a, 'POST', '/api/v1/agents', { team: 'hl', name: 'w1', repo: url, prompt: '[script:edit] add a hello file and commit it' });
     expect(started.status).toBe(201);
-    expect(await holder('hl')).toBe(a.instanceId);
+    expect(await f.shardHolder('hl')).toBe(a.instanceId);
     const first = await f.until('turn one pushed', async () => {
       const s = await f.api<{ status: string; worktree: string; baseCommit: string }>(a, 'GET', '/api/v1/agents/hl/w1');
       const pushed = await f.env.dataSource.query(`SELECT 1 FROM events WHERE agent = 'agent/hl:w1' AND type = 'agent.work_pushed'`);
@@ -120,7 +116,7 @@ describe('the loss of a host', () => {
     await f.cluster.kill('a');
     await rm(home(a), { recursive: true, force: true });
     expect((await f.api(b, 'POST', `/api/v1/federation/instances/${b.instanceId}/undrain`)).status).toBe(200);
-    await f.until('b holds the agent', async () => (await holder('hl')) === b.instanceId, 60_000);
+    await f.until('b holds the agent', async () => (await f.shardHolder('hl')) === b.instanceId, 60_000);
     await f.until('the prompt is taken on b', async () => (await f.api(b, 'POST', '/api/v1/agents/hl/w1/prompt', { text: 'go on' })).status === 202, 60_000);
     let last: unknown;
     const back = await f

@@ -12,12 +12,10 @@
  */
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { shardOfKey } from '@godel/actors';
 import { git, type ClusterMember, type TeamPlaybook } from '@godel/testing';
 import { makeBareRemote, startGitDaemon } from '../../libs/workspace/test/git-servers';
-import { FederationFixture, SHARDS } from './federation-fixture';
+import { FederationFixture, TEAM_DONE } from './federation-fixture';
 
-const DONE = ['succeeded', 'failed', 'cancelled'];
 const TASKS = ['one', 'two', 'three'];
 
 describe('a team on a repository URL', () => {
@@ -28,7 +26,6 @@ describe('a team on a repository URL', () => {
     await daemon?.stop();
   });
 
-  const holder = async (key: string) => (await f.env.redis.hget(`${f.env.keyPrefix}:{s${shardOfKey(key, SHARDS)}}:lease`, 'owner')) ?? undefined;
   const count = async (sql: string, args: unknown[] = []) => Number((await f.env.dataSource.query(sql, args))[0].n);
 
   it('survives the loss of its host and its disk: finishes on a survivor, every task merged and pushed, fsck clean', async () => {
@@ -51,7 +48,7 @@ describe('a team on a repository URL', () => {
 
     // Mid-task: a worker's turn under way, after a first commit of the team went to review or merge.
     await f.until('a worker mid-turn', async () => (await count(`SELECT count(*) AS n FROM events WHERE team = $1 AND type = 'agent.turn_started' AND agent LIKE '%worker-%'`, [team])) > 0, 180_000);
-    const held = await holder(team);
+    const held = await f.shardHolder(team);
     const dead = members.find((m) => m.instanceId === held)!;
     expect(dead).toBeDefined();
     const seq = await count(`SELECT coalesce(max(seq), 0) AS n FROM events`);
@@ -74,7 +71,7 @@ describe('a team on a repository URL', () => {
       .until('the team finished', async () => {
         const s = await f.api<{ status: string; reason: string | null; ledger: Array<{ outcome: string; merged?: string; task: string }>; taskList: Array<{ id: string; status: string }> }>(taker, 'GET', `/api/v1/teams/${team}`);
         last = s.body;
-        return DONE.includes(s.body.status) && s.body;
+        return TEAM_DONE.includes(s.body.status) && s.body;
       }, 300_000)
       .catch(async (err: unknown) => {
         const events = await f.env.dataSource.query(`SELECT type, agent, data FROM events WHERE team = $1 AND seq > $2 ORDER BY seq`, [team, seq]);
@@ -139,7 +136,7 @@ describe('a team on a repository URL', () => {
 
     const end = await f.until('the team finished', async () => {
       const s = await f.api<{ status: string; reason: string | null; ledger: Array<{ outcome: string; merged?: string; task: string }> }>(survivor, 'GET', `/api/v1/teams/${team}`);
-      return DONE.includes(s.body.status) && s.body;
+      return TEAM_DONE.includes(s.body.status) && s.body;
     }, 420_000);
     expect({ status: end.status, reason: end.reason }).toEqual({ status: 'succeeded', reason: null });
     for (const id of tasks) {
@@ -166,7 +163,7 @@ describe('a team on a repository URL', () => {
   }
 
   async function holderAmong(team: string, among: ClusterMember[]): Promise<ClusterMember | undefined> {
-    const h = await holder(team);
+    const h = await f.shardHolder(team);
     return among.find((m) => m.instanceId === h);
   }
 });

@@ -4,29 +4,14 @@
  * dropped). Mocked: nothing. Appends and reads answer a typed, retryable `storage.unavailable`
  * (503 over HTTP) while PostgreSQL cannot be reached, and the log works again once it is back.
  */
-import type { DataSource } from 'typeorm';
-import { EventLog, openDatabase } from '@godel/persistence';
-import { createTestEnv, TcpProxy, type TestEnv } from '@godel/testing';
+import { EventLog } from '@godel/persistence';
+import { retryWhile, usePgCutKit } from './pg-cut-kit';
 
 describe('event log: PostgreSQL cut off', () => {
-  let env: TestEnv;
-  let proxy: TcpProxy;
-  let ds: DataSource | undefined;
-  beforeAll(async () => {
-    env = await createTestEnv();
-  });
-  afterAll(async () => {
-    if (ds?.isInitialized) await ds.destroy().catch(() => undefined);
-    await proxy?.down();
-    await env?.cleanup();
-  });
+  const kit = usePgCutKit();
 
   it('appends and reads answer storage.unavailable while down, and work again once it is back', async () => {
-    const url = new URL(env.databaseUrl);
-    proxy = new TcpProxy(url.hostname, Number(url.port || 5432));
-    await proxy.up();
-    url.host = `127.0.0.1:${proxy.port}`;
-    ds = await openDatabase({ url: url.toString(), schema: env.schema, poolSize: 2 });
+    const { proxy, ds } = await kit.connect();
     const log = new EventLog(ds);
     const team = `t-${Date.now()}`;
     const first = await log.append({ type: 'test.one', team });
@@ -43,16 +28,7 @@ describe('event log: PostgreSQL cut off', () => {
     await proxy.up();
     proxy.cut(); // live connections (if any survived) drop once more: the next statements reconnect
     // The pool's clients died with the cut: retry while the error is the typed, retryable one.
-    const retry = async <T>(f: () => Promise<T>): Promise<T> => {
-      for (let i = 0; ; i++) {
-        try {
-          return await f();
-        } catch (err) {
-          if ((err as { code?: string }).code !== 'storage.unavailable' || i > 50) throw err;
-          await new Promise((r) => setTimeout(r, 100));
-        }
-      }
-    };
+    const retry = <T>(f: () => Promise<T>) => retryWhile((err) => (err as { code?: string }).code === 'storage.unavailable', f);
     const second = await retry(() => log.append({ type: 'test.three', team }));
     expect(second).toBeGreaterThan(first);
     const types = (await retry(() => log.list({ team }))).map((e) => e.type);
@@ -61,7 +37,7 @@ describe('event log: PostgreSQL cut off', () => {
   });
 
   it('a statement error that is not a connection failure stays what it was (not retryable)', async () => {
-    const log = new EventLog(env.dataSource);
+    const log = new EventLog(kit.env.dataSource);
     // A limit PostgreSQL refuses (LIMIT must not be negative): a plain query error, not storage.unavailable.
     const err = await log.list({ limit: -1 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Error);

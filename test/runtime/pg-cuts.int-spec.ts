@@ -5,29 +5,14 @@
  * `storage.unavailable` while PostgreSQL cannot be reached, and work again once it is back;
  * an idempotent save repeated after an unknown outcome leaves one row.
  */
-import type { DataSource } from 'typeorm';
-import { isPgUnavailable, openDatabase, PgStateStore, SessionStore } from '@godel/persistence';
-import { createTestEnv, TcpProxy, type TestEnv } from '@godel/testing';
+import { isPgUnavailable, PgStateStore, SessionStore } from '@godel/persistence';
+import { retryWhile, usePgCutKit } from './pg-cut-kit';
 
 describe('PostgreSQL cut off', () => {
-  let env: TestEnv;
-  let proxy: TcpProxy;
-  let ds: DataSource | undefined;
-  beforeAll(async () => {
-    env = await createTestEnv();
-  });
-  afterAll(async () => {
-    if (ds?.isInitialized) await ds.destroy().catch(() => undefined);
-    await proxy?.down();
-    await env?.cleanup();
-  });
+  const kit = usePgCutKit();
 
   it('session and state stores: storage.unavailable while down, an idempotent retry after a cut leaves one row', async () => {
-    const url = new URL(env.databaseUrl);
-    proxy = new TcpProxy(url.hostname, Number(url.port || 5432));
-    await proxy.up();
-    url.host = `127.0.0.1:${proxy.port}`;
-    ds = await openDatabase({ url: url.toString(), schema: env.schema, poolSize: 2 });
+    const { proxy, ds } = await kit.connect();
     const sessions = new SessionStore(ds);
     const states = new PgStateStore(ds);
     const session = { agent: 'agent/t:w1', team: 't', fileName: 's.jsonl', content: 'one', parentAgent: null, forkedFromEntry: null, baseCommit: null };
@@ -40,22 +25,12 @@ describe('PostgreSQL cut off', () => {
 
     await proxy.up();
     // The pool's clients died with the cut: the next statements reconnect (retry until they do).
-    const retry = async <T>(f: () => Promise<T>): Promise<T> => {
-      for (let i = 0; ; i++) {
-        try {
-          return await f();
-        } catch (err) {
-          if (!isPgUnavailable(err) && (err as { code?: string }).code !== 'storage.unavailable') throw err;
-          if (i > 50) throw err;
-          await new Promise((r) => setTimeout(r, 100));
-        }
-      }
-    };
+    const retry = <T>(f: () => Promise<T>) => retryWhile((err) => isPgUnavailable(err) || (err as { code?: string }).code === 'storage.unavailable', f);
     await retry(() => sessions.save({ ...session, content: 'two' }));
     proxy.cut();
     await retry(() => sessions.save({ ...session, content: 'two' }));
     expect((await retry(() => sessions.load(session.agent)))?.content).toBe('two');
-    expect(await env.dataSource.query(`SELECT count(*)::int AS n FROM agent_sessions WHERE agent = $1`, [session.agent])).toEqual([{ n: 1 }]);
+    expect(await kit.env.dataSource.query(`SELECT count(*)::int AS n FROM agent_sessions WHERE agent = $1`, [session.agent])).toEqual([{ n: 1 }]);
   });
 
   it('classifies connection-level failures only', () => {

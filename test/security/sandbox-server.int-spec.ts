@@ -6,11 +6,11 @@
  * hostile verification that prints the environment (its red output is in the `merge.red` event and
  * the worker's next prompt). Real: server, pi in bubblewrap, git, Redis, PostgreSQL. Mocked: nothing.
  */
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GodelCluster, adminToken, bearer, createSampleRepo, createTestEnv, git, type TeamPlaybook, type TestEnv } from '@godel/testing';
+import { adminToken, bearer, createSampleRepo, git, type TeamPlaybook } from '@godel/testing';
+import { useServerCluster } from '../server-cluster-kit';
 import { CHECKED_REPO } from '../teams/team-fixture';
 
 const hidden = (cmd: string) => `echo ${Buffer.from(cmd).toString('base64')} | base64 -d | sh`;
@@ -28,18 +28,10 @@ function freePort(): Promise<number> {
 }
 
 describe('sandbox attacks against a real server', () => {
-  let env: TestEnv;
-  let cluster: GodelCluster;
-  let root: string;
-  afterAll(async () => {
-    await cluster?.stopAll();
-    await env?.cleanup();
-    if (root) await rm(root, { recursive: true, force: true });
-  });
+  const servers = useServerCluster();
 
   it("a hostile worker's bash and a hostile verification get none of the server's secrets, files or services", async () => {
-    env = await createTestEnv({ shardCount: 4 });
-    root = await mkdtemp(join(tmpdir(), 'godel-sandbox-server-'));
+    const { env, root } = await servers.open(4, 'godel-sandbox-server-');
     const home = join(root, 'home');
     await mkdir(home, { recursive: true });
     await writeFile(join(home, 'credentials.json'), JSON.stringify({ refreshToken: 'gdr_planted-server-credentials-4711' }));
@@ -60,13 +52,7 @@ describe('sandbox attacks against a real server', () => {
       workers: { leak: { task: { bash: [hidden(attack)] } } },
     };
     await writeFile(join(root, 'playbook.json'), JSON.stringify(book));
-    cluster = new GodelCluster({
-      redisUrl: env.redisUrl,
-      databaseUrl: env.databaseUrl,
-      keyPrefix: env.keyPrefix,
-      schema: env.schema,
-      env: { GODEL_SHARDS: '4', GODEL_PLAYBOOK: join(root, 'playbook.json'), GODEL_HOME: home, GODEL_PORT: String(port), GODEL_API_KEY: 'gdk_users-own-key-planted-4711', OTHER_PROVIDER_API_KEY: 'sk-other-provider-planted-4711' },
-    });
+    const cluster = servers.cluster({ GODEL_SHARDS: '4', GODEL_PLAYBOOK: join(root, 'playbook.json'), GODEL_HOME: home, GODEL_PORT: String(port), GODEL_API_KEY: 'gdk_users-own-key-planted-4711', OTHER_PROVIDER_API_KEY: 'sk-other-provider-planted-4711' });
     const a = await cluster.start('a', 60_000);
     const secrets = [cluster.adminKey, env.databaseUrl, env.redisUrl, 'gdk_users-own-key-planted-4711', 'sk-other-provider-planted-4711', 'gdr_planted-server-credentials-4711'];
     const token = await adminToken(a.url!, cluster.adminKey);

@@ -5,28 +5,20 @@
  * its agents are restarted there on their stored sessions (heartbeat reminder, or the next prompt),
  * and the intent ends with every task merged.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { shardOfKey } from '@godel/actors';
-import { GodelCluster, adminToken, bearer, createSampleRepo, createTestEnv, git, type TeamPlaybook, type TestEnv } from '@godel/testing';
+import { adminToken, bearer, createSampleRepo, git, type TeamPlaybook } from '@godel/testing';
+import { useServerCluster } from '../server-cluster-kit';
 import { CHECKED_REPO } from './team-fixture';
 
 const SHARDS = 4;
 
 describe('a team on an instance that dies', () => {
-  let env: TestEnv;
-  let cluster: GodelCluster;
-  let root: string;
-  afterEach(async () => {
-    await cluster?.stopAll();
-    await env?.cleanup();
-    await rm(root, { recursive: true, force: true });
-  });
+  const servers = useServerCluster();
 
   it('is taken over by another instance and finishes the intent: every task merged, the target green', async () => {
-    env = await createTestEnv({ shardCount: SHARDS });
-    root = await mkdtemp(join(tmpdir(), 'godel-team-failover-'));
+    const { env, root } = await servers.open(SHARDS, 'godel-team-failover-');
     const book: TeamPlaybook = {
       delayMs: 700,
       plan: {
@@ -43,13 +35,7 @@ describe('a team on an instance that dies', () => {
       },
     };
     await writeFile(join(root, 'playbook.json'), JSON.stringify(book));
-    cluster = new GodelCluster({
-      redisUrl: env.redisUrl,
-      databaseUrl: env.databaseUrl,
-      keyPrefix: env.keyPrefix,
-      schema: env.schema,
-      env: { GODEL_SHARDS: String(SHARDS), GODEL_LEASE_TTL_MS: '1500', GODEL_PLAYBOOK: join(root, 'playbook.json'), GODEL_HOME: join(root, 'home') },
-    });
+    const cluster = servers.cluster({ GODEL_SHARDS: String(SHARDS), GODEL_LEASE_TTL_MS: '1500', GODEL_PLAYBOOK: join(root, 'playbook.json'), GODEL_HOME: join(root, 'home') });
     const [a, b] = await Promise.all([cluster.start('a', 60_000), cluster.start('b', 60_000)]);
     const token = await adminToken(a.url!, cluster.adminKey);
     const repo = await createSampleRepo(root, CHECKED_REPO);

@@ -6,30 +6,14 @@ import { join } from 'node:path';
 import { agentAddress } from '@godel/agents';
 import { IntentInvalidError, WorkflowValidationError, cancelTeam, prepareIntent } from '@godel/orchestration';
 import { teamPlaybook } from '@godel/testing';
-import { createTeamFixture, git, type TeamFixture } from './team-fixture';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
+import { git, sleep, teamFixturePerTest, until } from './team-fixture';
 
 describe('teams under failure (real pi, scripted model, real git)', () => {
-  let f: TeamFixture | undefined;
-  afterEach(async () => {
-    await f?.close();
-    f = undefined;
-  });
+  const fixtures = teamFixturePerTest();
 
   it('two workers change the same lines: the refinery finds the conflict, the task is reworked on the new target and merged; no commit is lost', async () => {
     const both = 'alpha\nbeta\n';
-    f = await createTeamFixture({
+    const f = await fixtures.create({
       plan: {
         tasks: [
           { id: 'alpha', title: 'Alpha', prompt: 'Write shared.txt with alpha.', dependsOn: [] },
@@ -52,7 +36,7 @@ describe('teams under failure (real pi, scripted model, real git)', () => {
     // with its reason. Its ref was kept while the task was redone and pruned when the task ended.
     const tip = git(f.repo, 'rev-parse', 'main');
     for (const l of s.ledger) {
-      if (l.outcome === 'merged') expect(() => git(f!.repo, 'merge-base', '--is-ancestor', l.merged!, tip)).not.toThrow();
+      if (l.outcome === 'merged') expect(() => git(f.repo, 'merge-base', '--is-ancestor', l.merged!, tip)).not.toThrow();
       else expect(l.reason).toMatch(/^conflict in shared\.txt; kept as refs\/godel\/attempts\//);
     }
     expect(git(f.repo, 'for-each-ref', '--format=%(refname)', 'refs/godel/attempts/')).toBe('');
@@ -64,7 +48,7 @@ describe('teams under failure (real pi, scripted model, real git)', () => {
   }, 180_000);
 
   it('verification red during the merge: the task goes back to its worker with the output, is fixed and merged', async () => {
-    f = await createTeamFixture({
+    const f = await fixtures.create({
       plan: { tasks: [{ id: 'answer', title: 'The answer', prompt: 'src/answer.js returns 42, with a check.', dependsOn: [] }] },
       workers: {
         answer: {
@@ -92,7 +76,7 @@ describe('teams under failure (real pi, scripted model, real git)', () => {
   }, 180_000);
 
   it("a worker's pi is SIGKILLed mid-task: restarted on its session; killed again past the restart intensity: the task goes to a fresh worker and is finished", async () => {
-    f = await createTeamFixture(
+    const f = await fixtures.create(
       {
         plan: { tasks: [{ id: 'slow', title: 'Slow work', prompt: 'Write slow.txt.', dependsOn: [] }] },
         workers: { slow: { task: { files: { 'slow.txt': 'done\n' } } } },
@@ -102,18 +86,18 @@ describe('teams under failure (real pi, scripted model, real git)', () => {
     );
     const team = await f.run({ intent: 'slow work', concurrency: 1 });
     const firstWorker = await until('the task to run', async () => {
-      const t = (await f!.team(team)).tasks.slow;
+      const t = (await f.team(team)).tasks.slow;
       return t?.status === 'running' ? t.worker : undefined;
     });
     const first = agentAddress(team, firstWorker!);
     // The first worker may be the coordinator, whose process restarts with a worker's tools first.
-    const pid1 = await until('its process to run the task', async () => ((await f!.agents.get(first)).status === 'running' ? f!.agents.host.get(first)?.pid : undefined));
+    const pid1 = await until('its process to run the task', async () => ((await f.agents.get(first)).status === 'running' ? f.agents.host.get(first)?.pid : undefined));
     await sleep(400);
     process.kill(pid1, 'SIGKILL');
     // Restarted on its session (same worker), noticed by the team's monitor as an event.
-    await until('a restart', async () => ((await f!.events(team)).some((e) => e.type === 'monitor.restarted') ? true : undefined));
+    await until('a restart', async () => ((await f.events(team)).some((e) => e.type === 'monitor.restarted') ? true : undefined));
     const pid2 = await until('the new process', async () => {
-      const p = f!.agents.host.get(first)?.pid;
+      const p = f.agents.host.get(first)?.pid;
       return p && p !== pid1 ? p : undefined;
     });
     await sleep(300);
@@ -131,7 +115,7 @@ describe('teams under failure (real pi, scripted model, real git)', () => {
   it('a worker that makes no progress is restarted by the monitor on its session and finishes; a spent team budget fails the team visibly', async () => {
     let hung = 0;
     const book = teamPlaybook({ plan: { tasks: [{ id: 'hang', title: 'Hang', prompt: 'Write hang.txt.', dependsOn: [] }] }, workers: { hang: { task: { files: { 'hang.txt': 'ok\n' } } } } });
-    f = await createTeamFixture(
+    let f = await fixtures.create(
       {},
       {
         // The first model call of the task never answers in time (a hung provider); later calls do.
@@ -152,7 +136,7 @@ describe('teams under failure (real pi, scripted model, real git)', () => {
     await f.close();
 
     // A team budget smaller than one answer: the agent stops, the team fails and says why.
-    f = await createTeamFixture({
+    f = await fixtures.create({
       plan: { tasks: [{ id: 'pricey', title: 'Pricey', prompt: 'Write pricey.txt.', dependsOn: [] }] },
       workers: { pricey: { task: { files: { 'pricey.txt': 'x\n' } } } },
       usage: { promptTokens: 5000, completionTokens: 1000 },
@@ -165,7 +149,7 @@ describe('teams under failure (real pi, scripted model, real git)', () => {
   }, 180_000);
 
   it('cancelling a team mid-work stops its agents and its queued merges; whatever was approved is reported', async () => {
-    f = await createTeamFixture({
+    const f = await fixtures.create({
       plan: {
         tasks: [
           { id: 'quick', title: 'Quick', prompt: 'Write quick.txt.', dependsOn: [] },
@@ -176,9 +160,9 @@ describe('teams under failure (real pi, scripted model, real git)', () => {
       delayMs: 1200,
     });
     const team = await f.run({ intent: 'cancel me', concurrency: 2 });
-    await until('a task to run', async () => (Object.values((await f!.team(team)).tasks).some((t) => t.status === 'running') ? true : undefined));
+    await until('a task to run', async () => (Object.values((await f.team(team)).tasks).some((t) => t.status === 'running') ? true : undefined));
     // The team ends once the running tasks' work is committed (a round trip): cancelTeam waits for it.
-    const cancelled = await cancelTeam((to, type, payload, ms) => f!.agents.rt.system.ask(to, type, payload, ms), team, 'changed my mind', 30_000);
+    const cancelled = await cancelTeam((to, type, payload, ms) => f.agents.rt.system.ask(to, type, payload, ms), team, 'changed my mind', 30_000);
     expect(cancelled.status).toBe('cancelled');
     await sleep(3000); // anything still in flight lands or is dropped
     const s = await f.team(team);
@@ -187,7 +171,7 @@ describe('teams under failure (real pi, scripted model, real git)', () => {
     for (const m of Object.values(s.members)) expect([m.name, (await f.agent(team, m.name)).status]).toEqual([m.name, 'stopped']);
     const tip = git(f.repo, 'rev-parse', 'main');
     for (const l of s.ledger) {
-      if (l.outcome === 'merged') expect(() => git(f!.repo, 'merge-base', '--is-ancestor', l.merged!, tip)).not.toThrow();
+      if (l.outcome === 'merged') expect(() => git(f.repo, 'merge-base', '--is-ancestor', l.merged!, tip)).not.toThrow();
       else expect(l.reason).toBeTruthy();
     }
     // Nothing moves after the end.

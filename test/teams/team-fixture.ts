@@ -106,3 +106,32 @@ export async function createTeamFixture(book: TeamPlaybook, o: AgentFixtureOptio
     },
   };
 }
+
+/** Waits `ms` milliseconds. */
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `fn` every 100 ms until it gives a value (not undefined); throws naming `what` after `timeoutMs`. */
+export async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 60_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+/** Registers an afterEach that closes the last team fixture the test made with `create` (a suite's tests each make their own). */
+export function teamFixturePerTest(): { create: typeof createTeamFixture } {
+  let last: TeamFixture | undefined;
+  afterEach(async () => {
+    await last?.close();
+    last = undefined;
+  });
+  return {
+    async create(book, o) {
+      last = await createTeamFixture(book, o);
+      return last;
+    },
+  };
+}

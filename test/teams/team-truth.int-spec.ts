@@ -9,19 +9,7 @@ import { join } from 'node:path';
 import { agentAddress } from '@godel/agents';
 import { IntentInvalidError, prepareIntent } from '@godel/orchestration';
 import { messageText, type RecordedRequest } from '@godel/testing';
-import { CHECKED_REPO, createTeamFixture, git, type TeamFixture } from './team-fixture';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 60_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
+import { CHECKED_REPO, git, sleep, teamFixturePerTest, until } from './team-fixture';
 
 /** A verification that runs every check (a failing one does not hide the others) and names each failure. */
 const CHECK_ALL = [
@@ -48,14 +36,10 @@ function leftovers(repo: string): { worktrees: number; branches: string[]; attem
 }
 
 describe('issue 9: no success without work, a true baseline, budgets that hold, a tidy repository', () => {
-  let f: TeamFixture | undefined;
-  afterEach(async () => {
-    await f?.close();
-    f = undefined;
-  });
+  const fixtures = teamFixturePerTest();
 
   it('workers that answer with text only: told once that no change was found, then task.no_changes; the team fails, the target is unchanged, nothing is left behind', async () => {
-    f = await createTeamFixture({
+    const f = await fixtures.create({
       plan: {
         tasks: [
           { id: 'alpha', title: 'Alpha', prompt: 'Write alpha.txt.', dependsOn: [] },
@@ -99,12 +83,12 @@ describe('issue 9: no success without work, a true baseline, budgets that hold, 
     for (const r of coordinator) expect(userTexts(r).filter((t) => t.includes('role=worker'))).toEqual([]);
     expect(s.members.coordinator.task).toBeUndefined();
     // The team's end removed its worktrees and branches.
-    await until('the cleanup', async () => ((await f!.events(team)).some((e) => e.type === 'team.cleaned_up') ? true : undefined));
+    await until('the cleanup', async () => ((await f.events(team)).some((e) => e.type === 'team.cleaned_up') ? true : undefined));
     expect(leftovers(f.repo)).toEqual({ worktrees: 1, branches: [], attempts: [] });
   }, 180_000);
 
   it("a worker's pi is killed mid-task and the resumed session answers with text only: it is told no change was found, then really writes; the file is on main", async () => {
-    f = await createTeamFixture({
+    const f = await fixtures.create({
       plan: { tasks: [{ id: 'slow', title: 'Slow work', prompt: 'Write slow.txt.', dependsOn: [] }] },
       // Its first step is a slow command; the process is killed during it (the prompt and the tool call are in its session).
       workers: { slow: { task: { run: ['sleep 8'], files: { 'slow.txt': 'first try\n' } }, resume: { text: 'I already finished slow.txt.' }, nochange: { files: { 'slow.txt': 'done\n' } } } },
@@ -112,11 +96,11 @@ describe('issue 9: no success without work, a true baseline, budgets that hold, 
     });
     const team = await f.run({ intent: 'slow work', concurrency: 1 });
     const worker = await until('the task to run', async () => {
-      const t = (await f!.team(team)).tasks.slow;
+      const t = (await f.team(team)).tasks.slow;
       return t?.status === 'running' ? t.worker : undefined;
     });
     const address = agentAddress(team, worker!);
-    await until('the slow command', async () => ((await f!.events(team)).some((e) => e.type === 'agent.tool_started' && e.agent === address && e.data.tool === 'bash') ? true : undefined));
+    await until('the slow command', async () => ((await f.events(team)).some((e) => e.type === 'agent.tool_started' && e.agent === address && e.data.tool === 'bash') ? true : undefined));
     await sleep(500);
     process.kill(f.agents.host.get(address)!.pid, 'SIGKILL');
     const s = await f.untilDone(team);
@@ -132,7 +116,7 @@ describe('issue 9: no success without work, a true baseline, budgets that hold, 
 
   it("a red baseline: the coordinator is told and must plan a fix; a task whose merge shows only the baseline's failures is not sent back", async () => {
     const legacyCheck = "const assert = require('assert');\nassert.strictEqual(require('../src/legacy')(), 'fixed', 'legacy must say fixed');\n";
-    f = await createTeamFixture(
+    const f = await fixtures.create(
       {
         plans: [
           // First answer ignores the red target: refused, asked again.
@@ -177,7 +161,7 @@ describe('issue 9: no success without work, a true baseline, budgets that hold, 
 
   it('a workflow (no coordinator) on a red target: a fix-baseline task goes first and every task waits for it', async () => {
     const legacyCheck = "require('assert').strictEqual(require('../src/legacy')(), 'fixed', 'legacy must say fixed');\n";
-    f = await createTeamFixture(
+    const f = await fixtures.create(
       {
         workers: {
           'fix-baseline': { task: { files: { 'src/legacy.js': "module.exports = () => 'fixed';\n" } } },
@@ -201,7 +185,7 @@ describe('issue 9: no success without work, a true baseline, budgets that hold, 
 
   it('--allow-red-base: no fix task is required; a change that adds no failure merges, one that adds a failure is sent back', async () => {
     const legacyCheck = "require('assert').strictEqual(require('../src/legacy')(), 'fixed', 'legacy must say fixed');\n";
-    f = await createTeamFixture(
+    const f = await fixtures.create(
       {
         plan: { tasks: [{ id: 'feature', title: 'Feature', prompt: 'Write src/feature.js with a check.', dependsOn: [] }] },
         workers: {
@@ -227,7 +211,7 @@ describe('issue 9: no success without work, a true baseline, budgets that hold, 
 
   it('a token budget is enforced during a turn from the streamed usage: the overshoot is at most one model response, measured', async () => {
     const response = { promptTokens: 1000, completionTokens: 200 };
-    f = await createTeamFixture({
+    const f = await fixtures.create({
       plan: { tasks: [{ id: 'big', title: 'Big', prompt: 'Write big.txt.', dependsOn: [] }] },
       workers: { big: { task: { files: { 'big.txt': 'x\n' } } } },
       // Told to run the verification, the literal model does: 3 responses in the worker's turn.
@@ -256,14 +240,14 @@ describe('issue 9: no success without work, a true baseline, budgets that hold, 
     // The unfinished work is kept on a branch (keep-failed policy), named in the team's end; the rest is removed.
     const branch = `godel/${team}/failed/big`;
     expect(git(f.repo, 'show', `${branch}:big.txt`)).toBe('x');
-    const cleaned = await until('the cleanup', async () => (await f!.events(team)).find((e) => e.type === 'team.cleaned_up'));
+    const cleaned = await until('the cleanup', async () => (await f.events(team)).find((e) => e.type === 'team.cleaned_up'));
     expect(cleaned.data.kept).toEqual([expect.objectContaining({ task: 'big', branch })]);
     expect(leftovers(f.repo)).toEqual({ worktrees: 1, branches: [branch], attempts: [] });
   }, 180_000);
 
   it('a dollar budget holds during a turn too, from the streamed cost of each response', async () => {
     const response = { promptTokens: 1000, completionTokens: 200 };
-    f = await createTeamFixture({
+    const f = await fixtures.create({
       plan: { tasks: [{ id: 'paid', title: 'Paid', prompt: 'Write paid.txt.', dependsOn: [] }] },
       workers: { paid: { task: { files: { 'paid.txt': 'x\n' } } } },
       literal: true,
