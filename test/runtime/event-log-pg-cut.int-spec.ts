@@ -36,6 +36,38 @@ describe('event log: PostgreSQL cut off', () => {
     expect(types).toContain('test.three');
   });
 
+  it('appendEventually outlasts an outage: the event is stored once, with the time of the call, after PostgreSQL is back', async () => {
+    const { proxy, ds } = await kit.connect();
+    const log = new EventLog(ds);
+    const team = `t-eventually-${Date.now()}`;
+    await log.append({ type: 'test.before', team });
+    await proxy.down();
+    const calledAt = Date.now();
+    const pending = log.appendEventually({ type: 'test.during', team }, 30_000);
+    await new Promise((r) => setTimeout(r, 1_500));
+    await proxy.up();
+    const seq = await pending;
+    expect(seq).toEqual(expect.any(Number));
+    const during = (await log.list({ team })).filter((e) => e.type === 'test.during');
+    expect(during).toHaveLength(1);
+    expect(during[0].seq).toBe(seq);
+    expect(Math.abs(Date.parse(during[0].at) - calledAt)).toBeLessThan(1_000);
+  });
+
+  it('appendEventually gives up at its deadline (null, never a rejection) and on an error that is not an outage', async () => {
+    const { proxy, ds } = await kit.connect();
+    const log = new EventLog(ds);
+    await proxy.down();
+    const startedAt = Date.now();
+    await expect(log.appendEventually({ type: 'test.never', team: 't-never' }, 1_000)).resolves.toBeNull();
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(1_000);
+    await proxy.up();
+    // Data JSON cannot carry (a BigInt): an error for good, not retried until the deadline.
+    const refusedAt = Date.now();
+    await expect(log.appendEventually({ type: 'test.refused', team: 't-never', data: { n: BigInt(1) } }, 20_000)).resolves.toBeNull();
+    expect(Date.now() - refusedAt).toBeLessThan(10_000);
+  });
+
   it('a statement error that is not a connection failure stays what it was (not retryable)', async () => {
     const log = new EventLog(kit.env.dataSource);
     // A limit PostgreSQL refuses (LIMIT must not be negative): a plain query error, not storage.unavailable.

@@ -10,17 +10,18 @@ export interface PgCutKit {
   connect(): Promise<{ proxy: TcpProxy; ds: DataSource }>;
 }
 
-/** Registers the suite's beforeAll/afterAll: a fresh test env; afterwards the data source, the proxy and the env are closed. */
+/** Registers the suite's beforeAll/afterAll: a fresh test env; afterwards every data source and proxy `connect` opened, and the env, are closed. */
 export function usePgCutKit(): PgCutKit {
   let env: TestEnv | undefined;
-  let proxy: TcpProxy | undefined;
-  let ds: DataSource | undefined;
+  const opened: Array<{ proxy: TcpProxy; ds?: DataSource }> = [];
   beforeAll(async () => {
     env = await createTestEnv();
   });
   afterAll(async () => {
-    if (ds?.isInitialized) await ds.destroy().catch(() => undefined);
-    await proxy?.down();
+    for (const { proxy, ds } of opened) {
+      if (ds?.isInitialized) await ds.destroy().catch(() => undefined);
+      await proxy.down();
+    }
     await env?.cleanup();
   });
   const theEnv = (): TestEnv => {
@@ -33,11 +34,13 @@ export function usePgCutKit(): PgCutKit {
     },
     async connect() {
       const url = new URL(theEnv().databaseUrl);
-      proxy = new TcpProxy(url.hostname, Number(url.port || 5432));
+      const proxy = new TcpProxy(url.hostname, Number(url.port || 5432));
+      const entry: { proxy: TcpProxy; ds?: DataSource } = { proxy };
+      opened.push(entry);
       await proxy.up();
       url.host = `127.0.0.1:${proxy.port}`;
-      ds = await openDatabase({ url: url.toString(), schema: theEnv().schema, poolSize: 2 });
-      return { proxy, ds };
+      entry.ds = await openDatabase({ url: url.toString(), schema: theEnv().schema, poolSize: 2 });
+      return { proxy, ds: entry.ds };
     },
   };
 }

@@ -1,4 +1,5 @@
-import { Batcher } from '@godel/actors';
+import { Batcher, StorageUnavailableError } from '@godel/actors';
+import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { pgQuery, pgTyped } from './pg-errors';
 import { redactValue } from './redaction/redact';
@@ -62,6 +63,25 @@ export class EventLog {
   /** Queues one event; its data is stored with PII and secrets redacted (see redaction/redact.ts). */
   append(e: EventRecord): Promise<number> {
     return this.batcher.add(e.data === undefined ? e : { ...e, data: redactValue(e.data) });
+  }
+
+  /**
+   * Appends an event that must not be dropped by a PostgreSQL outage, from code outside a turn (no
+   * outbox to carry it): keyed once (so a retried insert whose first reply was lost is stored once) and
+   * timestamped at the call, retried with backoff while the store is unavailable, for up to
+   * `deadlineMs`. Never rejects: resolves with the sequence number, or null when it gave up.
+   */
+  async appendEventually(e: EventRecord, deadlineMs = 120_000): Promise<number | null> {
+    const keyed: EventRecord = { ...e, at: e.at ?? Date.now(), idemKey: e.idemKey ?? `eventually:${randomUUID()}` };
+    const giveUpAt = Date.now() + deadlineMs;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.append(keyed);
+      } catch (err) {
+        if (!(err instanceof StorageUnavailableError) || Date.now() >= giveUpAt) return null;
+        await new Promise((r) => setTimeout(r, Math.min(5_000, 250 * 2 ** attempt)).unref());
+      }
+    }
   }
 
   flush(): Promise<void> {

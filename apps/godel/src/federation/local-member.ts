@@ -57,7 +57,8 @@ export class LocalMember {
     bridge.heartbeatGap = (gapMs) => this.selfDrain(gapMs);
     if (this.hostsShards) {
       // Caught: a rejected append of `federation.undrained` during a PostgreSQL cut was an unhandled
-      // rejection that killed the server (bench:chaos, seed 1871612786); the next tick tries again.
+      // rejection that killed the server (bench:chaos, seed 1871612786); the events are now appended
+      // with retries (appendEventually), and anything else that fails here is tried on the next tick.
       this.timer = setInterval(() => void this.refreshBusy().then(() => this.liftSelfDrain()).catch(() => undefined), 300);
       this.timer.unref();
     }
@@ -111,7 +112,7 @@ export class LocalMember {
     const stops = await Promise.allSettled(agents.filter((a) => this.d.host.has(a)).map((a) => this.d.host.stop(a)));
     const failed = stops.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason));
     const teams = rows.filter((r) => r.kind === 'team' && ['planning', 'running'].includes(r.status ?? '')).map((r) => r.id.slice('team/'.length));
-    await this.d.events.append({ type: 'federation.shard_moved', data: { shard, from: this.id, to, teams, agentsStopped: agents.filter((a) => !this.d.host.has(a)).length, ...(failed.length ? { stopErrors: failed.slice(0, 5) } : {}) } });
+    await this.d.events.appendEventually({ type: 'federation.shard_moved', data: { shard, from: this.id, to, teams, agentsStopped: agents.filter((a) => !this.d.host.has(a)).length, ...(failed.length ? { stopErrors: failed.slice(0, 5) } : {}) } });
   }
 
   /** We missed our heartbeats (paused, starved): the others took our shards; take nothing back until undrained. */
@@ -122,7 +123,8 @@ export class LocalMember {
     const view = await this.d.rt.membership.view().catch(() => []);
     if (!view.some((m) => m.id !== this.id && !m.draining && m.hostsShards !== false)) return;
     const set = await this.d.rt.membership.setDraining(this.id, `${SELF_DRAIN_REASON} (${Math.round(gapMs)} ms without one)`).catch(() => false);
-    if (set) await this.d.events.append({ type: 'federation.drained', data: { instance: this.id, reason: 'missed_heartbeats', gapMs: Math.round(gapMs), by: 'self' } });
+    // Not awaited: this runs inside the lease round, which a PostgreSQL outage must not hold up.
+    if (set) void this.d.events.appendEventually({ type: 'federation.drained', data: { instance: this.id, reason: 'missed_heartbeats', gapMs: Math.round(gapMs), by: 'self' } });
   }
 
   /** Lifts a self-imposed drain once the member has beaten on time for the quarantine; leaves an operator's drain alone. */
@@ -132,7 +134,7 @@ export class LocalMember {
     const flag = (await this.d.rt.membership.drainingFlags().catch(() => new Map<string, { reason: string }>())).get(this.id);
     if (!flag?.reason.startsWith(SELF_DRAIN_REASON)) return;
     if (await this.d.rt.membership.clearDraining(this.id).catch(() => false)) {
-      await this.d.events.append({ type: 'federation.undrained', data: { instance: this.id, by: 'self', reason: `on time for ${SELF_DRAIN_QUARANTINE_MS / 1000} s after missed heartbeats` } });
+      void this.d.events.appendEventually({ type: 'federation.undrained', data: { instance: this.id, by: 'self', reason: `on time for ${SELF_DRAIN_QUARANTINE_MS / 1000} s after missed heartbeats` } });
     }
   }
 
