@@ -91,15 +91,7 @@ export class EventLog {
   /** Events with `after < seq` (and `seq <= upTo` when given), in sequence order, filtered. */
   async list(filter: ListFilter = {}): Promise<StoredEvent[]> {
     const rows: Array<Record<string, unknown>> = await pgQuery(this.ds, LIST_SQL, listParams(filter));
-    return rows.map((r) => ({
-      seq: Number(r.seq),
-      at: new Date(r.at as string).toISOString(),
-      type: String(r.type),
-      agent: (r.agent as string) ?? '',
-      team: (r.team as string) ?? '',
-      correlationId: (r.correlation_id as string) ?? '',
-      data: (r.data as Record<string, unknown>) ?? {},
-    }));
+    return rows.map(toStored);
   }
 
   /**
@@ -153,6 +145,16 @@ export class EventLog {
     if (agents.length === 0) return new Map();
     const rows: Array<{ agent: string; id: string | null }> = await pgQuery(this.ds, `SELECT DISTINCT ON (agent) agent, data->>'promptId' AS id FROM events WHERE agent = ANY($1::text[]) AND type IN ('agent.prompted', 'agent.prompt_queued') ORDER BY agent, seq DESC`, [agents]);
     return new Map(rows.filter((r) => r.id !== null).map((r) => [r.agent, r.id!]));
+  }
+
+  /** The team's latest event of one of `types` (whose `data.repo` is `repo`, when given), or null. */
+  async latestOf(team: string, types: string[], repo?: string): Promise<StoredEvent | null> {
+    const rows: Array<Record<string, unknown>> = await pgQuery(this.ds,
+      `SELECT seq, at, type, agent, team, correlation_id, data FROM events
+        WHERE team = $1 AND type = ANY($2::text[]) AND ($3::text IS NULL OR data->>'repo' = $3) ORDER BY seq DESC LIMIT 1`,
+      [team, types, repo ?? null],
+    );
+    return rows.length === 0 ? null : toStored(rows[0]);
   }
 
   /** The highest committed sequence number (0 for an empty log). */
@@ -212,4 +214,16 @@ export class EventLog {
     let next = 0;
     return events.map((e) => (e.idemKey === undefined ? unkeyed[next++] : byKey.get(e.idemKey) ?? 0));
   }
+}
+
+function toStored(r: Record<string, unknown>): StoredEvent {
+  return {
+    seq: Number(r.seq),
+    at: new Date(r.at as string).toISOString(),
+    type: String(r.type),
+    agent: (r.agent as string) ?? '',
+    team: (r.team as string) ?? '',
+    correlationId: (r.correlation_id as string) ?? '',
+    data: (r.data as Record<string, unknown>) ?? {},
+  };
 }

@@ -50,7 +50,13 @@ export function describe(e: EventView): string | undefined {
     case 'merge.blocked':
       return `merge of ${task}: blocked — ${String(d.detail)} (will retry)`;
     case 'team.remote_unavailable':
-      return `the remote ${String(d.repo ?? '')} is unavailable (${String(d.code)}): the team waits for it and retries — check that it is up and accepts the server's credentials`;
+      return `the remote ${String(d.repo ?? '')} is unavailable (${String(d.code)})${typeof d.since === 'number' ? ` for ${Math.round((Date.parse(e.at) - d.since) / 1000)} s` : ''}: the team waits for it and retries — check that it is up and accepts the server's credentials`;
+    case 'team.remote_available':
+      return `the remote ${String(d.repo ?? '')} is reachable again: the team goes on`;
+    case 'monitor.reprompted':
+      return `monitor: ${String(d.agent)} showed no sign of its prompt after ${Math.round(Number(d.waitedMs) / 1000)} s; sent again (${String(d.resent)})`;
+    case 'monitor.unresponsive':
+      return `monitor: ${String(d.agent)} never took its prompt (sent ${String(d.resent)} times); it is replaced${task ? ` and task ${task} handed on` : ''}`;
     case 'team.remote_refs_left':
       return `the team's refs could not be deleted from ${String(d.repo)} (${String(d.code)}); delete refs/godel/*/<team>/ there by hand`;
     case 'monitor.restarted':
