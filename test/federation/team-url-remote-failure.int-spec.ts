@@ -114,11 +114,14 @@ describe('a team on a repository URL whose remote refuses its pushes', () => {
     // The team's next git work needs the remote: it waits for it, and says so (once per effect).
     await f.until('the team waiting for its remote', async () => (await count(`SELECT count(*) AS n FROM events WHERE team = $1 AND type = 'team.remote_unavailable'`, [team])) > 0, 240_000);
     const [waiting] = await f.env.dataSource.query(`SELECT data FROM events WHERE team = $1 AND type = 'team.remote_unavailable' ORDER BY seq LIMIT 1`, [team]);
-    expect(waiting.data).toMatchObject({ code: 'workspace.unreachable', repo: url, retrying: true });
+    expect(waiting.data).toMatchObject({ code: 'workspace.unreachable', repo: url, retrying: true, since: expect.any(Number) });
     daemon = await startGitDaemon(join(f.root, 'served'), port);
 
     const end = await ended(m, team);
     expect({ status: end.status, reason: end.reason }).toEqual({ status: 'succeeded', reason: null });
+    // The wait ended in the log too: the remote's return is said after the outage.
+    const said: Array<{ type: string }> = await f.env.dataSource.query(`SELECT type FROM events WHERE team = $1 AND type LIKE 'team.remote_%' ORDER BY seq`, [team]);
+    expect(said.map((e) => e.type).lastIndexOf('team.remote_available')).toBeGreaterThan(said.map((e) => e.type).indexOf('team.remote_unavailable'));
     for (const id of tasks) expect(git(bare, 'log', '--format=%H', 'main', '--', `${id}.txt`).split('\n')).toHaveLength(1);
     for (const l of end.ledger) expect(() => git(bare, 'merge-base', '--is-ancestor', l.merged ?? l.commit, 'main')).not.toThrow();
     expect(git(bare, 'rev-list', '--min-parents=2', 'main')).toBe('');
