@@ -39,6 +39,17 @@ describe('worktreeDiff (real git)', () => {
     expect(d.diff).toContain('+b');
     expect(d.diff).toContain('+++ b/new.txt\n@@ -0,0 +1,2 @@\n+fresh\n+lines');
     expect(d.head).toBe(git(wt, 'rev-parse', 'HEAD'));
+    // No base known: what is not committed yet; a worktree with no change: nothing.
+    const uncommitted = await worktreeDiff({ agent: 'agent/team:w1', instance: 'i-x', worktree: wt, worktreesRoot: join(root, 'worktrees'), path: PATH });
+    expect(uncommitted.files).toEqual([
+      { path: 'a.txt', status: 'M' },
+      { path: 'new.txt', status: '?' },
+    ]);
+    expect(uncommitted.diff).not.toContain('+b');
+    git(wt, 'add', '.');
+    git(wt, 'commit', '-qm', 'all');
+    const clean = await worktreeDiff({ agent: 'agent/team:w1', instance: 'i-x', worktree: wt, worktreesRoot: join(root, 'worktrees'), path: PATH });
+    expect({ files: clean.files, diff: clean.diff }).toEqual({ files: [], diff: '' });
     await expect(worktreeDiff({ agent: 'agent/team:w1', instance: 'i-x', worktree: root, base, worktreesRoot: join(root, 'worktrees'), path: PATH })).rejects.toMatchObject({ code: 'resource.not_found' });
   });
 });

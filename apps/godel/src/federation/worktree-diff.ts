@@ -27,16 +27,25 @@ export async function worktreeDiff(p: { agent: string; instance: string; worktre
   const git = createGitRunner({ env: { PATH: p.path, LC_ALL: 'C', GIT_TERMINAL_PROMPT: '0' }, timeoutMs: 15_000 });
   const cwd = p.worktree;
   const run = async (args: string[]) => (await git(args, { cwd })).stdout;
-  const head = (await run(['rev-parse', 'HEAD']).catch(() => '')).trim() || null;
+  // One git process per question, run side by side (the diff RPC's latency is mostly these spawns):
+  // HEAD, the diff with its raw lines (each path's status) and the untracked files.
+  const [headOut, patch, untracked] = await Promise.all([
+    run(['rev-parse', 'HEAD']).catch(() => ''),
+    run(['diff', '--no-color', '--no-ext-diff', '--no-renames', '--patch-with-raw', p.base ?? 'HEAD']),
+    run(['ls-files', '--others', '--exclude-standard']).catch(() => ''),
+  ]);
+  const head = headOut.trim() || null;
   if (!head) throw new NotFound(`agent ${p.agent}'s worktree is not on instance ${p.instance}'s disk`);
-  const base = p.base ?? head;
   const files = new Map<string, string>();
-  for (const line of (await run(['diff', '--name-status', '--no-renames', base])).split('\n')) {
-    const [status, path] = line.split('\t');
+  // --patch-with-raw: `:<mode> <mode> <sha> <sha> <status>\t<path>` lines, a blank line, then the patch.
+  const rawEnd = patch.startsWith(':') ? patch.indexOf('\n\n') : 0;
+  for (const line of patch.slice(0, rawEnd < 0 ? patch.length : rawEnd).split('\n')) {
+    const [meta, path] = line.split('\t');
+    const status = meta?.split(' ')[4];
     if (status && path) files.set(path, status);
   }
-  for (const path of (await run(['ls-files', '--others', '--exclude-standard'])).split('\n')) if (path) files.set(path, '?');
-  let diff = await run(['diff', '--no-color', '--no-ext-diff', base]);
+  for (const path of untracked.split('\n')) if (path) files.set(path, '?');
+  let diff = rawEnd < 0 ? '' : patch.slice(rawEnd === 0 ? 0 : rawEnd + 2);
   for (const [path, status] of files) if (status === '?' && Buffer.byteLength(diff) <= MAX_DIFF_BYTES) diff += await newFileDiff(cwd, path);
   const truncated = Buffer.byteLength(diff) > MAX_DIFF_BYTES;
   if (truncated) diff = Buffer.from(diff).subarray(0, MAX_DIFF_BYTES).toString('utf8');
