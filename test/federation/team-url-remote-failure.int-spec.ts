@@ -4,13 +4,14 @@
  * the repository a bare one served by `git daemon` on loopback with a pre-receive hook that refuses
  * every push to `main` while a flag file exists (what a protected branch or a policy hook does).
  * Mocked: nothing.
- * - Refused for a while (within the refinery's tries), then allowed: the merges are retried and land
- *   exactly once each, fast-forward only, fsck clean; the team succeeds; its refs leave the remote.
+ * - Refused for a while (longer than the refinery's tries; within GODEL_REMOTE_WAIT_MS), then allowed:
+ *   the merges wait (`merge.remote_waiting`, no try charged) and land exactly once each, fast-forward
+ *   only, fsck clean; the team succeeds; its refs leave the remote.
  * - The remote gone (daemon stopped) mid-team and back: the team's git work waits for the remote
  *   (`team.remote_unavailable`), then every task is merged once and the team succeeds.
  * - The remote gone for good: past GODEL_REMOTE_WAIT_MS the team fails (`remote.unavailable`, naming
  *   the remote and what to do); the worker's commit is kept in the instance's mirror.
- * - Refused for good: the team fails (no success for work that did not land) with a typed reason
+ * - Refused for good (past GODEL_REMOTE_WAIT_MS, then the refinery's tries): the team fails (no success for work that did not land) with a typed reason
  *   naming the remote and what to do; `main` is untouched; the approved work is kept on the remote
  *   (`godel/<team>/failed/<task>`), the only ref of the team left there.
  */
@@ -83,8 +84,10 @@ describe('a team on a repository URL whose remote refuses its pushes', () => {
     const r = await f.api<{ team: string }>(m, 'POST', '/api/v1/intents', { intent: 'two files', repo: url, concurrency: 2 });
     expect(r.status).toBe(202);
     const team = r.body.team;
-    // A merge was refused and is being retried: the remote's rule is lifted.
-    await f.until('a merge retried after a refused push', async () => (await count(`SELECT count(*) AS n FROM events WHERE team = $1 AND type = 'merge.started' AND (data->>'try')::int >= 2`, [team])) > 0, 240_000);
+    // A merge has been refused for 20 s — longer than the refinery's five tries took before it waited
+    // for its remote (1+2+4+8 s) — and waits on, not charged a try: the remote's rule is lifted.
+    await f.until('a merge waiting 20 s for a refusing remote', async () => (await count(`SELECT count(*) AS n FROM events WHERE team = $1 AND type = 'merge.remote_waiting' AND data->>'code' = 'workspace.push_refused' AND (data->>'waitedS')::int >= 20`, [team])) > 0, 240_000);
+    expect(await count(`SELECT count(*) AS n FROM events WHERE team = $1 AND type = 'merge.started' AND (data->>'try')::int >= 2`, [team])).toBe(0);
     expect(git(bare, 'rev-parse', 'main')).toBe(start);
     await rm(flag);
 
@@ -160,7 +163,7 @@ describe('a team on a repository URL whose remote refuses its pushes', () => {
 
   it('refused for good: the team fails naming the remote and what to do; main untouched; the approved work kept on the remote', async () => {
     f = await FederationFixture.create(playbook(['one']));
-    const { bare, url, m } = await guardedRemote();
+    const { bare, url, m } = await guardedRemote({ GODEL_REMOTE_WAIT_MS: '5000' });
     const start = git(bare, 'rev-parse', 'main');
     const r = await f.api<{ team: string }>(m, 'POST', '/api/v1/intents', { intent: 'one file', repo: url });
     expect(r.status).toBe(202);

@@ -26,7 +26,7 @@ import { TeamsService } from './teams.service';
       inject: [GODEL_CONFIG, EventLog, RUNTIME, SANDBOX, RepoMirrors],
       useFactory: (config: GodelConfig, events: EventLog, rt: BuiltRuntime, sandbox: Sandbox, mirrors: RepoMirrors) => {
         const connection = withErrorListener(createRedisClient(config.redisUrl!, BULLMQ_CLIENT_OPTIONS));
-        return new Refinery({ connection, lockClient: connection, prefix: bullPrefix(config.keyPrefix, isClusterUrl(config.redisUrl!)), tell: (to, type, payload, extra) => rt.system.tell(to, type, payload, extra), events, closeConnection: true, sandbox, mirrors });
+        return new Refinery({ connection, lockClient: connection, prefix: bullPrefix(config.keyPrefix, isClusterUrl(config.redisUrl!)), tell: (to, type, payload, extra) => rt.system.tell(to, type, payload, extra), events, closeConnection: true, sandbox, mirrors, remoteWaitMs: config.remoteWaitMs });
       },
     },
     {

@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { EventLog } from '@godel/persistence';
-import { Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
+import { DelayedError, Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { Cluster, Redis } from 'ioredis';
 import Redlock from 'redlock';
 import type { TraceCarrier } from '@godel/actors';
 import { addSpanEvent, currentCarrier, SpanKind, withSpan } from '@godel/observability';
 import type { Sandbox } from '@godel/sandbox';
-import { looksLikeUrl, type RepoMirrors } from '@godel/workspace';
+import { isWorkspaceError, looksLikeUrl, type RepoMirrors } from '@godel/workspace';
 import { mergeToTarget, verifyAt, type MergeOutcome } from './git-ops';
 import type { MergeRequest } from './merge-types';
 import { mergeToRemote, publishApproved, remoteFailureDetail } from './remote-merge';
@@ -33,6 +33,8 @@ export interface MergeJob {
   correlationId?: string;
   /** Trace context of the turn that queued the merge (set by enqueue): the merge is a span in that trace. */
   trace?: TraceCarrier;
+  /** Set by the refinery: since when (ms) the remote has been down or refusing this merge. */
+  remoteDownSince?: number;
 }
 
 /** The target's verification before any change (`team.baseline_result`). */
@@ -65,6 +67,12 @@ export interface RefineryOptions {
   /** Tries of a merge that fails for a reason other than a conflict or a red check. */
   attempts?: number;
   backoffMs?: number;
+  /**
+   * How long a merge into a URL repository waits for a remote that is down, refuses the server's
+   * credentials or refuses the push (default 10 min, GODEL_REMOTE_WAIT_MS): the job is delayed, not
+   * charged a try, and fails with what to do only past this.
+   */
+  remoteWaitMs?: number;
   /** Disconnect `lockClient` on close (a client made for the refinery). */
   closeConnection?: boolean;
   /** The OS sandbox verifications run in (default: bubblewrap). */
@@ -186,7 +194,7 @@ export class Refinery {
     const d = job.data;
     const lock = `${this.o.prefix}:refinery-lock:${createHash('sha1').update(d.repo).digest('hex').slice(0, 16)}:${d.target}`;
     const queuedMs = Date.now() - job.timestamp;
-    const outcome = await this.redlock.using([lock], 10_000, async () => {
+    const outcome = await this.whileRemoteWaits(job, run, () => this.redlock.using([lock], 10_000, async () => {
       await this.event(d, 'merge.started', { attempt: d.attempt, commit: d.commit, try: job.attemptsMade + 1, run, queuedMs });
       const common: Omit<MergeRequest, 'repo'> = {
         target: d.target,
@@ -203,13 +211,37 @@ export class Refinery {
       };
       if (looksLikeUrl(d.repo)) return mergeToRemote({ ...common, url: d.repo, mirrors: this.mirrors(), team: d.team, task: d.task, attempt: d.attempt });
       return mergeToTarget({ ...common, repo: d.repo });
-    });
+    }));
     if (outcome.kind === 'blocked') {
       await this.event(d, 'merge.blocked', { attempt: d.attempt, detail: outcome.detail, try: job.attemptsMade + 1, run });
       throw new Error(outcome.detail);
     }
     await this.report(job, outcome);
     return outcome;
+  }
+
+  /**
+   * Runs a merge; when its remote is down or refuses (credentials, a hook) the job waits: it is
+   * delayed (up to 15 s at a time) without being charged a try, said in `merge.remote_waiting`, until
+   * `remoteWaitMs` after the first such failure — past it the error goes on to the job's tries.
+   * A success clears nothing: the job is done.
+   */
+  private async whileRemoteWaits<T>(job: Job<MergeJob>, run: string, merge: () => Promise<T>): Promise<T> {
+    try {
+      return await merge();
+    } catch (err) {
+      const remoteDown = (['workspace.unreachable', 'workspace.auth_failed', 'workspace.push_refused'] as const).some((code) => isWorkspaceError(err, code));
+      if (!remoteDown || !looksLikeUrl(job.data.repo)) throw err;
+      const now = Date.now();
+      const since = job.data.remoteDownSince ?? now;
+      if (now - since >= (this.o.remoteWaitMs ?? 600_000)) throw err;
+      const waits = Math.round((now - since) / 1000);
+      if (job.data.remoteDownSince === undefined) await job.updateData({ ...job.data, remoteDownSince: since });
+      const delayMs = Math.min(15_000, 1_000 * 2 ** Math.min(4, Math.floor(waits / 15)));
+      await this.event(job.data, 'merge.remote_waiting', { attempt: job.data.attempt, run, code: (err as { code: string }).code, error: (err as Error).message.slice(0, 300), waitedS: waits, retryInMs: delayMs });
+      await job.moveToDelayed(now + delayMs, run);
+      throw new DelayedError();
+    }
   }
 
   /** The target's verification at the team's start commit: no lock (nothing is merged), any instance. */
