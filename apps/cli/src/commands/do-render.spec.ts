@@ -8,6 +8,7 @@ describe('godel do lines', () => {
     const since = Date.parse('2026-12-01T10:00:00.000Z');
     expect(line(ev('team.remote_unavailable', { repo: 'git://h/app.git', code: 'workspace.unreachable', since }))).toMatch(/^the remote git:\/\/h\/app\.git is unavailable \(workspace\.unreachable\) for 30 s: the team waits/);
     expect(line(ev('team.remote_unavailable', { repo: 'git://h/app.git', code: 'workspace.auth_failed' }))).toMatch(/unavailable \(workspace\.auth_failed\): the team waits/);
+    expect(line(ev('merge.remote_waiting', { task: 'api', code: 'workspace.push_refused', waitedS: 20, retryInMs: 2000 }))).toBe('merge of api: the remote refuses or cannot be reached (workspace.push_refused) for 20 s; waiting for it, next try in 2 s');
     expect(line(ev('team.remote_available', { repo: 'git://h/app.git' }))).toBe('the remote git://h/app.git is reachable again: the team goes on');
   });
 

@@ -51,6 +51,8 @@ export function describe(e: EventView): string | undefined {
       return `merge of ${task}: blocked — ${String(d.detail)} (will retry)`;
     case 'team.remote_unavailable':
       return `the remote ${String(d.repo ?? '')} is unavailable (${String(d.code)})${typeof d.since === 'number' ? ` for ${Math.round((Date.parse(e.at) - d.since) / 1000)} s` : ''}: the team waits for it and retries — check that it is up and accepts the server's credentials`;
+    case 'merge.remote_waiting':
+      return `merge of ${task}: the remote refuses or cannot be reached (${String(d.code)}) for ${String(d.waitedS)} s; waiting for it, next try in ${Math.round(Number(d.retryInMs) / 1000)} s`;
     case 'team.remote_available':
       return `the remote ${String(d.repo ?? '')} is reachable again: the team goes on`;
     case 'monitor.reprompted':
