@@ -74,9 +74,15 @@ export async function startGitDaemon(basePath: string, at?: number): Promise<{ u
 
 /**
  * Smart-HTTP git over TLS on loopback (`git http-backend` behind a node https server) requiring
- * Basic auth `user:password`; `caFile` is the self-signed certificate to trust.
+ * Basic auth `user:password`; `caFile` is the self-signed certificate to trust. `setPassword` changes
+ * the password the server accepts (a revoked or rotated token).
  */
-export async function startHttpsGit(dir: string, projectRoot: string, user: string, password: string): Promise<{ url: (name: string) => string; caFile: string; stop(): Promise<void>; requests: () => number }> {
+export async function startHttpsGit(
+  dir: string,
+  projectRoot: string,
+  user: string,
+  password: string,
+): Promise<{ url: (name: string) => string; caFile: string; stop(): Promise<void>; requests: () => number; setPassword(p: string): void }> {
   const key = join(dir, 'tls.key');
   const cert = join(dir, 'tls.crt');
   await exec('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { env: ENV });
@@ -120,6 +126,7 @@ export async function startHttpsGit(dir: string, projectRoot: string, user: stri
   return {
     url: (name) => `https://127.0.0.1:${port}/${name}.git`,
     caFile: cert,
+    setPassword: (p) => void (password = p),
     requests: () => requests,
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
