@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { loadConfig } from '@godel/config';
-import { JsonLogger, startTracing } from '@godel/observability';
+import { JsonLogger, setLogContextEnabled, startTracing } from '@godel/observability';
 import { redactText } from '@godel/persistence';
 import { AppModule } from './app.module';
 import { configureHttp } from './http/openapi';
@@ -19,6 +19,7 @@ async function main(): Promise<void> {
   // Traces only when OTEL_EXPORTER_OTLP_ENDPOINT is set; started before the app so every span is exported.
   const tracing = config.otel.endpoint ? startTracing({ endpoint: config.otel.endpoint, serviceName: config.otel.serviceName, instanceId: config.instanceId, sampleRatio: config.otel.sampleRatio }) : undefined;
   // JSON lines on stdout, GODEL_LOG_LEVEL honoured, PII and secrets redacted from every line.
+  setLogContextEnabled(config.logContext);
   const logger = new JsonLogger({ level: config.logLevel, redact: redactText, base: { instance: config.instanceId } });
   const app = await NestFactory.create(AppModule.forRoot(config), { logger });
   configureHttp(app);

@@ -40,6 +40,12 @@ export interface GodelConfig {
   };
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /**
+   * Request and correlation ids on every log line written inside a request or turn (GODEL_LOG_CONTEXT,
+   * default on). It costs Node's async hooks on every promise of the process; off, lines carry only
+   * the ids they name themselves.
+   */
+  logContext: boolean;
+  /**
    * OpenTelemetry traces, exported over OTLP/HTTP to `<endpoint>/v1/traces` when
    * OTEL_EXPORTER_OTLP_ENDPOINT is set (off otherwise); OTEL_SERVICE_NAME names the service (godel);
    * OTEL_TRACES_SAMPLER_ARG is the share of traces kept (default 1, parent-based: whole traces).

@@ -38,6 +38,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<GodelConfi
       placementMaxLagMs: int(env, 'GODEL_PLACEMENT_MAX_LAG_MS', 1000, 10, 600_000),
     },
     logLevel: level as GodelConfig['logLevel'],
+    logContext: bool(env, 'GODEL_LOG_CONTEXT', true),
     otel: { endpoint: otlpEndpoint(env), serviceName: env.OTEL_SERVICE_NAME || 'godel', sampleRatio: ratio(env, 'OTEL_TRACES_SAMPLER_ARG', 1) },
     providers: providers(env),
     scriptsDir: env.GODEL_SCRIPTS_DIR || undefined,

@@ -4,7 +4,7 @@ export { OtelTurnObserver } from './otel-turn-observer';
 export type { TurnTimer } from './otel-turn-observer';
 export { currentCarrier, contextFrom, startSpan, withSpan, captureContext, runInContext, activeIds, addSpanEvent, SpanKind, SpanStatusCode, ROOT_CONTEXT, TRACER_NAME } from './trace-context';
 export type { SpanOptions, Span, Context } from './trace-context';
-export { withLogContext, currentLogContext } from './log-context';
+export { withLogContext, currentLogContext, setLogContextEnabled } from './log-context';
 export type { LogContext } from './log-context';
 export { JsonLogger } from './json-logger';
 export type { JsonLoggerOptions, LogLevel } from './json-logger';

@@ -1,7 +1,7 @@
 import { context, propagation } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { JsonLogger, runInContext, startSpan, withLogContext, type LogLevel } from '@godel/observability';
+import { JsonLogger, runInContext, setLogContextEnabled, startSpan, withLogContext, type LogLevel } from '@godel/observability';
 import { redactText } from '@godel/persistence';
 
 /** Pure: the server's logger (JsonLogger + the persistence redaction) writing into an array. Mocked: nothing. */
@@ -57,5 +57,20 @@ describe('JsonLogger', () => {
     expect(typeof inside.span_id).toBe('string');
     expect(outside.requestId).toBeUndefined();
     expect(outside.trace_id).toBeUndefined();
+  });
+
+  it('GODEL_LOG_CONTEXT off: the function still runs, lines carry no request or correlation id', () => {
+    const { log, lines } = logger('info');
+    setLogContextEnabled(false);
+    try {
+      expect(withLogContext({ requestId: 'req-2', correlationId: 'corr-2' }, () => (log.log('inside', 'http'), 42))).toBe(42);
+    } finally {
+      setLogContextEnabled(true);
+    }
+    withLogContext({ requestId: 'req-3' }, () => log.log('on again'));
+    const [off, on] = lines();
+    expect(off.requestId).toBeUndefined();
+    expect(off.correlationId).toBeUndefined();
+    expect(on.requestId).toBe('req-3');
   });
 });
