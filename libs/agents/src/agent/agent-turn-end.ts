@@ -14,6 +14,12 @@ import type { TurnEnd } from './messages';
 export async function turnEnd(t: AgentTurn, s: AgentState, p: TurnEnd): Promise<AgentState> {
   const { deps } = t;
   if (s.status !== 'running') return s;
+  if (p.pid !== undefined && deps.host.pidOf(t.self) !== p.pid) {
+    // A late turn end of a process this agent no longer runs (stopped for a restart or a move):
+    // the current process (or the next start) answers the prompt; failing it here lost the agent.
+    t.emit(s, 'agent.turn_end_ignored', { pid: p.pid, current: deps.host.pidOf(t.self) ?? null, stopReason: p.stopReason, error: p.errorMessage ?? null });
+    return s;
+  }
   const live = deps.host.has(t.self);
   const before = s.usage;
   if (live) {

@@ -41,8 +41,13 @@ export class HostEventRelay {
     span.end();
   }
 
-  /** Turn ends go back to the actor inside the prompting turn's trace. */
+  /**
+   * Turn ends go back to the actor inside the prompting turn's trace — not from a process the host
+   * stopped on purpose (a restart, a stop, a hand-over): the turn it aborts ends with an error
+   * ("Connection error.", "aborted") that is not the agent's, and would fail the process started after it.
+   */
   turnEnded(r: Running, agent: string, payload: TurnEnd): Promise<void> {
+    if (r.stopping) return Promise.resolve();
     const tell = () => tellRef<AgentMessage>(this.sink, agent).tell('agent.turn_end', payload);
     return r.trace ? runInContext(r.trace, tell) : tell();
   }
@@ -71,7 +76,7 @@ export class HostEventRelay {
     if (e.type === 'message_end' && e.message.role === 'assistant' && e.message.usage) this.countUsage(agent, r, e.message.usage);
     if (e.type === 'agent_end') {
       const last = [...e.messages].reverse().find((m) => m.role === 'assistant');
-      const payload = { stopReason: last?.stopReason ?? 'stop', errorMessage: last?.errorMessage, text: last ? cut(textOf(last.content), 64 * 1024) : undefined, budgetExceeded: r.limitHit };
+      const payload = { stopReason: last?.stopReason ?? 'stop', errorMessage: last?.errorMessage, text: last ? cut(textOf(last.content), 64 * 1024) : undefined, budgetExceeded: r.limitHit, pid: r.pi?.pid };
       r.limit = undefined;
       void this.turnEnded(r, agent, payload).catch(() => undefined);
     }

@@ -31,6 +31,11 @@ export interface TurnEnd {
   text?: string;
   /** The turn was aborted by the budget guard (pi: from the streamed usage). */
   budgetExceeded?: LimitHit;
+  /**
+   * The pi process that ended the turn: a turn end from a process the agent no longer runs (stopped
+   * for a restart or a move, its aborted turn ending late) is not the agent's and is ignored.
+   */
+  pid?: number;
 }
 
 /** The process host saw the process exit. */

@@ -20,6 +20,11 @@ export class ProcessTable {
     return !!r && (r.pi ? r.pi.running : true);
   }
 
+  /** The pid of the agent's pi process here, if it runs one. */
+  pidOf(agent: string): number | undefined {
+    return this.running.get(agent)?.pi?.pid;
+  }
+
   /** The pi process of a pi agent (its pid, for operators and tests). */
   get(agent: string): PiRpcProcess | undefined {
     return this.running.get(agent)?.pi;
