@@ -15,7 +15,15 @@ export async function onMemberLost(t: TeamTurn, m: MemberState, reason: string):
   m.retired = true;
   if (/budget\.exceeded \(team\)/.test(reason)) return finish(t, 'failed', `budget.exceeded: the team's budget is spent (${reason})`);
   if (m.role === 'coordinator') {
-    if (s.status === 'planning') return finish(t, 'failed', `coordinator lost: ${reason}`);
+    if (s.status !== 'planning') return;
+    // Lost while planning (a model or store outage, a host gone): one replacement plans from the
+    // start; a second loss fails the team.
+    if ((s.coordinatorSeq ?? 1) >= 2) return finish(t, 'failed', `coordinator lost twice: ${reason}`);
+    s.coordinatorSeq = (s.coordinatorSeq ?? 1) + 1;
+    s.planPrompted = false;
+    const next = `coordinator-${s.coordinatorSeq}`;
+    t.event('monitor.replaced', { agent: m.name, role: m.role, reason, replacement: next }, t.agent(m.name));
+    addMember(t, 'coordinator', next);
     return;
   }
   if (m.role === 'reviewer') {

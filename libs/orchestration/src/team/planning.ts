@@ -4,7 +4,7 @@ import { finish } from './finish';
 import { addMember, liveWorkers, promptMember } from './members';
 import { extractJson, PlanInvalidError, validatePlan, type PlannedTask } from './plan';
 import * as P from './prompts';
-import { DEFAULT_SETTINGS, type StartTeam, type TeamState } from './team-state';
+import { coordinatorOf, DEFAULT_SETTINGS, type StartTeam, type TeamState } from './team-state';
 import type { TeamTurn } from './turn';
 
 function planEvent(s: TeamState): Array<Record<string, unknown>> {
@@ -56,7 +56,7 @@ export async function start(t: TeamTurn, p: StartTeam): Promise<void> {
 /** The coordinator gets its planning prompt once it has started and the baseline is known. */
 export function maybePlan(t: TeamTurn): void {
   const s = t.s;
-  const c = s.members.coordinator;
+  const c = coordinatorOf(s);
   if (s.status !== 'planning' || s.planPrompted || !c || c.retired || c.status !== 'idle' || s.baseline?.status === 'running') return;
   s.planPrompted = true;
   promptMember(t, c, P.coordinatorPrompt(s.team, s.intent, s.settings.maxTasks, verifyContext(s)));
@@ -109,7 +109,7 @@ export async function onPlan(t: TeamTurn, text: string): Promise<void> {
     t.event('team.planned', { source: 'coordinator', attempts: s.planAttempts, tasks: tasks.map((task) => ({ id: task.id, title: task.title, dependsOn: task.dependsOn, role: task.role, fixesBaseline: task.fixesBaseline })) });
     // The coordinator's session holds the planning instructions ("change no file"); it never
     // gets a worker's task. Its process stops now; its worktree goes when the team ends.
-    const c = s.members.coordinator;
+    const c = coordinatorOf(s)!;
     c.retired = true;
     t.tellAgent(c.name, 'agent.stop', { reason: 'plan accepted', quiet: true });
     t.event('team.coordinator_done', { agent: c.name }, t.agent(c.name));
@@ -117,6 +117,6 @@ export async function onPlan(t: TeamTurn, text: string): Promise<void> {
     const problems = err instanceof PlanInvalidError ? err.problems : [err instanceof Error ? err.message : String(err)];
     t.event('plan.rejected', { attempt: s.planAttempts, problems });
     if (s.planAttempts >= 2) return finish(t, 'failed', `plan.invalid: the coordinator's plan was invalid twice (${problems.join('; ')})`);
-    promptMember(t, s.members.coordinator, P.replanPrompt(s.team, problems));
+    promptMember(t, coordinatorOf(s)!, P.replanPrompt(s.team, problems));
   }
 }

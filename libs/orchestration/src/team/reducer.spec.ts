@@ -97,6 +97,22 @@ describe('the team reducer', () => {
     expect(stuck.state.members['worker-1'].busySince).toBe(8000);
   });
 
+  it('a coordinator lost while planning is replaced once and the replacement plans; a second loss fails the team', async () => {
+    const planned: TeamMessage = { type: 'team.start', payload: { ...start.payload, workflow: undefined } as typeof start.payload };
+    const failed = (name: string, seq: number, reason: string): TeamMessage => ({ type: 'team.agent_update', payload: { name, event: 'failed', status: 'failed', reason, seq, usage: { input: 0, output: 0, total: 0, costUsd: 0 } } });
+    let out = await run(initialTeamState('t1'), [planned, started('coordinator', 1)], 1000);
+    expect(out.state.status).toBe('planning');
+    expect(out.state.planPrompted).toBe(true);
+    out = await run(out.state, [failed('coordinator', 2, 'model error: Connection error.')], 2000);
+    expect(out.state.status).toBe('planning');
+    expect(kinds(out.effects)).toEqual(['event monitor.replaced', 'tell agent/t1:coordinator-2 agent.start']);
+    out = await run(out.state, [started('coordinator-2', 1)], 3000);
+    const prompt = out.effects.find((e) => e.kind === 'tell' && e.type === 'agent.prompt');
+    expect(prompt).toMatchObject({ to: 'agent/t1:coordinator-2' });
+    out = await run(out.state, [failed('coordinator-2', 2, 'storage.unavailable')], 4000);
+    expect({ status: out.state.status, reason: out.state.reason }).toEqual({ status: 'failed', reason: 'coordinator lost twice: storage.unavailable' });
+  });
+
   describe('a prompt the agent never took (refused mid-start, dead-lettered, lost with an instance)', () => {
     const tick: TeamMessage = { type: 'reminder', payload: {} };
     const prompts = (effects: TeamEffect[]) => effects.filter((e) => e.kind === 'tell' && e.type === 'agent.prompt').map((e) => (e.kind === 'tell' ? e.payload : undefined));

@@ -160,6 +160,8 @@ export interface TeamState {
   reviewing?: string;
   workerSeq: number;
   reviewerSeq: number;
+  /** Coordinators replaced while planning (the first is `coordinator`, a replacement `coordinator-2`). */
+  coordinatorSeq?: number;
   ledger: LedgerEntry[];
   usage?: { total: number; costUsd: number };
   createdAt?: number;
@@ -198,4 +200,10 @@ export function initialTeamState(team: string): TeamState {
     reviewerSeq: 0,
     ledger: [],
   };
+}
+
+/** The team's coordinator: the one not retired (a replacement after a loss), else the last one. */
+export function coordinatorOf(s: TeamState): MemberState | undefined {
+  const all = Object.values(s.members).filter((m) => m.role === 'coordinator');
+  return all.find((m) => !m.retired) ?? all[all.length - 1];
 }
