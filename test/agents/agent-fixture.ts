@@ -39,6 +39,8 @@ export interface AgentFixtureOptions {
   repoFiles?: Record<string, string>;
   /** Agent actor options (restart intensity, heartbeat). */
   agent?: { maxRestarts?: number; restartWindowMs?: number; heartbeatMs?: number; keepFailedWorktrees?: boolean; repos?: AgentRepos };
+  /** The agents' session store (default: one on the env's PostgreSQL), e.g. wrapped to fail. */
+  sessions?: (real: SessionStore) => SessionStore;
   /** Added to the agents' base environment (e.g. the server secrets an agent must not see). */
   hostEnv?: Record<string, string>;
   /** The process host's folders hidden inside the sandbox (Godel's home). */
@@ -69,7 +71,7 @@ export async function createAgentFixture(scripts: Record<string, Step[] | ((r: S
     { provider: 'backup', model: 'scripted-b', baseUrl: model.url, label: 'scripted model (offline, backup)' },
   ];
   const events = new EventLog(env.dataSource);
-  const sessions = new SessionStore(env.dataSource);
+  const sessions = o.sessions ? o.sessions(new SessionStore(env.dataSource)) : new SessionStore(env.dataSource);
   const home = join(root, 'home');
   await mkdir(home);
   const ref: { system?: BuiltRuntime['system'] } = {};

@@ -2,6 +2,7 @@ import { toolsFor, type AgentState, type StartAgent } from './agent-state';
 import type { AgentTurn } from './agent-turn';
 import { chainFor } from './provider-chain';
 import { cutSession } from './session-cut';
+import { hasErrorCode } from '@godel/actors';
 import { KeyedMutex } from '@godel/workspace';
 import { isUrlRepo, localWorktree, worktreesOf } from './agent-repo';
 import { processSpec, spawn } from './agent-process';
@@ -52,6 +53,9 @@ export async function start(t: AgentTurn, s: AgentState, p: StartAgent): Promise
       }
     }
   } catch (err) {
+    // The store is down (PostgreSQL cut, restarting): not the start's fault. Thrown, the runtime waits
+    // for the store and runs this turn again (it is idempotent: the worktree is found, the spawn is once).
+    if (hasErrorCode(err, 'storage.unavailable')) throw err;
     return fail(t, s, startFailure(err), created || !!s.worktree);
   }
   return launch(t, s, t0, p.prompt, p.promptId);
@@ -90,6 +94,7 @@ async function launch(t: AgentTurn, s: AgentState, t0: number, first: string | u
     s.status = 'idle';
     t.emit(s, 'agent.started', { worktree: s.worktree, branch: s.branch, baseCommit: s.baseCommit, spawnMs: Date.now() - t0, launchMs: Date.now() - t1, queuedMs });
   } catch (err) {
+    if (hasErrorCode(err, 'storage.unavailable')) throw err; // as in startAgent: waited out by the runtime
     return fail(t, s, startFailure(err), !!s.worktree);
   }
   t.ctx.scheduleReminder('heartbeat', t.heartbeatMs);
