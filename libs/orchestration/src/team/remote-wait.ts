@@ -84,6 +84,7 @@ export class RemoteWait {
       const last = await this.deps.events.latestOf(team, ['team.remote_unavailable', 'team.remote_available'], repo).catch(() => null);
       wasDown = last?.type === 'team.remote_unavailable';
     }
+    if (this.known.size >= 10_000) this.known.clear(); // bounded: forgetting costs one read per team
     this.known.add(key);
     if (wasDown) await this.event(team, 'team.remote_available', `${e.id}:available`, { repo, effect: e.type });
   }
