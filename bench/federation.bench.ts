@@ -87,13 +87,19 @@ async function main(): Promise<void> {
       return { status: res.status, body: (await res.json()) as T };
     };
     const live = () => [...cluster.members.values()];
-    const repo = await createSampleRepo(root, { 'README.md': '# r\n' });
+    // One repository per team: every team of the playbook writes the same file, and a team whose
+    // work is already on its target changes nothing (task.no_changes fails it, rightly).
+    const repos = new Map<string, string>();
     const holder = async (team: string) => (await env.redis.hget(`${env.keyPrefix}:{s${shardOfKey(team, SHARDS)}}:lease`, 'owner')) ?? undefined;
     const intent = async (text: string) => {
       // A 503 (federation full: every member self-drained after a starved heartbeat) is retried, as a client would.
+      const repo = await createSampleRepo(join(root, `r${repos.size}`), { 'README.md': '# r\n' });
       for (let i = 0; ; i++) {
         const r = await api<{ team: string }>(live()[0], 'POST', '/api/v1/intents', { intent: text, repo, concurrency: 1 });
-        if (r.status === 202) return r.body.team;
+        if (r.status === 202) {
+          repos.set(r.body.team, repo);
+          return r.body.team;
+        }
         if (r.status !== 503 || i >= 30) throw new Error(`intent refused ${r.status} ${JSON.stringify(r.body)}`);
         await new Promise((res) => setTimeout(res, 2000));
       }
@@ -147,7 +153,7 @@ async function main(): Promise<void> {
       outcomes.push({ team, status: s.status });
       for (const l of s.ledger.filter((x) => x.outcome === 'merged' && x.merged)) {
         try {
-          execFileSync('git', ['-C', repo, 'merge-base', '--is-ancestor', l.merged!, 'main'], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
+          execFileSync('git', ['-C', repos.get(team)!, 'merge-base', '--is-ancestor', l.merged!, 'main'], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
         } catch {
           lost++;
         }
