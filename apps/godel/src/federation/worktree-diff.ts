@@ -27,24 +27,26 @@ export async function worktreeDiff(p: { agent: string; instance: string; worktre
   const git = createGitRunner({ env: { PATH: p.path, LC_ALL: 'C', GIT_TERMINAL_PROMPT: '0' }, timeoutMs: 15_000 });
   const cwd = p.worktree;
   const run = async (args: string[]) => (await git(args, { cwd })).stdout;
-  // One git process per question, run side by side (the diff RPC's latency is mostly these spawns):
-  // HEAD, the diff with its raw lines (each path's status) and the untracked files.
-  const [headOut, patch, untracked] = await Promise.all([
-    run(['rev-parse', 'HEAD']).catch(() => ''),
+  // Two git processes side by side (the diff RPC's latency is mostly process spawns on a busy box):
+  // `status` for HEAD and the untracked files — without optional locks, so it never takes the index
+  // lock from the agent working there — and the diff against the base with its raw status lines.
+  const [status, patch] = await Promise.all([
+    run(['--no-optional-locks', 'status', '--porcelain=v2', '--branch', '--untracked-files=all']).catch(() => ''),
     run(['diff', '--no-color', '--no-ext-diff', '--no-renames', '--patch-with-raw', p.base ?? 'HEAD']),
-    run(['ls-files', '--others', '--exclude-standard']).catch(() => ''),
   ]);
-  const head = headOut.trim() || null;
+  const statusLines = status.split('\n');
+  const oid = statusLines.find((l) => l.startsWith('# branch.oid '))?.slice('# branch.oid '.length);
+  const head = oid && /^[0-9a-f]{40,64}$/.test(oid) ? oid : null;
   if (!head) throw new NotFound(`agent ${p.agent}'s worktree is not on instance ${p.instance}'s disk`);
   const files = new Map<string, string>();
   // --patch-with-raw: `:<mode> <mode> <sha> <sha> <status>\t<path>` lines, a blank line, then the patch.
   const rawEnd = patch.startsWith(':') ? patch.indexOf('\n\n') : 0;
   for (const line of patch.slice(0, rawEnd < 0 ? patch.length : rawEnd).split('\n')) {
     const [meta, path] = line.split('\t');
-    const status = meta?.split(' ')[4];
-    if (status && path) files.set(path, status);
+    const change = meta?.split(' ')[4];
+    if (change && path) files.set(path, change);
   }
-  for (const path of untracked.split('\n')) if (path) files.set(path, '?');
+  for (const line of statusLines) if (line.startsWith('? ')) files.set(line.slice(2), '?');
   let diff = rawEnd < 0 ? '' : patch.slice(rawEnd === 0 ? 0 : rawEnd + 2);
   for (const [path, status] of files) if (status === '?' && Buffer.byteLength(diff) <= MAX_DIFF_BYTES) diff += await newFileDiff(cwd, path);
   const truncated = Buffer.byteLength(diff) > MAX_DIFF_BYTES;
