@@ -224,7 +224,6 @@ export class Refinery {
    * Runs a merge; when its remote is down or refuses (credentials, a hook) the job waits: it is
    * delayed (up to 15 s at a time) without being charged a try, said in `merge.remote_waiting`, until
    * `remoteWaitMs` after the first such failure — past it the error goes on to the job's tries.
-   * A success clears nothing: the job is done.
    */
   private async whileRemoteWaits<T>(job: Job<MergeJob>, run: string, merge: () => Promise<T>): Promise<T> {
     try {
@@ -238,7 +237,8 @@ export class Refinery {
       const waits = Math.round((now - since) / 1000);
       if (job.data.remoteDownSince === undefined) await job.updateData({ ...job.data, remoteDownSince: since });
       const delayMs = Math.min(15_000, 1_000 * 2 ** Math.min(4, Math.floor(waits / 15)));
-      await this.event(job.data, 'merge.remote_waiting', { attempt: job.data.attempt, run, code: (err as { code: string }).code, error: (err as Error).message.slice(0, 300), waitedS: waits, retryInMs: delayMs });
+      // Best effort: a store outage at the same time must not turn the wait into a spent try.
+      await this.event(job.data, 'merge.remote_waiting', { attempt: job.data.attempt, run, code: (err as { code: string }).code, error: (err as Error).message.slice(0, 300), waitedS: waits, retryInMs: delayMs }).catch(() => undefined);
       await job.moveToDelayed(now + delayMs, run);
       throw new DelayedError();
     }
