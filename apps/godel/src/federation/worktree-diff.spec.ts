@@ -50,6 +50,8 @@ describe('worktreeDiff (real git)', () => {
     git(wt, 'commit', '-qm', 'all');
     const clean = await worktreeDiff({ agent: 'agent/team:w1', instance: 'i-x', worktree: wt, worktreesRoot: join(root, 'worktrees'), path: PATH });
     expect({ files: clean.files, diff: clean.diff }).toEqual({ files: [], diff: '' });
+    // A worktree folder that is gone: not found (not git's error).
+    await expect(worktreeDiff({ agent: 'agent/team:w1', instance: 'i-x', worktree: join(root, 'worktrees', 'team', 'gone'), base, worktreesRoot: join(root, 'worktrees'), path: PATH })).rejects.toMatchObject({ code: 'resource.not_found' });
     await expect(worktreeDiff({ agent: 'agent/team:w1', instance: 'i-x', worktree: root, base, worktreesRoot: join(root, 'worktrees'), path: PATH })).rejects.toMatchObject({ code: 'resource.not_found' });
   });
 });

@@ -30,14 +30,17 @@ export async function worktreeDiff(p: { agent: string; instance: string; worktre
   // Two git processes side by side (the diff RPC's latency is mostly process spawns on a busy box):
   // `status` for HEAD and the untracked files — without optional locks, so it never takes the index
   // lock from the agent working there — and the diff against the base with its raw status lines.
-  const [status, patch] = await Promise.all([
-    run(['--no-optional-locks', 'status', '--porcelain=v2', '--branch', '--untracked-files=all']).catch(() => ''),
+  const [statusOut, diffOut] = await Promise.allSettled([
+    run(['--no-optional-locks', 'status', '--porcelain=v2', '--branch', '--untracked-files=all']),
     run(['diff', '--no-color', '--no-ext-diff', '--no-renames', '--patch-with-raw', p.base ?? 'HEAD']),
   ]);
-  const statusLines = status.split('\n');
+  const statusLines = statusOut.status === 'fulfilled' ? statusOut.value.split('\n') : [];
   const oid = statusLines.find((l) => l.startsWith('# branch.oid '))?.slice('# branch.oid '.length);
   const head = oid && /^[0-9a-f]{40,64}$/.test(oid) ? oid : null;
+  // No worktree here (gone, never on this disk): not found, whatever the diff said about it.
   if (!head) throw new NotFound(`agent ${p.agent}'s worktree is not on instance ${p.instance}'s disk`);
+  if (diffOut.status === 'rejected') throw diffOut.reason;
+  const patch = diffOut.value;
   const files = new Map<string, string>();
   // --patch-with-raw: `:<mode> <mode> <sha> <sha> <status>\t<path>` lines, a blank line, then the patch.
   const rawEnd = patch.startsWith(':') ? patch.indexOf('\n\n') : 0;
