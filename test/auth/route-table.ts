@@ -3,7 +3,7 @@ import { METHOD_METADATA, PATH_METADATA, ROUTE_ARGS_METADATA } from '@nestjs/com
 import { RequestMethod } from '@nestjs/common';
 import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
-import { acceptsQueryToken, routeAccess, type RouteAccess } from '../../apps/godel/src/auth/access.decorators';
+import { acceptsQueryToken, routeAccess, type RouteAccess } from '../../apps/godel/src/http/access.decorators';
 
 export interface RouteInfo {
   method: string;

@@ -7,7 +7,7 @@
 import { AuditLog } from '@godel/auth';
 import { EventLog, pruneOlderThan } from '@godel/persistence';
 import { createTestEnv, type TestEnv } from '@godel/testing';
-import { Retention } from '../../apps/godel/src/runtime/retention';
+import { Retention } from '../../apps/godel/src/store/retention';
 
 describe('retention of events and audit rows', () => {
   let env: TestEnv;

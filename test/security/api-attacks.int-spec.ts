@@ -16,7 +16,7 @@ import { EventLog } from '@godel/persistence';
 import { createKey, createTestEnv, login, startScriptedModel, type TestEnv } from '@godel/testing';
 import { AppModule } from '../../apps/godel/src/app.module';
 import type { BuiltRuntime } from '../../apps/godel/src';
-import { RUNTIME } from '../../apps/godel/src/runtime/runtime.tokens';
+import { RUNTIME } from '../../apps/godel/src/tokens';
 import { API_ATTACKS, reposOf, tokensOf, type AttackEnv } from './api-attacks';
 
 const CANARY_KEY = 'sk-canary-0123456789abcdefghijklmnop';

@@ -1,6 +1,6 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import type { GodelConfig } from '@godel/config';
-import { GODEL_CONFIG } from './runtime/runtime.tokens';
+import { GODEL_CONFIG } from './tokens';
 
 /** Provides the GodelConfig resolved once at startup (libs/config is the only env reader). */
 @Global()

@@ -8,15 +8,16 @@ import { SANDBOX_OFF_WARNING } from '@godel/sandbox';
 import type { DataSource } from 'typeorm';
 import { ModelProviders } from './agents/model-providers';
 import { EventStream } from './events/event-stream';
+import { LocalMember } from './federation/local-member';
 import { RuntimeMetrics } from './metrics/runtime-metrics';
 import type { BuiltRuntime } from './runtime/build-runtime';
-import { Retention } from './runtime/retention';
-import { AGENT_KIND, COUNTER_KIND, DATA_SOURCE, GODEL_CONFIG, RUNTIME, TEAM_KIND } from './runtime/runtime.tokens';
+import { Retention } from './store/retention';
+import { AGENT_KIND, COUNTER_KIND, DATA_SOURCE, GODEL_CONFIG, RUNTIME, TEAM_KIND } from './tokens';
 
 /**
  * Starts and stops the server's parts in one explicit order. The runtime is built without actor
- * kinds (the agent host and the refinery tell it things, so they need it first); the kinds are
- * registered here before it starts. Shutdown is graceful: the turn in flight finishes, leases are
+ * kinds and without federation hooks (the agent host, the refinery and the federation member tell it
+ * things, so they need it first); the kinds and the member are registered here before it starts. Shutdown is graceful: the turn in flight finishes, leases are
  * released, another instance takes over without redelivery.
  */
 @Injectable()
@@ -38,6 +39,7 @@ export class GodelLifecycle implements OnApplicationBootstrap, OnApplicationShut
     private readonly maintenance: MaintenanceWatcher,
     private readonly retention: Retention,
     private readonly queries: AgentQueries,
+    private readonly member: LocalMember,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -48,7 +50,9 @@ export class GodelLifecycle implements OnApplicationBootstrap, OnApplicationShut
       else await this.agents.checkSandbox();
     }
     for (const kind of [this.counterKind, this.agentKind, this.teamKind]) this.runtime.system.register(kind);
+    this.runtime.system.useFederation(this.member);
     this.bindMetrics();
+    await this.member.start();
     await this.runtime.system.start();
     await this.stream.start();
     if (runtimeRole) {
@@ -65,6 +69,7 @@ export class GodelLifecycle implements OnApplicationBootstrap, OnApplicationShut
     await this.refinery.close();
     await this.maintenance.close();
     await this.runtime.close();
+    await this.member.close();
     await this.agents.stopAll();
     await this.janitor.close();
     await this.models.close();

@@ -6,7 +6,7 @@ import { redactText } from '@godel/persistence';
 import { AppModule } from './app.module';
 import { configureHttp } from './http/openapi';
 import { newInstanceId, type BuiltRuntime } from './runtime/build-runtime';
-import { RUNTIME } from './runtime/runtime.tokens';
+import { RUNTIME } from './tokens';
 
 /** The Godel server: the API and the actor runtime (GODEL_ROLES). Needs REDIS_URL and DATABASE_URL. */
 async function main(): Promise<void> {

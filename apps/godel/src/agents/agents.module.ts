@@ -6,19 +6,22 @@ import { AgentQueries, EventLog, SessionStore } from '@godel/persistence';
 import { AgentRepos, RepoMirrors } from '@godel/workspace';
 import { BULLMQ_CLIENT_OPTIONS, duplicateClient } from '@godel/runtime-redis';
 import type { Sandbox } from '@godel/sandbox';
-import { AgentsController } from '../http/agents.controller';
+import { AgentsController } from './agents.controller';
 import { MeteredAgentHost } from '../metrics/metered-agent-host';
+import { MetricsModule } from '../metrics/metrics.module';
 import { RuntimeMetrics } from '../metrics/runtime-metrics';
 import { ReposModule } from '../repos/repos.module';
 import type { BuiltRuntime } from '../runtime/build-runtime';
 import { RuntimeModule } from '../runtime/runtime.module';
-import { AGENT_KIND, GODEL_CONFIG, RUNTIME, SANDBOX } from '../runtime/runtime.tokens';
+import { SandboxModule } from '../sandbox/sandbox.module';
+import { StoreModule } from '../store/store.module';
+import { AGENT_KIND, GODEL_CONFIG, RUNTIME, SANDBOX } from '../tokens';
 import { AgentsService } from './agents.service';
 import { ModelProviders } from './model-providers';
 
-/** Agents: the per-instance pi process host, the agent actor kind, the worktree janitor and the agents API. */
+/** Agents: the per-instance pi process host, the agent actor kind, the model providers, the worktree janitor and the agents API. */
 @Module({
-  imports: [RuntimeModule, ReposModule],
+  imports: [RuntimeModule, StoreModule, MetricsModule, SandboxModule, ReposModule],
   controllers: [AgentsController],
   providers: [
     {
@@ -75,8 +78,9 @@ import { ModelProviders } from './model-providers';
           localizeProviders: (ps) => models.localize(ps),
         }),
     },
+    { provide: ModelProviders, inject: [GODEL_CONFIG], useFactory: (config: GodelConfig) => ModelProviders.resolve(config) },
     AgentsService,
   ],
-  exports: [AgentProcessHost, WorktreeJanitor, AGENT_KIND, AgentsService],
+  exports: [AgentProcessHost, WorktreeJanitor, AGENT_KIND, AgentsService, ModelProviders],
 })
 export class AgentsModule {}

@@ -3,9 +3,9 @@ import type { ApiKeyInfo, Principal, StoredAuditEntry } from '@godel/auth';
 import { AuditQuerySchema, KeyCreateSchema, KeysQuerySchema, RefreshSchema, TokenSchema } from '../http/request-schemas';
 import { BodySchema, QuerySchema, parseBody, parseQuery } from '../http/schema';
 import { InvalidRequest } from '../http/validate';
-import { Public, Roles } from './access.decorators';
+import { Public, Roles } from '../http/access.decorators';
 import { AuthService, type TokenPair } from './auth.service';
-import type { AuthedRequest } from './request-context';
+import type { AuthedRequest } from '../http/request-context';
 
 /**
  * The client's address for the per-address limit of the public token routes: the socket's peer

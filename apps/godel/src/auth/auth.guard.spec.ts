@@ -2,10 +2,10 @@ import 'reflect-metadata';
 import type { ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AccessTokens } from '@godel/auth';
-import { Public, QueryToken, Roles } from './access.decorators';
+import { Public, QueryToken, Roles } from '../http/access.decorators';
 import { AuthGuard } from './auth.guard';
 import type { AuthService } from './auth.service';
-import type { AuthedRequest } from './request-context';
+import type { AuthedRequest } from '../http/request-context';
 
 class Undecorated {
   handler(): void {}

@@ -1,9 +1,9 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthForbiddenError, AuthInvalidError, AuthMissingError, roleAtLeast } from '@godel/auth';
-import { acceptsQueryToken, routeAccess } from './access.decorators';
+import { acceptsQueryToken, routeAccess } from '../http/access.decorators';
 import { AuthService } from './auth.service';
-import type { AuthedRequest } from './request-context';
+import type { AuthedRequest } from '../http/request-context';
 
 /**
  * The global guard. Fails closed: a route with neither @Public() nor @Roles() is refused, so a new

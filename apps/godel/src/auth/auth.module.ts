@@ -5,7 +5,8 @@ import { SUBSCRIBER_CLIENT_OPTIONS, duplicateClient } from '@godel/runtime-redis
 import type { DataSource } from 'typeorm';
 import type { BuiltRuntime } from '../runtime/build-runtime';
 import { RuntimeModule } from '../runtime/runtime.module';
-import { DATA_SOURCE, GODEL_CONFIG, RUNTIME } from '../runtime/runtime.tokens';
+import { StoreModule } from '../store/store.module';
+import { DATA_SOURCE, GODEL_CONFIG, RUNTIME } from '../tokens';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { VerifiedTokens } from './verified-tokens';
@@ -48,7 +49,7 @@ function buildAuth(config: GodelConfig, ds: DataSource, rt: BuiltRuntime): AuthS
 
 /** Authentication, roles, rate limits and the audit log (libs/auth), wired into Nest. */
 @Module({
-  imports: [RuntimeModule],
+  imports: [RuntimeModule, StoreModule],
   controllers: [AuthController],
   providers: [
     { provide: AuthService, inject: [GODEL_CONFIG, DATA_SOURCE, RUNTIME], useFactory: buildAuth },

@@ -1,7 +1,7 @@
 import { Injectable, Logger, type NestMiddleware } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { AuthService } from './auth.service';
-import type { AuthedRequest, AuthedResponse } from './request-context';
+import type { AuthedRequest, AuthedResponse } from '../http/request-context';
 
 const MUTATIONS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;

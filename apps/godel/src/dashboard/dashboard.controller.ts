@@ -2,7 +2,7 @@ import { Controller, Get, Param, Res } from '@nestjs/common';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GodelError } from '@godel/actors';
-import { Public } from '../auth/access.decorators';
+import { Public } from '../http/access.decorators';
 
 class AssetNotFound extends GodelError {
   readonly code = 'resource.not_found';

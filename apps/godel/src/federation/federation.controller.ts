@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Req } from '@nestjs/common';
 import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
-import { Roles } from '../auth/access.decorators';
-import type { AuthedRequest } from '../auth/request-context';
+import { Roles } from '../http/access.decorators';
+import type { AuthedRequest } from '../http/request-context';
 import { Type } from '@sinclair/typebox';
 import { parseBody } from '../http/schema';
 import { InvalidRequest, NAME } from '../http/validate';

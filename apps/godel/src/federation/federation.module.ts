@@ -1,4 +1,4 @@
-import { Inject, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { AgentProcessHost } from '@godel/agents';
 import type { GodelConfig } from '@godel/config';
 import { AgentQueries, EventLog } from '@godel/persistence';
@@ -6,9 +6,9 @@ import type { DataSource } from 'typeorm';
 import type { BuiltRuntime } from '../runtime/build-runtime';
 import { AgentsModule } from '../agents/agents.module';
 import { RuntimeModule } from '../runtime/runtime.module';
-import { DATA_SOURCE, GODEL_CONFIG, RUNTIME } from '../runtime/runtime.tokens';
+import { StoreModule } from '../store/store.module';
+import { DATA_SOURCE, GODEL_CONFIG, RUNTIME } from '../tokens';
 import { AgentDiffs } from './agent-diff';
-import { FederationBridge } from './federation-bridge';
 import { FederationController } from './federation.controller';
 import { FederationService } from './federation.service';
 import { InstanceRpc } from './instance-rpc';
@@ -20,11 +20,11 @@ const retryAfterS = (c: GodelConfig) => Math.max(1, Math.ceil((2 * c.runtime.lea
 
 /**
  * Federation: placement by capacity and health, drain / undrain / rebalance, instance RPC (Redis
- * transport) and the operator routes. The runtime takes `FederationBridge` (its lease-round hooks);
- * this module fills it in at bootstrap.
+ * transport) and the operator routes. `LocalMember` is the runtime's lease-round hooks; GodelLifecycle
+ * registers it on the runtime and starts it before the runtime starts.
  */
 @Module({
-  imports: [RuntimeModule, AgentsModule],
+  imports: [RuntimeModule, StoreModule, AgentsModule],
   controllers: [FederationController],
   providers: [
     {
@@ -49,21 +49,11 @@ const retryAfterS = (c: GodelConfig) => Math.max(1, Math.ceil((2 * c.runtime.lea
     },
     {
       provide: LocalMember,
-      inject: [RUNTIME, GODEL_CONFIG, FederationBridge, AgentProcessHost, EventLog, DATA_SOURCE, InstanceRpc],
-      useFactory: (rt: BuiltRuntime, config: GodelConfig, bridge: FederationBridge, host: AgentProcessHost, events: EventLog, ds: DataSource, rpc: InstanceRpc) =>
-        new LocalMember({ rt, config, bridge, host, events, ds, rpc }),
+      inject: [RUNTIME, GODEL_CONFIG, AgentProcessHost, EventLog, DATA_SOURCE, InstanceRpc],
+      useFactory: (rt: BuiltRuntime, config: GodelConfig, host: AgentProcessHost, events: EventLog, ds: DataSource, rpc: InstanceRpc) =>
+        new LocalMember({ rt, config, host, events, ds, rpc }),
     },
   ],
-  exports: [FederationService],
+  exports: [FederationService, LocalMember],
 })
-export class FederationModule implements OnApplicationBootstrap, OnApplicationShutdown {
-  constructor(@Inject(LocalMember) private readonly member: LocalMember) {}
-
-  async onApplicationBootstrap(): Promise<void> {
-    await this.member.start();
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.member.close();
-  }
-}
+export class FederationModule {}

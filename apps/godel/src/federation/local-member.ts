@@ -1,11 +1,11 @@
 import { join } from 'node:path';
+import type { FederationHooks } from '@godel/actors';
 import type { AgentProcessHost, AgentState } from '@godel/agents';
 import type { GodelConfig } from '@godel/config';
 import { inheritedEnv } from '@godel/config';
 import type { EventLog } from '@godel/persistence';
 import type { DataSource } from 'typeorm';
 import type { BuiltRuntime } from '../runtime/build-runtime';
-import type { FederationBridge } from './federation-bridge';
 import { LagMonitor } from './lag-monitor';
 import type { InstanceRpc } from './instance-rpc';
 import { worktreeDiff } from './worktree-diff';
@@ -21,15 +21,17 @@ const SELF_DRAIN_REASON = 'missed heartbeats';
  * This instance's side of the federation: what it publishes with its heartbeat (capacity, load,
  * lag), which of its shards may be handed over now (no agent mid-turn), what a hand-over stops
  * locally, the self-drain after a heartbeat gap, and the instance-RPC handlers (diff, stats).
+ * It is the runtime's FederationHooks: GodelLifecycle registers it (`useFederation`) before the
+ * runtime starts, since it needs the agent host, which itself tells the runtime.
  */
-export class LocalMember {
+export class LocalMember implements FederationHooks {
   private readonly lag = new LagMonitor();
   private busy = new Set<number>();
   private timer?: ReturnType<typeof setInterval>;
   private lastGapAt = 0;
 
   constructor(
-    private readonly d: { rt: BuiltRuntime; config: GodelConfig; bridge: FederationBridge; host: AgentProcessHost; events: EventLog; ds: DataSource; rpc: InstanceRpc },
+    private readonly d: { rt: BuiltRuntime; config: GodelConfig; host: AgentProcessHost; events: EventLog; ds: DataSource; rpc: InstanceRpc },
   ) {}
 
   get id(): string {
@@ -44,17 +46,17 @@ export class LocalMember {
     return this.lag.p99Ms();
   }
 
+  memberInfo(): Record<string, unknown> {
+    const c = this.d.host.capacity();
+    return { maxAgents: this.hostsShards ? c.maxAgents : 0, running: c.live + c.starting, queued: c.queued, lagP99Ms: this.lag.p99Ms(), hostsShards: this.hostsShards };
+  }
+
+  canHandOver(shard: number): boolean {
+    return !this.busy.has(shard);
+  }
+
   async start(): Promise<void> {
-    const { bridge } = this.d;
     this.lag.start();
-    bridge.info = () => {
-      const c = this.d.host.capacity();
-      return { maxAgents: this.hostsShards ? c.maxAgents : 0, running: c.live + c.starting, queued: c.queued, lagP99Ms: this.lag.p99Ms(), hostsShards: this.hostsShards };
-    };
-    bridge.handOverAllowed = (shard) => !this.busy.has(shard);
-    bridge.handOverConfirmed = (shard) => this.idleNow(shard);
-    bridge.handedOver = (shard, to) => this.handedOver(shard, to);
-    bridge.heartbeatGap = (gapMs) => this.selfDrain(gapMs);
     if (this.hostsShards) {
       // Caught: a rejected append of `federation.undrained` during a PostgreSQL cut was an unhandled
       // rejection that killed the server (bench:chaos, seed 1871612786); the events are now appended
@@ -94,14 +96,14 @@ export class LocalMember {
    * the shard's turns are done, before its lease goes): `busy` is refreshed every 300 ms, and a
    * prompt read while the release began starts a turn the hand-over would cut.
    */
-  private async idleNow(shard: number): Promise<boolean> {
+  async confirmHandOver(shard: number): Promise<boolean> {
     const rows: unknown[] = await this.d.ds.query(`SELECT 1 FROM actor_state WHERE kind = 'agent' AND shard = $1 AND state->>'status' = ANY($2) LIMIT 1`, [shard, BUSY]);
     if (rows.length > 0) this.busy.add(shard);
     return rows.length === 0;
   }
 
   /** The shard went to `to`: its agents' processes here stop (sessions are saved after every turn). */
-  private async handedOver(shard: number, to: string): Promise<void> {
+  async onHandedOver(shard: number, to: string): Promise<void> {
     const rows: Array<{ id: string; kind: string; status: string | null }> = await this.d.ds.query(
       `SELECT id, kind, state->>'status' AS status FROM actor_state WHERE shard = $1 AND kind IN ('agent', 'team')`,
       [shard],
@@ -116,7 +118,7 @@ export class LocalMember {
   }
 
   /** We missed our heartbeats (paused, starved): the others took our shards; take nothing back until undrained. */
-  private async selfDrain(gapMs: number): Promise<void> {
+  async onHeartbeatGap(gapMs: number): Promise<void> {
     this.lastGapAt = Date.now();
     // Never the last member taking work: on a loaded box every member can miss a beat, and a federation
     // that drained itself whole would refuse every intent until an operator stepped in.

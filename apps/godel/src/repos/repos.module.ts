@@ -2,15 +2,15 @@ import { Module } from '@nestjs/common';
 import { loadGitRemoteConfig, type GodelConfig } from '@godel/config';
 import { RepoMirrors } from '@godel/workspace';
 import { RepoRegistry } from '@godel/persistence';
-import { RepoAccess } from '../http/repo-access';
-import { ReposController } from '../http/repos.controller';
-import { RuntimeModule } from '../runtime/runtime.module';
-import { GODEL_CONFIG } from '../runtime/runtime.tokens';
+import { RepoAccess } from './repo-access';
+import { ReposController } from './repos.controller';
+import { StoreModule } from '../store/store.module';
+import { GODEL_CONFIG } from '../tokens';
 import { MirrorRetention } from './mirror-retention';
 
 /** Registered repositories and who may work where (`RepoAccess`, used by the agents and teams APIs). */
 @Module({
-  imports: [RuntimeModule],
+  imports: [StoreModule],
   controllers: [ReposController],
   providers: [
     // Issue 12: this instance's mirrors of repository URLs, under its own home; the git credentials stay in them.

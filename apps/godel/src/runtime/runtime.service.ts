@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Envelope, RuntimeStats } from '@godel/actors';
 import type { DataSource } from 'typeorm';
 import type { BuiltRuntime } from './build-runtime';
-import { DATA_SOURCE, RUNTIME } from './runtime.tokens';
+import { DATA_SOURCE, RUNTIME } from '../tokens';
 
 export interface InstanceView {
   instance: string;

@@ -8,16 +8,18 @@ import type { Sandbox } from '@godel/sandbox';
 import { AgentRepos, RepoMirrors } from '@godel/workspace';
 import { AgentsModule } from '../agents/agents.module';
 import { FederationModule } from '../federation/federation.module';
-import { TeamsController } from '../http/teams.controller';
+import { TeamsController } from './teams.controller';
 import { ReposModule } from '../repos/repos.module';
 import type { BuiltRuntime } from '../runtime/build-runtime';
 import { RuntimeModule } from '../runtime/runtime.module';
-import { GODEL_CONFIG, RUNTIME, SANDBOX, TEAM_KIND } from '../runtime/runtime.tokens';
+import { SandboxModule } from '../sandbox/sandbox.module';
+import { StoreModule } from '../store/store.module';
+import { GODEL_CONFIG, RUNTIME, SANDBOX, TEAM_KIND } from '../tokens';
 import { TeamsService } from './teams.service';
 
 /** Teams: the team actor kind, the merge queue (refinery), autonomic maintenance and the intents/teams API. */
 @Module({
-  imports: [RuntimeModule, AgentsModule, ReposModule, FederationModule],
+  imports: [RuntimeModule, StoreModule, SandboxModule, AgentsModule, ReposModule, FederationModule],
   controllers: [TeamsController],
   providers: [
     {

@@ -5,7 +5,7 @@ import { RuntimeStoppedError } from '../errors/runtime-errors';
 import { RendezvousPlacement } from '../placement/rendezvous-placement';
 import { systemClock, type Clock } from '../supervision/clock';
 import { ActorClient } from './actor-client';
-import type { ActorSystemOptions, RuntimeStats } from './actor-system-options';
+import type { ActorSystemOptions, FederationHooks, RuntimeStats } from './actor-system-options';
 import { LeaseDeadline } from './lease-deadline';
 import { ShardOwnership } from './shard-ownership';
 import { ShardReader } from './shard-reader';
@@ -29,11 +29,13 @@ export class ActorSystem {
   private readonly reader: ShardReader;
   private readonly defs: Map<string, ActorDefinition>;
   private readonly effects = new Map<string, EffectExecutor>();
+  private federation?: FederationHooks;
   private running = false;
   private stopping = false;
 
   constructor(private readonly opts: ActorSystemOptions) {
     this.clock = opts.clock ?? systemClock;
+    this.federation = opts.federation;
     const defs = (this.defs = new Map<string, ActorDefinition>(opts.definitions.map((d) => [d.kind, d])));
     const event = (type: string, data: Record<string, unknown>): void => opts.onEvent?.(type, { instance: opts.instanceId, ...data });
     const stopping = (): boolean => this.stopping;
@@ -67,6 +69,7 @@ export class ActorSystem {
     });
     this.ownership = new ShardOwnership({
       opts,
+      federation: () => this.federation,
       table: this.table,
       placement: opts.placement ?? new RendezvousPlacement(),
       deadlines,
@@ -105,6 +108,17 @@ export class ActorSystem {
     if (this.running) throw new Error(`effect ${type} registered after the runtime started`);
     if (this.effects.has(type)) throw new Error(`effect ${type} is registered twice`);
     this.effects.set(type, executor);
+  }
+
+  /**
+   * Sets the federation's lease-round hooks before `start` (see FederationHooks), for hooks that need
+   * this system themselves (e.g. a member that stops the agents of a handed-over shard through an
+   * agent host that tells this system), so the system is built first and the hooks after it. Once.
+   */
+  useFederation(hooks: FederationHooks): void {
+    if (this.running) throw new Error('federation hooks set after the runtime started');
+    if (this.federation) throw new Error('federation hooks are set twice');
+    this.federation = hooks;
   }
 
   async start(): Promise<void> {

@@ -3,7 +3,7 @@ import { rendezvousOwner } from '../shard';
 import type { PlacementStrategy } from '../placement/placement-strategy';
 import type { AckItem, MailboxEntry } from '../ports';
 import type { Activation } from './activation';
-import type { ActorSystemOptions, EmitEvent } from './actor-system-options';
+import type { ActorSystemOptions, EmitEvent, FederationHooks } from './actor-system-options';
 import { Batcher } from './batcher';
 import type { LeaseDeadline } from './lease-deadline';
 import type { OwnedShard } from './owned-shard';
@@ -12,6 +12,8 @@ import type { ShardTable } from './shard-table';
 /** What shard ownership needs from the rest of the runtime. */
 export interface ShardOwnershipDeps {
   opts: ActorSystemOptions;
+  /** The federation's hooks, if any: given in the options or registered before start (`ActorSystem.useFederation`). */
+  federation: () => FederationHooks | undefined;
   table: ShardTable;
   placement: PlacementStrategy;
   deadlines: LeaseDeadline;
@@ -42,7 +44,7 @@ export class ShardOwnership {
   /** Joins, takes the first shards, then renews every TTL/4 and watches the local deadlines. */
   async start(): Promise<void> {
     const { opts, deadlines, table } = this.d;
-    await opts.membership.heartbeat(opts.instanceId, opts.leaseTtlMs, opts.federation?.memberInfo?.());
+    await opts.membership.heartbeat(opts.instanceId, opts.leaseTtlMs, this.d.federation()?.memberInfo?.());
     this.lastBeat = deadlines.now();
     await this.round();
     await Promise.all(this.acquiring.values());
@@ -74,7 +76,7 @@ export class ShardOwnership {
   private async round(): Promise<void> {
     const { opts, table, deadlines } = this.d;
     try {
-      const fed = opts.federation;
+      const fed = this.d.federation();
       // Every shard we still hold, one being released too: a release waits for the turns in flight
       // (seconds for an agent's start), and a lease left to lapse meanwhile let the next owner take
       // the shard over (redelivering) instead of receiving it by hand-over. `lose` removes a shard

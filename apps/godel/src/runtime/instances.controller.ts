@@ -1,9 +1,9 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { RuntimeService, type InstancesView } from '../runtime/runtime.service';
-import { Roles } from '../auth/access.decorators';
+import { RuntimeService, type InstancesView } from './runtime.service';
+import { Roles } from '../http/access.decorators';
 
-export type { InstanceView, InstancesView } from '../runtime/runtime.service';
+export type { InstanceView, InstancesView } from './runtime.service';
 
 /** The live members of the cluster and the shards each one holds, read from Redis (any instance answers the same). */
 @ApiTags('runtime')

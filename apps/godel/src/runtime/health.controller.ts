@@ -1,7 +1,7 @@
 import { Controller, Get, HttpCode, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { RuntimeService } from '../runtime/runtime.service';
-import { Public } from '../auth/access.decorators';
+import { RuntimeService } from './runtime.service';
+import { Public } from '../http/access.decorators';
 
 @ApiTags('health')
 @Controller()

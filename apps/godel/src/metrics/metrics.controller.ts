@@ -1,7 +1,7 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
-import { RuntimeMetrics } from '../metrics/runtime-metrics';
-import { Public } from '../auth/access.decorators';
+import { RuntimeMetrics } from './runtime-metrics';
+import { Public } from '../http/access.decorators';
 
 /** Prometheus scrape endpoint (no auth, like /health and /ready). */
 @ApiTags('health')

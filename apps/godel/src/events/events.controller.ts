@@ -2,13 +2,13 @@ import { Controller, Get, Headers, Inject, Query, Req, Res } from '@nestjs/commo
 import { ApiHeader, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { GodelError } from '@godel/actors';
 import type { GodelConfig } from '@godel/config';
-import { GODEL_CONFIG } from '../runtime/runtime.tokens';
+import { GODEL_CONFIG } from '../tokens';
 import { EventLog, type StoredEvent } from '@godel/persistence';
-import { EventStream, type StreamFilter } from '../events/event-stream';
-import { query } from './validate';
-import { QueryToken, Roles } from '../auth/access.decorators';
+import { EventStream, type StreamFilter } from './event-stream';
+import { query } from '../http/validate';
+import { QueryToken, Roles } from '../http/access.decorators';
 import { AuthService } from '../auth/auth.service';
-import type { AuthedRequest } from '../auth/request-context';
+import type { AuthedRequest } from '../http/request-context';
 
 class InvalidEventQuery extends GodelError {
   readonly code = 'request.invalid';

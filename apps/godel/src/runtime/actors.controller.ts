@@ -3,12 +3,12 @@ import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { Static } from '@sinclair/typebox';
 import { GodelError, UnknownActorKindError, formatActorId, actorId, type RuntimeStats } from '@godel/actors';
 import { InvalidRequest } from '../errors';
-import { RuntimeService } from '../runtime/runtime.service';
-import { Roles } from '../auth/access.decorators';
-import type { AuthedRequest } from '../auth/request-context';
-import { agentView } from './agent-view';
-import { DeadLettersQuerySchema, SendSchema } from './request-schemas';
-import { BodySchema, QuerySchema, parseBody, parseQuery } from './schema';
+import { RuntimeService } from './runtime.service';
+import { Roles } from '../http/access.decorators';
+import type { AuthedRequest } from '../http/request-context';
+import { agentView } from '../http/agent-view';
+import { DeadLettersQuerySchema, SendSchema } from '../http/request-schemas';
+import { BodySchema, QuerySchema, parseBody, parseQuery } from '../http/schema';
 
 /** A message type the generic route does not carry to that kind of actor (HTTP 403). */
 class MessageNotAllowedError extends GodelError {

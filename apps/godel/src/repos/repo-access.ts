@@ -4,7 +4,7 @@ import { GodelError } from '@godel/actors';
 import { AuthForbiddenError, roleAtLeast, type Principal } from '@godel/auth';
 import type { RegisteredRepo, RepoRegistry } from '@godel/persistence';
 import { isWorkspaceError, looksLikeUrl, parseRepoSource, type RepoMirrors } from '@godel/workspace';
-import { InvalidRequest } from './validate';
+import { InvalidRequest } from '../http/validate';
 
 /** A repository path outside GODEL_REPO_ROOTS (HTTP 403). */
 export class RepoOutsideRootsError extends GodelError {

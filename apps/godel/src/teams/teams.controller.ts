@@ -1,13 +1,13 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
 import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { builtinWorkflows, parseWorkflow, type TaskState, type TeamState, type WorkflowTemplate } from '@godel/orchestration';
-import { TeamsService } from '../teams/teams.service';
-import { Roles } from '../auth/access.decorators';
-import type { AuthedRequest } from '../auth/request-context';
-import { RepoAccess } from './repo-access';
-import { IntentBodySchema, NameSchema, TasksQuerySchema, TeamCancelSchema, TeamsQuerySchema, WorkflowValidateSchema } from './request-schemas';
-import { BodySchema, QuerySchema, parseBody, parseQuery } from './schema';
-import { InvalidRequest, NAME, NotFound } from './validate';
+import { TeamsService } from './teams.service';
+import { Roles } from '../http/access.decorators';
+import type { AuthedRequest } from '../http/request-context';
+import { RepoAccess } from '../repos/repo-access';
+import { IntentBodySchema, NameSchema, TasksQuerySchema, TeamCancelSchema, TeamsQuerySchema, WorkflowValidateSchema } from '../http/request-schemas';
+import { BodySchema, QuerySchema, parseBody, parseQuery } from '../http/schema';
+import { InvalidRequest, NAME, NotFound } from '../http/validate';
 
 /** What a list shows of a team: no prompts or worktree paths, just progress. */
 export function teamSummary(s: TeamState): Record<string, unknown> {

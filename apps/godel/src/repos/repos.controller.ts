@@ -3,12 +3,12 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { isGitRepo } from '@godel/orchestration';
 import { looksLikeUrl } from '@godel/workspace';
 import type { RegisteredRepo } from '@godel/persistence';
-import { Roles } from '../auth/access.decorators';
-import type { AuthedRequest } from '../auth/request-context';
+import { Roles } from '../http/access.decorators';
+import type { AuthedRequest } from '../http/request-context';
 import { RepoAccess } from './repo-access';
-import { NoQuerySchema, RepoRegisterSchema, RepoRemoveQuerySchema } from './request-schemas';
-import { BodySchema, QuerySchema, parseBody, parseQuery } from './schema';
-import { InvalidRequest, NotFound } from './validate';
+import { NoQuerySchema, RepoRegisterSchema, RepoRemoveQuerySchema } from '../http/request-schemas';
+import { BodySchema, QuerySchema, parseBody, parseQuery } from '../http/schema';
+import { InvalidRequest, NotFound } from '../http/validate';
 
 /**
  * Registered repositories: the only ones operators may start work on, with the verification and

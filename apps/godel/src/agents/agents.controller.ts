@@ -2,14 +2,14 @@ import { Body, Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestj
 import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { AgentState } from '@godel/agents';
 import type { StoredEvent } from '@godel/persistence';
-import { AgentsService, type AgentAction } from '../agents/agents.service';
-import { Roles } from '../auth/access.decorators';
-import type { AuthedRequest } from '../auth/request-context';
-import { agentView } from './agent-view';
-import { RepoAccess } from './repo-access';
-import { AGENT_ACTIONS, AgentActionSchema, AgentEventsQuerySchema, AgentStartSchema, AgentsQuerySchema, NameSchema } from './request-schemas';
-import { BodySchema, QuerySchema, parseBody, parseQuery } from './schema';
-import { InvalidRequest, NAME } from './validate';
+import { AgentsService, type AgentAction } from './agents.service';
+import { Roles } from '../http/access.decorators';
+import type { AuthedRequest } from '../http/request-context';
+import { agentView } from '../http/agent-view';
+import { RepoAccess } from '../repos/repo-access';
+import { AGENT_ACTIONS, AgentActionSchema, AgentEventsQuerySchema, AgentStartSchema, AgentsQuerySchema, NameSchema } from '../http/request-schemas';
+import { BodySchema, QuerySchema, parseBody, parseQuery } from '../http/schema';
+import { InvalidRequest, NAME } from '../http/validate';
 
 function names(team: string, name: string): void {
   if (!NAME.test(team) || !NAME.test(name)) throw new InvalidRequest('team and name must match [a-z0-9][a-z0-9._-]{0,63}');
