@@ -11,9 +11,17 @@ export const EGRESS_PROXY_PORT = 3128;
  * The relay that runs inside the sandbox (its own network namespace has only loopback): for each
  * `[port, socket]` it listens on 127.0.0.1:port and pipes every connection to the unix socket the
  * host bound in. Plain Node, passed with `node -e`, so it needs no file and no build step.
+ *
+ * Arguments: the `[port, socket]` list as JSON, then the pid of the command it serves (its parent:
+ * the shell that started it execs the command). It exits at start and at every second once that
+ * is no longer its parent, i.e. the command is gone, however it ended. bwrap's pid namespace is not
+ * enough: when the outer bwrap dies while the sandbox starts (the server SIGKILLed), bwrap's init
+ * may never get its parent-death signal and then waits, forever, for every process left inside.
  */
 export const INSIDE_RELAY_SOURCE = [
-  "const net=require('net');",
+  "const net=require('net'),cmd=Number(process.argv[2]);",
+  'const alone=()=>{if(process.ppid!==cmd)process.exit(0);};',
+  'alone();setInterval(alone,1000).unref();',
   'for(const [port,sock] of JSON.parse(process.argv[1])){',
   "net.createServer((c)=>{const u=net.connect(sock);c.pipe(u).pipe(c);c.on('error',()=>u.destroy());u.on('error',()=>c.destroy());})",
   ".on('error',(e)=>{process.stderr.write('godel sandbox relay: '+e.message+'\\n');}).listen(port,'127.0.0.1');}",

@@ -70,7 +70,8 @@ export class Sandbox {
       args.push('--');
       if (relays) {
         // The relay starts beside the command (not before it): no extra latency on the start path.
-        const script = 'r=$1; s=$2; n=$3; shift 3; "$n" -e "$r" "$s" </dev/null 1>&2 & exec "$@"';
+        // `$$` becomes the command's pid with `exec`: the relay ends when it is no longer its parent.
+        const script = 'r=$1; s=$2; n=$3; shift 3; "$n" -e "$r" "$s" "$$" </dev/null 1>&2 & exec "$@"';
         args.push('/bin/sh', '-c', script, 'godel-sandbox', INSIDE_RELAY_SOURCE, JSON.stringify(relays.inside), node, req.file, ...req.args);
       } else {
         args.push(req.file, ...req.args);
