@@ -317,7 +317,7 @@ async function main(): Promise<void> {
 }
 
 /**
- * `node dist/bench/actors.bench.js --latency-only [--runs N] [--server-env K=V ...]`: only the 2,000 msg/s
+ * `node dist/bench/actors.bench.js --latency-only [--runs N] [--server-env K=V ...] [--server-node-arg X ...]`: only the 2,000 msg/s
  * ask latency, N runs (default 3) with probes, against a fresh server started with the extra env
  * (e.g. the old read path for a same-conditions baseline). Writes bench/results/actors-latency.json.
  */
@@ -326,8 +326,10 @@ async function latencyOnly(): Promise<void> {
   const extra = Object.fromEntries(arg('--server-env').map((kv) => kv.split('=') as [string, string]));
   const runs = Number(arg('--runs')[0] ?? RUNS);
   const prof = arg('--server-cpu-prof')[0];
+  // `--server-node-arg X` (repeatable): a V8/Node flag for the server (e.g. --max-semi-space-size=32).
+  const nodeArgs = [...arg('--server-node-arg'), ...(prof ? ['--cpu-prof', '--cpu-prof-dir', prof] : [])];
   const env = await createTestEnv({ shardCount: SHARDS });
-  const cluster = new GodelCluster({ redisUrl: env.redisUrl, databaseUrl: env.databaseUrl, keyPrefix: env.keyPrefix, schema: env.schema, env: { GODEL_SHARDS: String(SHARDS), ...extra }, nodeArgs: prof ? ['--cpu-prof', '--cpu-prof-dir', prof] : [] });
+  const cluster = new GodelCluster({ redisUrl: env.redisUrl, databaseUrl: env.databaseUrl, keyPrefix: env.keyPrefix, schema: env.schema, env: { GODEL_SHARDS: String(SHARDS), ...extra }, nodeArgs });
   // The sender takes the server's GODEL_REDIS_PIPELINE too: a baseline run is the old path on both sides.
   const redisPipeline = extra.GODEL_REDIS_PIPELINE === undefined ? env.config.runtime.redisPipeline : extra.GODEL_REDIS_PIPELINE !== 'false';
   const sender = buildRuntime({ redisUrl: env.redisUrl, dataSource: env.dataSource, keyPrefix: env.keyPrefix, runtime: { ...env.config.runtime, shardCount: SHARDS, redisPipeline }, definitions: [counterActor], hostShards: false });
@@ -335,7 +337,7 @@ async function latencyOnly(): Promise<void> {
     await sender.system.start();
     const server = await cluster.start('single', 180_000);
     const lat = await latencyRuns(() => latency(sender), server.url!, runs);
-    const result = { p50_ms_runs: lat.p50Runs, p99_ms_runs: lat.p99Runs, p99_ms_runs_max: lat.p99Max, server_env: extra, latency_runs: lat.runs, at: new Date().toISOString() };
+    const result = { p50_ms_runs: lat.p50Runs, p99_ms_runs: lat.p99Runs, p99_ms_runs_max: lat.p99Max, server_env: extra, server_node_args: nodeArgs, sender_exec_argv: process.execArgv, latency_runs: lat.runs, at: new Date().toISOString() };
     process.stdout.write(JSON.stringify(result, null, 2) + '\n');
     const out = join(__dirname, '..', '..', 'bench', 'results');
     mkdirSync(out, { recursive: true });

@@ -92,6 +92,8 @@ export interface GodelConfig {
    * (development only; warns at every start).
    */
   sandbox: 'bwrap' | 'off';
+  /** CPU niceness of sandboxed commands (GODEL_SANDBOX_NICE, 0–19, default 10): agents yield the CPU to the control plane. */
+  sandboxNice: number;
   /**
    * Admission control of agent processes on this instance: process starts at once
    * (GODEL_AGENT_START_CONCURRENCY, default one per core: pi's start is CPU-bound) and live agents

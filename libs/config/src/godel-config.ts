@@ -70,6 +70,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<GodelConfi
       apiKey: env.GODEL_API_KEY || undefined,
     },
     sandbox: sandboxMode(env.GODEL_SANDBOX),
+    sandboxNice: int(env, 'GODEL_SANDBOX_NICE', 10, 0, 19),
     agents: {
       startConcurrency: int(env, 'GODEL_AGENT_START_CONCURRENCY', Math.max(1, availableParallelism()), 1, 1024),
       maxAgents: int(env, 'GODEL_MAX_AGENTS', Math.max(1, Math.floor((totalmem() - 1024 ** 3) / (180 * 1024 ** 2))), 1, 100_000),

@@ -1,4 +1,4 @@
-export { Sandbox, SANDBOX_OFF_WARNING } from './sandbox';
+export { DEFAULT_SANDBOX_NICE, Sandbox, SANDBOX_OFF_WARNING } from './sandbox';
 export type { SandboxOptions } from './sandbox';
 export type { SandboxMode, SandboxRequest, SandboxedCommand } from './sandbox-types';
 export { SandboxUnavailableError, SandboxInvalidError } from './errors';

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { buildBwrapArgs, dedupe, isWithin, type HostLayout } from './bwrap-args';
 import { findBwrap, hostLayout, probeBwrap } from './host-layout';
@@ -13,6 +14,38 @@ export interface SandboxOptions {
   nodeBinary?: string;
   /** Called at every start while the sandbox is off (development only). */
   onWarn?: (message: string) => void;
+  /**
+   * CPU niceness of every command it prepares (0–19, default 10; 0 = the server's own): agent
+   * processes and verifications yield the CPU to the control plane, so a box busy starting agents
+   * does not starve lease renewals and asks. Set twice, since either alone can be void: the
+   * process's niceness (coreutils' `nice`, exec: same pid), which counts within a cgroup (a
+   * container), and its session's autogroup niceness (`/proc/<pid>/autogroup`, written by the shell
+   * that execs the command), which counts on a host with autogroup scheduling, where every session
+   * (each sandbox has its own) competes as an equal of the server whatever its processes' niceness.
+   */
+  nice?: number;
+}
+
+/** The niceness commands run at unless SandboxOptions.nice says otherwise. */
+export const DEFAULT_SANDBOX_NICE = 10;
+
+const niceBinary = (): string | undefined => ['/usr/bin/nice', '/bin/nice'].find((c) => existsSync(c));
+
+/**
+ * The shell that execs the command: sets its session's autogroup niceness (once at once; without
+ * CAP_SYS_ADMIN the kernel takes one such write per 100 ms from anyone, so on EAGAIN it retries in
+ * the background for up to 3 s while the command lives) and starts the network relay beside it.
+ * `$$` is the command's pid after `exec`: the relay ends when it is no longer its parent.
+ */
+function launchScript(o: { nice: boolean; relay: boolean }): string {
+  const parts: string[] = [];
+  if (o.nice) {
+    parts.push(
+      'g=$1; shift; { echo "$g" > /proc/$$/autogroup; } 2>/dev/null || ( i=0; while [ $i -lt 30 ] && [ -d /proc/$$ ]; do sleep 0.1; { echo "$g" > /proc/$$/autogroup; } 2>/dev/null && exit 0; i=$((i+1)); done ) &',
+    );
+  }
+  if (o.relay) parts.push('r=$1; s=$2; n=$3; shift 3; "$n" -e "$r" "$s" "$$" </dev/null 1>&2 &');
+  return [...parts, 'exec "$@"'].join(' ');
 }
 
 export const SANDBOX_OFF_WARNING =
@@ -27,8 +60,11 @@ export class Sandbox {
   readonly mode: SandboxMode;
   private layout?: HostLayout;
 
+  private readonly nice: number;
+
   constructor(private readonly options: SandboxOptions = {}) {
     this.mode = options.mode ?? 'bwrap';
+    this.nice = options.nice ?? DEFAULT_SANDBOX_NICE;
   }
 
   /** Rejects with `sandbox.unavailable` when the sandbox is on and bwrap cannot run here. */
@@ -39,9 +75,24 @@ export class Sandbox {
   }
 
   async prepare(req: SandboxRequest): Promise<SandboxedCommand> {
+    const cmd = await this.wrap(req);
+    const nice = this.nice > 0 ? niceBinary() : undefined;
+    return nice ? { ...cmd, file: nice, args: ['-n', String(this.nice), cmd.file, ...cmd.args] } : cmd;
+  }
+
+  /** `[file, ...args]` of what runs inside: the command itself, or the launch shell before it. */
+  private inner(req: SandboxRequest, relay?: { inside: Array<[number, string]>; node: string }): string[] {
+    const nice = this.nice > 0;
+    if (!nice && !relay) return [req.file, ...req.args];
+    const args = [...(nice ? [String(this.nice)] : []), ...(relay ? [INSIDE_RELAY_SOURCE, JSON.stringify(relay.inside), relay.node] : [])];
+    return ['/bin/sh', '-c', launchScript({ nice, relay: relay !== undefined }), 'godel-sandbox', ...args, req.file, ...req.args];
+  }
+
+  private async wrap(req: SandboxRequest): Promise<SandboxedCommand> {
     if (this.mode === 'off') {
       this.options.onWarn?.(SANDBOX_OFF_WARNING);
-      return { file: req.file, args: [...req.args], cwd: req.cwd, env: { ...req.env }, sandboxed: false, close: async () => undefined };
+      const [file, ...args] = this.inner(req);
+      return { file, args, cwd: req.cwd, env: { ...req.env }, sandboxed: false, close: async () => undefined };
     }
     await this.check();
     const bwrap = findBwrap(this.options.bwrap)!;
@@ -67,15 +118,8 @@ export class Sandbox {
         const proxy = `http://127.0.0.1:${EGRESS_PROXY_PORT}`;
         Object.assign(env, { HTTPS_PROXY: proxy, HTTP_PROXY: proxy, https_proxy: proxy, http_proxy: proxy, NO_PROXY: '127.0.0.1,localhost,::1', no_proxy: '127.0.0.1,localhost,::1' });
       }
-      args.push('--');
-      if (relays) {
-        // The relay starts beside the command (not before it): no extra latency on the start path.
-        // `$$` becomes the command's pid with `exec`: the relay ends when it is no longer its parent.
-        const script = 'r=$1; s=$2; n=$3; shift 3; "$n" -e "$r" "$s" "$$" </dev/null 1>&2 & exec "$@"';
-        args.push('/bin/sh', '-c', script, 'godel-sandbox', INSIDE_RELAY_SOURCE, JSON.stringify(relays.inside), node, req.file, ...req.args);
-      } else {
-        args.push(req.file, ...req.args);
-      }
+      // The relay starts beside the command (not before it): no extra latency on the start path.
+      args.push('--', ...this.inner(req, relays ? { inside: relays.inside, node } : undefined));
       return { file: bwrap, args, cwd: req.cwd, env, sandboxed: true, close: () => relays?.close() ?? Promise.resolve() };
     } catch (err) {
       await relays?.close();

@@ -147,4 +147,20 @@ describe('Sandbox (bubblewrap)', () => {
     expect(warnings).toHaveLength(2);
     expect(warnings[0]).toContain('GODEL_SANDBOX=off');
   });
+
+  it('runs every command below the control plane: niceness 10 by default, as configured, in both modes', async () => {
+    // The shell's own niceness (field 19 of /proc/self/stat) and its session's autogroup niceness
+    // (each sandbox is a session of its own: on an autogroup host only the latter counts); the
+    // autogroup write may wait out the kernel's 100 ms limit, so the check waits for it.
+    const script = "cut -d' ' -f19 /proc/self/stat; for i in 1 2 3 4 5 6 7 8 9 10; do grep -q 'nice 0$' /proc/self/autogroup || break; sleep 0.2; done; sed 's/.* nice //' /proc/self/autogroup";
+    const niceOf = async (sb: Sandbox) => (await sh(sb, script, { cwd: work })).out.trim().split('\n');
+    const server = execFileSync('/bin/sh', ['-c', "cut -d' ' -f19 /proc/self/stat"], { encoding: 'utf8' }).trim();
+    const plus = (n: number) => String(Math.min(19, Number(server) + n));
+    expect(await niceOf(sandbox)).toEqual([plus(10), '10']);
+    expect(await niceOf(new Sandbox({ nice: 15 }))).toEqual([plus(15), '15']);
+    expect(await niceOf(new Sandbox({ mode: 'off', nice: 5, onWarn: () => undefined }))).toEqual([plus(5), '5']);
+    const untouched = await niceOf(new Sandbox({ nice: 0 }));
+    expect(untouched[0]).toBe(server);
+    expect(untouched[1]).toBe('0');
+  });
 });

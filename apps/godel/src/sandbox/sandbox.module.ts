@@ -11,7 +11,7 @@ import { GODEL_CONFIG, SANDBOX } from '../tokens';
       inject: [GODEL_CONFIG],
       useFactory: (config: GodelConfig) => {
         const log = new Logger('sandbox');
-        return new Sandbox({ mode: config.sandbox, onWarn: (message) => log.warn(JSON.stringify({ event: 'sandbox.off', message })) });
+        return new Sandbox({ mode: config.sandbox, nice: config.sandboxNice, onWarn: (message) => log.warn(JSON.stringify({ event: 'sandbox.off', message })) });
       },
     },
   ],
