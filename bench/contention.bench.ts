@@ -7,16 +7,16 @@
  * round trip, this process's event-loop delay, lost leases and how long the K starts took; writes
  * bench/results/contention.json. `--agents K` (default 8), `--rounds R` per niceness (default 3).
  */
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { GUARD_EXTENSION_FILE, PiRpcProcess, agentLauncher, locatePiBin, writeModelsJson, writeSettingsJson } from '@godel/agents';
+import { join } from 'node:path';
+import { GUARD_EXTENSION_FILE, PiRpcProcess, agentLauncher } from '@godel/agents';
 import { Sandbox } from '@godel/sandbox';
-import { counterActor, createSampleRepo, createTestEnv, startScriptedModel } from '@godel/testing';
+import { counterActor, createTestEnv, startScriptedModel } from '@godel/testing';
 import { buildRuntime } from '../apps/godel/src';
 import { watchLoop } from './latency-probe';
+import { setUpPiBench } from './pi-bench-kit';
 
 const arg = (name: string, d: number) => {
   const i = process.argv.indexOf(name);
@@ -33,8 +33,6 @@ const pct = (xs: number[], p: number) => {
 const r1 = (n: number) => Number(n.toFixed(1));
 
 async function main(): Promise<void> {
-  const piBin = locatePiBin(__dirname) ?? locatePiBin(process.cwd());
-  if (!piBin) throw new Error('pi not found (npm ci installs it)');
   const env = await createTestEnv({ shardCount: 8, leaseTtlMs: 2000 });
   const lost: string[] = [];
   const rt = buildRuntime({
@@ -49,23 +47,7 @@ async function main(): Promise<void> {
   const model = await startScriptedModel({ models: ['scripted'], script: () => ({ text: 'ok' }) });
   try {
     await rt.system.start();
-    const repo = await createSampleRepo(root);
-    const wt = join(root, 'wt');
-    execFileSync('git', ['worktree', 'add', '-q', '-b', 'bench', wt], { cwd: repo });
-    const agentRoot = join(root, 'agent');
-    const agentDir = join(agentRoot, 'pi');
-    await mkdir(join(agentRoot, 'home'), { recursive: true });
-    await writeModelsJson(agentDir, {
-      providerName: 'local',
-      baseUrl: model.url,
-      api: 'openai-completions',
-      apiKey: 'sk-none',
-      compat: { supportsDeveloperRole: false, supportsReasoningEffort: false },
-      models: [{ id: 'scripted', input: ['text'], contextWindow: 32000, maxTokens: 4096 }],
-    });
-    await writeSettingsJson(agentDir, { retry: { enabled: false, provider: { maxRetries: 0 } } });
-    const piEnv = { PATH: `${dirname(process.execPath)}:/usr/bin:/bin`, HOME: join(agentRoot, 'home') };
-    const providers = [{ provider: 'local', model: 'scripted', baseUrl: model.url }];
+    const { piBin, wt, agentRoot, agentDir, env: piEnv, providers } = await setUpPiBench(root, model.url);
 
     /** K pi starts at once with the sandbox at `nice`, asks probing the runtime meanwhile. */
     const round = async (nice: number) => {

@@ -8,15 +8,16 @@
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { GUARD_EXTENSION_FILE, PiRpcProcess, agentLauncher, locatePiBin, writeModelsJson, writeSettingsJson, type Launcher } from '@godel/agents';
+import { join } from 'node:path';
+import { GUARD_EXTENSION_FILE, PiRpcProcess, agentLauncher, type Launcher } from '@godel/agents';
 import { runCommand } from '@godel/orchestration';
 import { Sandbox } from '@godel/sandbox';
 import { GodelCluster, createKey, createSampleRepo, createTestEnv, login, startScriptedModel } from '@godel/testing';
 import { createSandboxAttackKit } from '../test/security/sandbox-attack-kit';
 import { SANDBOX_ATTACKS, runSandboxAttacks, type AttackOutcome } from '../test/security/sandbox-attacks';
+import { setUpPiBench } from './pi-bench-kit';
 import { API_ATTACKS, tokensOf, type AttackEnv } from '../test/security/api-attacks';
 
 const SPAWN_PAIRS = Number(process.env.GODEL_BENCH_SPAWN_PAIRS ?? 20);
@@ -66,26 +67,9 @@ async function apiAttacks(): Promise<AttackOutcome[]> {
 
 /** pi start → first get_state answer, plain and sandboxed alternately, on one worktree. */
 async function spawnOverhead(root: string): Promise<{ plain: number[]; sandboxed: number[]; diffs: number[]; setup: number[] }> {
-  const piBin = locatePiBin(__dirname) ?? locatePiBin(process.cwd());
-  if (!piBin) throw new Error('pi not found');
   const model = await startScriptedModel({ models: ['scripted'], script: () => ({ text: 'ok' }) });
-  const repo = await createSampleRepo(root);
-  const wt = join(root, 'wt');
-  execFileSync('git', ['worktree', 'add', '-q', '-b', 'bench', wt], { cwd: repo });
-  const agentRoot = join(root, 'agent');
-  const agentDir = join(agentRoot, 'pi');
-  await mkdir(join(agentRoot, 'home'), { recursive: true });
-  await writeModelsJson(agentDir, {
-    providerName: 'local',
-    baseUrl: model.url,
-    api: 'openai-completions',
-    apiKey: 'sk-none',
-    compat: { supportsDeveloperRole: false, supportsReasoningEffort: false },
-    models: [{ id: 'scripted', input: ['text'], contextWindow: 32000, maxTokens: 4096 }],
-  });
-  await writeSettingsJson(agentDir, { retry: { enabled: false, provider: { maxRetries: 0 } } });
-  const launcher: Launcher = agentLauncher({ sandbox: new Sandbox(), worktree: wt, agentRoot, programs: [GUARD_EXTENSION_FILE], providers: [{ provider: 'local', model: 'scripted', baseUrl: model.url }] });
-  const env = { PATH: `${dirname(process.execPath)}:/usr/bin:/bin`, HOME: join(agentRoot, 'home') };
+  const { piBin, wt, agentRoot, agentDir, env, providers } = await setUpPiBench(root, model.url);
+  const launcher: Launcher = agentLauncher({ sandbox: new Sandbox(), worktree: wt, agentRoot, programs: [GUARD_EXTENSION_FILE], providers });
   const once = async (sandboxed: boolean) => {
     const t0 = performance.now();
     const pi = await PiRpcProcess.start({ cwd: wt, agentDir, provider: 'local', model: 'scripted', noSession: true, baseEnv: env, piBin, launcher: sandboxed ? launcher : undefined, readyTimeoutMs: 60_000 });
