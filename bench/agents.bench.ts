@@ -19,8 +19,8 @@ import { createSampleRepo, createTestEnv, startScriptedModel, type ScriptedModel
 import { buildRuntime, type BuiltRuntime } from '../apps/godel/src';
 
 const SPAWN_AGENTS = 20;
-/** Warm pool phase: this many agents claim at once from a pool of this size. */
-const POOL_AGENTS = 20;
+/** Warm pool phase: this many agents claim at once from a pool of this size (`GODEL_BENCH_POOL_AGENTS`, default 20). */
+const POOL_AGENTS = Math.max(1, Number(process.env.GODEL_BENCH_POOL_AGENTS ?? 20) || 20);
 /**
  * `GODEL_BENCH_ONLY=pool` (or `--pool-only`): only the warm pool phase, `GODEL_BENCH_POOL_ROUNDS`
  * times (default 1), printing its numbers and claim phases; bench/results/agents.json is not written.
