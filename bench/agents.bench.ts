@@ -12,14 +12,21 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { AgentProcessHost, agentActor, agentAddress, locatePiBin, type AgentState, type ProviderRef } from '@godel/agents';
 import { EventLog, SessionStore } from '@godel/persistence';
 import { createSampleRepo, createTestEnv, startScriptedModel, type ScriptedModel, type StepRequest, type Step, type TestEnv } from '@godel/testing';
 import { buildRuntime, type BuiltRuntime } from '../apps/godel/src';
 
 const SPAWN_AGENTS = 20;
-/** Warm pool phase: this many agents claim at once from a pool of this size. */
-const POOL_AGENTS = 20;
+/** Warm pool phase: this many agents claim at once from a pool of this size (`GODEL_BENCH_POOL_AGENTS`, default 20). */
+const POOL_AGENTS = Math.max(1, Number(process.env.GODEL_BENCH_POOL_AGENTS ?? 20) || 20);
+/**
+ * `GODEL_BENCH_ONLY=pool` (or `--pool-only`): only the warm pool phase, `GODEL_BENCH_POOL_ROUNDS`
+ * times (default 1), printing its numbers and claim phases; bench/results/agents.json is not written.
+ */
+const POOL_ONLY = process.env.GODEL_BENCH_ONLY === 'pool' || process.argv.includes('--pool-only');
+const POOL_ROUNDS = Math.max(1, Number(process.env.GODEL_BENCH_POOL_ROUNDS ?? 1) || 1);
 /** Concurrent-agents ladder: each step starts N fresh agents at once; the largest N that all finish is reported. */
 const LADDER = (process.env.GODEL_BENCH_AGENTS ?? '100')
   .split(',')
@@ -381,7 +388,7 @@ async function cpuPhase(c: Ctx, agents: string[]) {
 const a = (st: AgentState) => agentAddress(st.team, st.name);
 
 /** Phase 4: a warm pool of POOL_AGENTS filled, then as many agents started at once (each claims one). */
-async function poolPhase(c: Ctx) {
+async function poolPhase(c: Ctx, tag = 'pool') {
   const f0 = performance.now();
   const kind = { repo: c.repo, role: 'worker', providers: c.pooledProviders, readRoots: [] };
   c.host.warm(kind, POOL_AGENTS);
@@ -391,9 +398,13 @@ async function poolPhase(c: Ctx) {
   }
   const fillMs = performance.now() - f0;
   log(`  pool of ${POOL_AGENTS} filled in ${fillMs.toFixed(0)} ms`);
-  const agents = Array.from({ length: POOL_AGENTS }, (_, i) => agentAddress(`pool${i}`, 'w'));
+  const agents = Array.from({ length: POOL_AGENTS }, (_, i) => agentAddress(`${tag}${i}`, 'w'));
   const caller: number[] = [];
+  const callerOf = new Map<string, number>();
   const failures: string[] = [];
+  // How long this process's event loop was held up while the claims ran (child spawns block it).
+  const loop = monitorEventLoopDelay({ resolution: 5 });
+  loop.enable();
   await Promise.all(
     agents.map(async (ag) => {
       const t = performance.now();
@@ -403,20 +414,49 @@ async function poolPhase(c: Ctx) {
           await sleep(20);
           st = await getState(c, ag);
         }
-        if (st.status === 'idle' && c.host.has(ag)) caller.push(performance.now() - t);
-        else failures.push(`${ag}: ${st.status} ${st.reason ?? ''}`);
+        if (st.status === 'idle' && c.host.has(ag)) {
+          caller.push(performance.now() - t);
+          callerOf.set(ag, performance.now() - t);
+        } else failures.push(`${ag}: ${st.status} ${st.reason ?? ''}`);
       } catch (err) {
         failures.push(`${ag}: ${(err as Error).message}`);
       }
     }),
   );
+  loop.disable();
+  const loopMs = { p50: loop.percentile(50) / 1e6, p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 };
   await c.events.flush();
   const claimed = (await c.events.list({ type: 'agent.pool_claimed', limit: 10_000 })).filter((e) => agents.includes(e.agent));
   const claimMs = sorted(claimed.map((e) => Number(e.data.claimMs)));
   // Empty the pool again: no refills during the cold phases that follow.
   c.host.warm(kind, 0);
   await stopAgents(c, agents);
-  return { fillMs, caller: sorted(caller), failures, claimed: claimed.length, claimMs };
+  const started = new Map((await c.events.list({ type: 'agent.started', limit: 10_000 })).filter((e) => agents.includes(e.agent)).map((e) => [e.agent, e.data]));
+  const phases = claimPhases(claimed, started, callerOf);
+  return { fillMs, caller: sorted(caller), failures, claimed: claimed.length, claimMs, phases, loopMs };
+}
+
+/**
+ * Where each claimed agent's start went (ms, sorted per phase), from its events: `outside_turn` (the
+ * ask's delivery, activation, commit and reply: caller time less the start turn's `spawnMs`),
+ * `before_claim` (the turn up to the claim), the claim (`claim`: ping of the pooled process side by
+ * side with the repository's checks `plan`, then `adopt`), and `handover` (session, model: `launchMs`).
+ */
+function claimPhases(claimed: { agent: string; data: Record<string, unknown> }[], started: Map<string, Record<string, unknown>>, callerOf: Map<string, number>): Record<string, number[]> {
+  const out: Record<string, number[]> = { outside_turn: [], before_claim: [], claim: [], ping: [], plan: [], adopt: [], handover: [] };
+  for (const e of claimed) {
+    const st = started.get(e.agent);
+    const caller = callerOf.get(e.agent);
+    const claim = Number(e.data.claimMs);
+    if (st && caller !== undefined) {
+      out.outside_turn.push(caller - Number(st.spawnMs));
+      out.before_claim.push(Number(st.spawnMs) - Number(st.launchMs) - claim);
+      out.handover.push(Number(st.launchMs));
+    }
+    out.claim.push(claim);
+    for (const k of ['ping', 'plan', 'adopt']) if (e.data[`${k}Ms`] !== undefined) out[k].push(Number(e.data[`${k}Ms`]));
+  }
+  return Object.fromEntries(Object.entries(out).filter(([, v]) => v.length > 0).map(([k, v]) => [k, sorted(v.map((x) => Math.round(x)))]));
 }
 
 /** SIGKILL of an agent's pi: time until the actor handles the exit, and until the new process is ready. */
@@ -452,6 +492,23 @@ async function crashPhase(c: Ctx): Promise<{ detect: number[]; restart: number[]
   return { detect: sorted(detect), restart: sorted(restart) };
 }
 
+/** `GODEL_BENCH_ONLY=pool`: the pool phase alone, POOL_ROUNDS times, each round's numbers and phases. */
+async function poolOnly(c: Ctx): Promise<void> {
+  const rows: string[] = [];
+  for (let r = 0; r < POOL_ROUNDS; r++) {
+    log(`pool round ${r + 1}/${POOL_ROUNDS}: ${POOL_AGENTS} pooled processes, then ${POOL_AGENTS} agents at once (load ${loadavg()[0].toFixed(2)})...`);
+    const pool = await poolPhase(c, `pool${r}-`);
+    log(`  ${pool.caller.length} started (${pool.claimed} from the pool), p50 ${pct(pool.caller, 50)?.toFixed(0)} ms, p95 ${pct(pool.caller, 95)?.toFixed(0)} ms; ${pool.failures.length} failed`);
+    for (const f of pool.failures.slice(0, 5)) log(`    ${f}`);
+    const phases = Object.entries(pool.phases).map(([k, v]) => `${k} ${pct(v, 50)}/${v[v.length - 1]}`).join(', ');
+    log(`  phases (p50/max ms): ${phases}`);
+    log(`  event loop delay during the claims (ms): p50 ${pool.loopMs.p50.toFixed(1)}, p99 ${pool.loopMs.p99.toFixed(1)}, max ${pool.loopMs.max.toFixed(1)}`);
+    rows.push(`| ${r + 1} | ${round(pct(pool.caller, 50))} | ${round(pct(pool.caller, 95))} | ${round(pct(pool.claimMs, 50))} | ${pool.claimed} | ${pool.failures.length} | ${round(pool.fillMs)} | ${loadavg()[0].toFixed(2)} | ${phases} |`);
+  }
+  log(`runtime events: ${JSON.stringify(Object.fromEntries([...c.runtimeEvents].map(([k, v]) => [k, v.count])))}`);
+  process.stdout.write(['| round | spawn_pool_p50_ms | spawn_pool_p95_ms | claim_p50_ms | claimed | failed | fill_ms | load after | phases p50/max ms |', '|---|---|---|---|---|---|---|---|---|', ...rows].join('\n') + '\n');
+}
+
 async function cleanup(c: Partial<Ctx>): Promise<void> {
   await c.host?.stopAll().catch(() => undefined);
   await c.rt?.close().catch(() => undefined);
@@ -478,6 +535,7 @@ async function main(): Promise<void> {
     Object.assign(ctx, await setup());
     const c = ctx as Ctx;
     log(`machine: ${machine}, load average ${loadAtStart.toFixed(2)}; redis prefix / schema ${c.env.keyPrefix} / ${c.env.schema}`);
+    if (POOL_ONLY) return void (await poolOnly(c));
     // The runtime with no agents at all (lease renewals, mailbox polling, reminders worker).
     await sleep(1_000);
     const base0 = process.cpuUsage();
@@ -495,6 +553,7 @@ async function main(): Promise<void> {
     const pool = await poolPhase(c);
     log(`  ${pool.caller.length} started (${pool.claimed} from the pool), p50 ${pct(pool.caller, 50)?.toFixed(0)} ms, p95 ${pct(pool.caller, 95)?.toFixed(0)} ms; ${pool.failures.length} failed`);
     for (const f of pool.failures.slice(0, 5)) log(`    ${f}`);
+    log(`  claim phases (p50/max ms): ${Object.entries(pool.phases).map(([k, v]) => `${k} ${pct(v, 50)}/${v[v.length - 1]}`).join(', ')}; event loop delay max ${pool.loopMs.max.toFixed(0)} ms`);
 
     let best: Awaited<ReturnType<typeof concurrentStep>> | undefined;
     let lastAttempt: Awaited<ReturnType<typeof concurrentStep>> | undefined;

@@ -124,4 +124,21 @@ describe('warm pool', () => {
     const texts = (await f.events.list({ agent: a, type: 'agent.message' })).map((e) => String(e.data.text ?? ''));
     expect(texts.some((t) => /again: 2 user messages/.test(t))).toBe(true);
   }, 300000);
+
+  it('a claim the repository refuses (the agent branch has other work) fails that start and leaves the pooled process idle', async () => {
+    const [pid] = await pooled();
+    git(f.repo, 'switch', '-q', '-c', 'godel/pool/fifth');
+    writeFileSync(join(f.repo, 'work.txt'), 'earlier work\n');
+    git(f.repo, 'add', 'work.txt');
+    git(f.repo, 'commit', '-qm', 'earlier work');
+    git(f.repo, 'switch', '-q', 'main');
+    const a = agentAddress('pool', 'fifth');
+    const s = await f.start(a, {});
+    expect(s.status).toBe('failed');
+    expect(s.reason).toMatch(/workspace.already_exists/);
+    // Nothing was wrong with the pooled process: it still waits, for the next claim.
+    expect(f.host.poolPids()).toContain(pid);
+    await f.events.flush();
+    expect((await f.events.list({ agent: 'pool', type: 'agent.pool_discarded' })).map((e) => e.data.reason)).not.toContainEqual(expect.stringMatching(/already exists/));
+  }, 300000);
 });

@@ -6,7 +6,8 @@ import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isWorkspaceError } from '../src/errors/workspace-error';
 import { WorktreeManager } from '../src/worktree-manager';
-import { adoptSlot, createSlot, removeSlot } from '../src/worktree-slot';
+import { adoptSlot } from '../src/worktree-adopt';
+import { createSlot, removeSlot } from '../src/worktree-slot';
 import { makeTempRepo, type TempRepo } from './temp-repo';
 
 jest.setTimeout(30_000);

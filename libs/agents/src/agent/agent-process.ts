@@ -1,3 +1,4 @@
+import type { StoredSession } from '@godel/persistence';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { toolsFor, type AgentState } from './agent-state';
@@ -12,11 +13,11 @@ export function processSpec(deps: AgentActorDeps, s: AgentState): { providers: A
   return { providers, tools: s.tools ?? toolsFor(s.role), readRoots: s.repo ? ['node_modules', '.venv', 'vendor'].map((d) => join(s.repo!, d)).filter((d) => existsSync(d)) : [] };
 }
 
-/** Starts the process, on the stored session when there is one. */
-export async function spawn(t: AgentTurn, s: AgentState): Promise<void> {
+/** Starts the process, on the stored session when there is one (`loaded`: read by the caller already). */
+export async function spawn(t: AgentTurn, s: AgentState, loaded?: Promise<StoredSession | undefined>): Promise<void> {
   const { deps } = t;
   if (isUrlRepo(deps, s.repo)) await localWorktree(deps, s, s.baseCommit ?? 'HEAD'); // issue 12: rebuilt here after a takeover
-  const stored = await deps.sessions.load(t.self);
+  const stored = await (loaded ?? deps.sessions.load(t.self));
   await deps.host.spawn(t.self, {
     cwd: s.worktree!,
     runtime: s.runtime,

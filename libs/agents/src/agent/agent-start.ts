@@ -1,3 +1,6 @@
+import type { StoredSession } from '@godel/persistence';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { toolsFor, type AgentState, type StartAgent } from './agent-state';
 import type { AgentTurn } from './agent-turn';
 import { chainFor } from './provider-chain';
@@ -26,6 +29,10 @@ export async function start(t: AgentTurn, s: AgentState, p: StartAgent): Promise
   const t0 = Date.now();
   t.emit(s, 'agent.preparing', { repo: p.repo, providers: s.providers.map((x) => x.label ?? `${x.provider}/${x.model}`) });
   let created = false;
+  // The stored session (none for a new agent unless forked: that one is saved below) is read
+  // from the store while the worktree is made.
+  const stored = p.forkOf ? undefined : deps.sessions.load(t.self);
+  stored?.catch(() => undefined);
   try {
     let baseRef = p.baseRef ?? 'HEAD';
     if (p.forkOf) {
@@ -58,7 +65,7 @@ export async function start(t: AgentTurn, s: AgentState, p: StartAgent): Promise
     if (hasErrorCode(err, 'storage.unavailable')) throw err;
     return fail(t, s, startFailure(err), created || !!s.worktree);
   }
-  return launch(t, s, t0, p.prompt, p.promptId);
+  return launch(t, s, t0, p.prompt, p.promptId, stored);
 }
 
 /**
@@ -71,9 +78,12 @@ const worktreeSteps = new KeyedMutex();
 /** The agent's worktree: its own from an earlier attempt, a URL repository's, a warm-pool slot or a new one. */
 async function startWorktree(t: AgentTurn, s: AgentState, p: StartAgent, baseRef: string): Promise<{ wt: { path: string; branch: string; baseCommit: string }; existed: boolean }> {
   const { deps } = t;
+  // Idempotent: a retried turn finds the worktree its first attempt made. A path repository's is
+  // `<worktreesRoot>/<team>/<name>`: when that folder is absent there is none, and listing every
+  // worktree of the repository (a git process plus a metadata read per worktree) is skipped.
+  const mayExist = isUrlRepo(deps, p.repo) || existsSync(join(deps.worktreesRoot, s.team, s.name));
   const wm = await worktreesOf(deps, p.repo);
-  // Idempotent: a retried turn finds the worktree its first attempt made.
-  const existing = (await wm.list()).find((w) => w.team === s.team && w.agent === s.name && !w.folderMissing);
+  const existing = mayExist ? (await wm.list()).find((w) => w.team === s.team && w.agent === s.name && !w.folderMissing) : undefined;
   if (existing) return { wt: { path: existing.path, branch: existing.branch ?? '', baseCommit: existing.metadata?.baseCommit ?? '' }, existed: true };
   if (isUrlRepo(deps, p.repo)) {
     await localWorktree(deps, s, baseRef); // issue 12: a URL repository
@@ -85,12 +95,12 @@ async function startWorktree(t: AgentTurn, s: AgentState, p: StartAgent, baseRef
 }
 
 /** Spawns the process of a starting agent (its start slot taken), then its first prompt. */
-async function launch(t: AgentTurn, s: AgentState, t0: number, first: string | undefined, firstId: string | undefined): Promise<AgentState> {
+async function launch(t: AgentTurn, s: AgentState, t0: number, first: string | undefined, firstId: string | undefined, stored?: Promise<StoredSession | undefined>): Promise<AgentState> {
   const queuedMs = s.queue ? Date.now() - s.queue.since : undefined;
   s.queue = undefined;
   try {
     const t1 = Date.now();
-    await spawn(t, s);
+    await spawn(t, s, stored);
     s.status = 'idle';
     t.emit(s, 'agent.started', { worktree: s.worktree, branch: s.branch, baseCommit: s.baseCommit, spawnMs: Date.now() - t0, launchMs: Date.now() - t1, queuedMs });
   } catch (err) {

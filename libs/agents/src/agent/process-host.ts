@@ -130,7 +130,7 @@ export class AgentProcessHost extends ProcessTable {
     const p = req.providers[0];
     const pooled = { slotRoot: got.slot.root, agentRoot, slotWorktree: got.slot.worktree, provider: p.provider, model: p.model, pending: true, reload: got.worktree.readChanged };
     this.track(agent, pi, { runtime: new PiRuntime(pi), pi, stopping: false, team: req.team, correlationId: req.correlationId, pooled });
-    void this.deps.events.append({ type: 'agent.pool_claimed', agent, team: req.team, correlationId: req.correlationId, data: { slot: got.slot.id, claimMs: Date.now() - t0 } }).catch(() => undefined);
+    void this.deps.events.append({ type: 'agent.pool_claimed', agent, team: req.team, correlationId: req.correlationId, data: { slot: got.slot.id, claimMs: Date.now() - t0, ...got.phases } }).catch(() => undefined);
     return got.worktree;
   }
 

@@ -1,62 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { adoptSlot, createSlot, removeSlot, type AdoptedSlot } from '@godel/workspace';
-import type { PiRpcProcess } from '../pi/pi-rpc-process';
-import type { Admission } from './admission';
+import { adoptSlot, createSlot, planAdoption, removeSlot, type AdoptedSlot, type AdoptionPlan } from '@godel/workspace';
 import { ownPoolDir, releasePoolDir, removeOrphans } from './warm-pool-dirs';
-import { poolKey, poolSizeFor, type PoolConfig, type PoolTemplate } from './warm-pool-config';
+import { poolKey, poolSizeFor, type PoolTemplate } from './warm-pool-config';
+import type { ClaimPhases, ClaimRequest, Pool, PoolSlot, WarmPoolDeps } from './warm-pool-types';
 
-/** One pre-started process: its folders (agent root, worktree slot) and its pi. */
-export interface PoolSlot {
-  id: string;
-  /** Admission identity while pooled (`pool:<id>`). */
-  admissionId: string;
-  key: string;
-  template: PoolTemplate;
-  /** The slot's own folder (pi dir, sessions, scratch home) as the process sees it. */
-  root: string;
-  /** The detached worktree the process runs in. */
-  worktree: string;
-  pi?: PiRpcProcess;
-  state: 'filling' | 'idle' | 'claimed' | 'gone';
-}
-
-export interface WarmPoolDeps {
-  /** The host's folder: slots live in `<rootDir>/.pool/<pid>-<random>/` (warm-pool-dirs). */
-  rootDir: string;
-  config: PoolConfig;
-  admission: Admission;
-  /** Starts the sandboxed pi of a slot (its folders exist; the worktree is checked out). */
-  launch(slot: PoolSlot): Promise<PiRpcProcess>;
-  /** Pool facts for the event log (`agent.pool_*`). */
-  record(type: string, data: Record<string, unknown>): void;
-  /** Deadline of the liveness check before a slot is handed out. Default 2 s. */
-  pingTimeoutMs?: number;
-}
-
-export interface ClaimRequest {
-  team: string;
-  name: string;
-  baseRef: string;
-  worktreesRoot: string;
-  sharedDirs?: readonly string[];
-}
-
-interface Pool {
-  template: PoolTemplate;
-  idle: PoolSlot[];
-  filling: number;
-  /** Consecutive failed fills: the pool backs off after a few. */
-  failures: number;
-  retryAt: number;
-  /** Set by `want(template, size)`, over the configuration. */
-  size?: number;
-  /** When agents of this kind were last wanted (a claim, a cold start, `want`): idle pools shrink. */
-  lastUsed: number;
-  /** When a process of this pool last became idle (a process is stopped only after idling `idleMs`). */
-  lastIdle: number;
-}
+export type { ClaimPhases, ClaimRequest, PoolSlot, WarmPoolDeps } from './warm-pool-types';
 
 /** Default of `PoolConfig.idleMs`: a kind not claimed for 10 minutes has its pooled processes stopped. */
 export const DEFAULT_POOL_IDLE_MS = 10 * 60_000;
@@ -76,6 +26,9 @@ export class WarmPool {
   private readonly sweeper?: NodeJS.Timeout;
   private closed = false;
   private readonly base: string;
+  /** Claims under way, and when the last one ended: refills wait for a quiet moment (`refillQuietMs`). */
+  private claiming = 0;
+  private lastClaim = 0;
 
   constructor(private readonly deps: WarmPoolDeps) {
     this.base = ownPoolDir(deps.rootDir);
@@ -129,35 +82,77 @@ export class WarmPool {
 
   /**
    * Takes a live idle process of this kind and makes its slot the agent's worktree (`adopt`), or
-   * undefined at once when none is ready or the adoption failed (that slot is discarded).
+   * undefined at once when none is ready or the adoption failed (that slot is discarded). A claim the
+   * repository refuses (`workspace.already_exists` / `unknown_ref`, thrown) leaves the slot idle.
+   * Its phases: the process's liveness check side by side with the repository's checks (shared by
+   * the claims under way, see `planAdoption`), then one git process in the slot.
    */
-  async claim(template: PoolTemplate, req: ClaimRequest, agentRoot: string): Promise<{ slot: PoolSlot; worktree: AdoptedSlot } | undefined> {
+  async claim(template: PoolTemplate, req: ClaimRequest, agentRoot: string): Promise<{ slot: PoolSlot; worktree: AdoptedSlot; phases: ClaimPhases } | undefined> {
     this.want(template);
     const pool = this.pools.get(poolKey(template));
-    while (pool && pool.idle.length > 0) {
+    if (!pool || pool.idle.length === 0) return undefined;
+    this.claiming++;
+    try {
+      return await this.claimFrom(pool, template, req, agentRoot);
+    } finally {
+      this.claiming--;
+      this.lastClaim = Date.now();
+      this.kick();
+    }
+  }
+
+  private async claimFrom(pool: Pool, template: PoolTemplate, req: ClaimRequest, agentRoot: string): Promise<{ slot: PoolSlot; worktree: AdoptedSlot; phases: ClaimPhases } | undefined> {
+    // The repository's checks run while the slot's process is asked whether it still answers.
+    const t0 = Date.now();
+    const planned = planAdoption({ repoPath: template.repo, repo: pool.idle[0].repo, worktreesRoot: req.worktreesRoot, team: req.team, agent: req.name, baseRef: req.baseRef, sharedDirs: req.sharedDirs, adoptBranchAtBase: true }).then(
+      (plan) => ({ plan, ms: Date.now() - t0 }),
+      (err: unknown) => ({ err: err as Error & { code?: string }, ms: Date.now() - t0 }),
+    );
+    while (pool.idle.length > 0) {
       const slot = pool.idle.shift()!;
       slot.state = 'claimed';
-      const alive = slot.pi?.running && (await slot.pi.getState({ timeoutMs: this.deps.pingTimeoutMs ?? 2000 }).then(() => true, () => false));
+      const t1 = Date.now();
+      let pingMs = 0;
+      const ping = slot.pi?.running ? slot.pi.getState({ timeoutMs: this.deps.pingTimeoutMs ?? 2000 }).then(() => true, () => false) : Promise.resolve(false);
+      const [alive, got] = await Promise.all([ping.finally(() => (pingMs = Date.now() - t1)), planned]);
       if (!alive) {
         this.deps.record('agent.pool_discarded', { slot: slot.id, reason: 'not answering' });
         await this.discard(slot);
         continue;
       }
+      if ('err' in got) {
+        // Nothing wrong with the slot: it waits for the next claim.
+        this.putBack(pool, slot);
+        if (got.err.code === 'workspace.already_exists' || got.err.code === 'workspace.unknown_ref') throw got.err;
+        return undefined;
+      }
+      const t2 = Date.now();
       try {
-        const worktree = await adoptSlot({ repoPath: template.repo, slot: slot.worktree, worktreesRoot: req.worktreesRoot, team: req.team, agent: req.name, baseRef: req.baseRef, sharedDirs: req.sharedDirs, adoptBranchAtBase: true });
+        const worktree = await adoptSlot({ repoPath: template.repo, slot: slot.worktree, worktreesRoot: req.worktreesRoot, team: req.team, agent: req.name, baseRef: req.baseRef, adoptBranchAtBase: true, plan: got.plan as AdoptionPlan });
         await rename(slot.root, agentRoot);
         this.slots.delete(slot);
-        this.kick();
-        return { slot, worktree };
+        return { slot, worktree, phases: { pingMs, planMs: got.ms, adoptMs: Date.now() - t2 } };
       } catch (err) {
+        // The agent's branch has other work: git refused before touching the slot, which waits for the next claim.
+        if ((err as { details?: { slotUntouched?: boolean } }).details?.slotUntouched) {
+          this.putBack(pool, slot);
+          throw err;
+        }
         this.deps.record('agent.pool_discarded', { slot: slot.id, reason: (err as Error).message });
         await this.discard(slot);
-        this.kick();
         if ((err as { code?: string }).code === 'workspace.already_exists' || (err as { code?: string }).code === 'workspace.unknown_ref') throw err;
         return undefined;
       }
     }
     return undefined;
+  }
+
+  /** A slot taken for a claim that did not happen (not its fault): idle again when its process still runs. */
+  private putBack(pool: Pool, slot: PoolSlot): void {
+    const wanted = this.pools.get(slot.key) === pool && (pool.size ?? poolSizeFor(this.deps.config, pool.template)) > pool.idle.length;
+    if (this.closed || !wanted || !slot.pi?.running) return void this.discard(slot);
+    slot.state = 'idle';
+    pool.idle.unshift(slot);
   }
 
   /** Stops one idle pooled process (the largest pool's) to free a live place. False when none. */
@@ -203,6 +198,9 @@ export class WarmPool {
 
   private tick(): void {
     if (this.closed) return;
+    // Claims first: a refill's pi start (seconds of CPU) would slow claims under way down. The
+    // 200 ms ticker keeps running while a pool is short, so the refill starts once claims pause.
+    const quiet = this.claiming === 0 && Date.now() - this.lastClaim >= (this.deps.refillQuietMs ?? 500);
     const { idle, filling } = this.stats();
     const stats = this.deps.admission.stats();
     const fillers = Math.max(1, stats.startConcurrency - 1);
@@ -213,7 +211,7 @@ export class WarmPool {
       const target = pool.size ?? poolSizeFor(this.deps.config, pool.template);
       while (pool.idle.length + pool.filling < target) {
         deficit = true;
-        if (Date.now() < pool.retryAt || busy >= fillers || pooled >= (this.deps.config.max ?? Infinity) || !this.deps.admission.spare()) break;
+        if (!quiet || Date.now() < pool.retryAt || busy >= fillers || pooled >= (this.deps.config.max ?? Infinity) || !this.deps.admission.spare()) break;
         const id = randomUUID().slice(0, 12);
         if (!this.deps.admission.tryAcquire(`pool:${id}`)) break;
         pooled++;
@@ -234,7 +232,7 @@ export class WarmPool {
     this.slots.add(slot);
     try {
       await mkdir(join(slot.root, 'sessions'), { recursive: true });
-      await createSlot({ repoPath: pool.template.repo, path: slot.worktree });
+      slot.repo = (await createSlot({ repoPath: pool.template.repo, path: slot.worktree })).repo;
       slot.pi = await this.deps.launch(slot);
       // Closed, or the kind's pool shrunk away, meanwhile.
       if (slot.state !== 'filling' || this.pools.get(key) !== pool) return void (await this.discard(slot));
