@@ -32,16 +32,17 @@ export const DEFAULT_SANDBOX_NICE = 10;
 const niceBinary = (): string | undefined => ['/usr/bin/nice', '/bin/nice'].find((c) => existsSync(c));
 
 /**
- * The shell that execs the command: sets its session's autogroup niceness (once at once; without
+ * The shell that execs the command: sets its session's autogroup niceness (at once; without
  * CAP_SYS_ADMIN the kernel takes one such write per 100 ms from anyone, so on EAGAIN it retries in
- * the background for up to 3 s while the command lives) and starts the network relay beside it.
+ * the background, holding none of the command's pipes, for up to 3 s while the command lives) and
+ * starts the network relay beside it.
  * `$$` is the command's pid after `exec`: the relay ends when it is no longer its parent.
  */
 function launchScript(o: { nice: boolean; relay: boolean }): string {
   const parts: string[] = [];
   if (o.nice) {
     parts.push(
-      'g=$1; shift; { echo "$g" > /proc/$$/autogroup; } 2>/dev/null || ( i=0; while [ $i -lt 30 ] && [ -d /proc/$$ ]; do sleep 0.1; { echo "$g" > /proc/$$/autogroup; } 2>/dev/null && exit 0; i=$((i+1)); done ) &',
+      'g=$1; shift; { echo "$g" > /proc/$$/autogroup; } 2>/dev/null || ( i=0; while [ $i -lt 30 ] && [ -d /proc/$$ ]; do sleep 0.1; { echo "$g" > /proc/$$/autogroup; } 2>/dev/null && exit 0; i=$((i+1)); done ) </dev/null >/dev/null 2>&1 &',
     );
   }
   if (o.relay) parts.push('r=$1; s=$2; n=$3; shift 3; "$n" -e "$r" "$s" "$$" </dev/null 1>&2 &');
@@ -59,7 +60,6 @@ export const SANDBOX_OFF_WARNING =
 export class Sandbox {
   readonly mode: SandboxMode;
   private layout?: HostLayout;
-
   private readonly nice: number;
 
   constructor(private readonly options: SandboxOptions = {}) {
