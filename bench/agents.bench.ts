@@ -128,7 +128,7 @@ interface Ctx {
   events: EventLog;
   providers: ProviderRef[];
   pooledProviders: ProviderRef[];
-  runtimeEvents: Map<string, { count: number; sample: string }>;
+  runtimeEvents: Map<string, { count: number; sample: string; reasons: Map<string, number> }>;
 }
 
 const ROUTINE = new Set(['actor.activated', 'actor.passivated', 'shard.acquired', 'shard.released']);
@@ -156,7 +156,7 @@ async function setup(): Promise<Ctx> {
     baseEnv: { PATH: `${dirname(process.execPath)}:/usr/bin:/bin`, HOME: home },
     pool: { size: 0 },
   });
-  const runtimeEvents = new Map<string, { count: number; sample: string }>();
+  const runtimeEvents = new Map<string, { count: number; sample: string; reasons: Map<string, number> }>();
   const rt = buildRuntime({
     redisUrl: env.redisUrl,
     dataSource: env.dataSource,
@@ -165,8 +165,10 @@ async function setup(): Promise<Ctx> {
     definitions: [agentActor({ host, events, sessions: new SessionStore(env.dataSource), worktreesRoot: join(root, 'worktrees') })],
     onEvent: (type, data) => {
       if (ROUTINE.has(type)) return;
-      const e = runtimeEvents.get(type) ?? { count: 0, sample: JSON.stringify(data).slice(0, 300) };
+      const e = runtimeEvents.get(type) ?? { count: 0, sample: JSON.stringify(data).slice(0, 300), reasons: new Map<string, number>() };
       e.count++;
+      // Why (e.g. a shard.lost's reason: a refused renewal, a fence, the local lease deadline).
+      if (typeof data.reason === 'string') e.reasons.set(data.reason, (e.reasons.get(data.reason) ?? 0) + 1);
       runtimeEvents.set(type, e);
     },
   });
@@ -505,7 +507,7 @@ async function poolOnly(c: Ctx): Promise<void> {
     log(`  event loop delay during the claims (ms): p50 ${pool.loopMs.p50.toFixed(1)}, p99 ${pool.loopMs.p99.toFixed(1)}, max ${pool.loopMs.max.toFixed(1)}`);
     rows.push(`| ${r + 1} | ${round(pct(pool.caller, 50))} | ${round(pct(pool.caller, 95))} | ${round(pct(pool.claimMs, 50))} | ${pool.claimed} | ${pool.failures.length} | ${round(pool.fillMs)} | ${loadavg()[0].toFixed(2)} | ${phases} |`);
   }
-  log(`runtime events: ${JSON.stringify(Object.fromEntries([...c.runtimeEvents].map(([k, v]) => [k, v.count])))}`);
+  log(`runtime events: ${JSON.stringify(Object.fromEntries([...c.runtimeEvents].map(([k, v]) => [k, { count: v.count, ...(v.reasons.size ? { reasons: Object.fromEntries(v.reasons) } : {}) }])))}`);
   process.stdout.write(['| round | spawn_pool_p50_ms | spawn_pool_p95_ms | claim_p50_ms | claimed | failed | fill_ms | load after | phases p50/max ms |', '|---|---|---|---|---|---|---|---|---|', ...rows].join('\n') + '\n');
 }
 
@@ -643,6 +645,7 @@ async function main(): Promise<void> {
       cpu_window_ms: round(cp.windowMs),
       pi_idle_cpu_pct_per_agent: round(cp.piPerAgentPct, 3),
       runtime_events: notable,
+      runtime_event_reasons: Object.fromEntries([...c.runtimeEvents].filter(([, v]) => v.reasons.size > 0).map(([k, v]) => [k, Object.fromEntries(v.reasons)])),
       cores: cpus().length,
       machine,
       load_average_at_start: round(loadAtStart, 2),
