@@ -35,14 +35,17 @@ const niceBinary = (): string | undefined => ['/usr/bin/nice', '/bin/nice'].find
  * The shell that execs the command: sets its session's autogroup niceness (at once; without
  * CAP_SYS_ADMIN the kernel takes one such write per 100 ms from anyone, so on EAGAIN it retries in
  * the background, holding none of the command's pipes, for up to 3 s while the command lives) and
- * starts the network relay beside it.
+ * starts the network relay beside it. Only a session of the command's own is reniced: bwrap's
+ * (--new-session, `ownSession`); in `off` mode only when the shell leads its session (the caller
+ * spawned it detached, as the agent host does), else the autogroup is the caller's and is left alone.
  * `$$` is the command's pid after `exec`: the relay ends when it is no longer its parent.
  */
-function launchScript(o: { nice: boolean; relay: boolean }): string {
+function launchScript(o: { nice: boolean; relay: boolean; ownSession: boolean }): string {
   const parts: string[] = [];
   if (o.nice) {
     parts.push(
-      'g=$1; shift; { echo "$g" > /proc/$$/autogroup; } 2>/dev/null || ( i=0; while [ $i -lt 30 ] && [ -d /proc/$$ ]; do sleep 0.1; { echo "$g" > /proc/$$/autogroup; } 2>/dev/null && exit 0; i=$((i+1)); done ) </dev/null >/dev/null 2>&1 &',
+      // In bwrap the shell's session is bwrap's new one (led by its pid 1); outside, it must lead its own.
+      `g=$1; shift; ${o.ownSession ? 's=$$' : 'read -r _ _ _ _ _ s _ < /proc/$$/stat'}; if [ "$s" = "$$" ]; then { echo "$g" > /proc/$$/autogroup; } 2>/dev/null || ( i=0; while [ $i -lt 30 ] && [ -d /proc/$$ ]; do sleep 0.1; { echo "$g" > /proc/$$/autogroup; } 2>/dev/null && exit 0; i=$((i+1)); done ) </dev/null >/dev/null 2>&1 & fi;`,
     );
   }
   if (o.relay) parts.push('r=$1; s=$2; n=$3; shift 3; "$n" -e "$r" "$s" "$$" </dev/null 1>&2 &');
@@ -85,7 +88,8 @@ export class Sandbox {
     const nice = this.nice > 0;
     if (!nice && !relay) return [req.file, ...req.args];
     const args = [...(nice ? [String(this.nice)] : []), ...(relay ? [INSIDE_RELAY_SOURCE, JSON.stringify(relay.inside), relay.node] : [])];
-    return ['/bin/sh', '-c', launchScript({ nice, relay: relay !== undefined }), 'godel-sandbox', ...args, req.file, ...req.args];
+    const script = launchScript({ nice, relay: relay !== undefined, ownSession: this.mode === 'bwrap' });
+    return ['/bin/sh', '-c', script, 'godel-sandbox', ...args, req.file, ...req.args];
   }
 
   private async wrap(req: SandboxRequest): Promise<SandboxedCommand> {

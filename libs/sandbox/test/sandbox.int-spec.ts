@@ -2,7 +2,7 @@
  * The sandbox itself. Real: bubblewrap, git, TCP servers on loopback, Redis on 127.0.0.1:6379.
  * Mocked: nothing.
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -11,18 +11,26 @@ import { Sandbox, gitMounts, type SandboxRequest } from '@godel/sandbox';
 
 const PATH = '/usr/local/bin:/usr/bin:/bin';
 
-function run(cmd: { file: string; args: string[]; cwd: string; env: Record<string, string> }): Promise<{ code: number; out: string }> {
+/** Runs a prepared command to its end (30 s at most); `detached` gives it a session of its own, as the agent host does. */
+function run(cmd: { file: string; args: string[]; cwd: string; env: Record<string, string> }, detached = false): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {
-    execFile(cmd.file, cmd.args, { cwd: cmd.cwd, env: cmd.env, timeout: 30_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: `${stdout}${stderr}` });
+    const child = spawn(cmd.file, cmd.args, { cwd: cmd.cwd, env: cmd.env, detached, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    child.on('error', (err) => out += String(err));
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? 1, out });
     });
   });
 }
 
-async function sh(sandbox: Sandbox, script: string, req: Partial<SandboxRequest> & { cwd: string }): Promise<{ code: number; out: string }> {
+async function sh(sandbox: Sandbox, script: string, req: Partial<SandboxRequest> & { cwd: string }, detached = false): Promise<{ code: number; out: string }> {
   const cmd = await sandbox.prepare({ file: '/bin/sh', args: ['-c', script], env: { PATH }, writable: [req.cwd], ...req });
   try {
-    return await run(cmd);
+    return await run(cmd, detached);
   } finally {
     await cmd.close();
   }
@@ -153,14 +161,28 @@ describe('Sandbox (bubblewrap)', () => {
     // (each sandbox is a session of its own: on an autogroup host only the latter counts); the
     // autogroup write may wait out the kernel's 100 ms limit, so the check waits for it.
     const script = "cut -d' ' -f19 /proc/self/stat; for i in 1 2 3 4 5 6 7 8 9 10; do grep -q 'nice 0$' /proc/self/autogroup || break; sleep 0.2; done; sed 's/.* nice //' /proc/self/autogroup";
-    const niceOf = async (sb: Sandbox) => (await sh(sb, script, { cwd: work })).out.trim().split('\n');
+    const niceOf = async (sb: Sandbox, detached = false) => (await sh(sb, script, { cwd: work }, detached)).out.trim().split('\n');
     const server = execFileSync('/bin/sh', ['-c', "cut -d' ' -f19 /proc/self/stat"], { encoding: 'utf8' }).trim();
     const plus = (n: number) => String(Math.min(19, Number(server) + n));
     expect(await niceOf(sandbox)).toEqual([plus(10), '10']);
     expect(await niceOf(new Sandbox({ nice: 15 }))).toEqual([plus(15), '15']);
-    expect(await niceOf(new Sandbox({ mode: 'off', nice: 5, onWarn: () => undefined }))).toEqual([plus(5), '5']);
+    const off = new Sandbox({ mode: 'off', nice: 5, onWarn: () => undefined });
+    expect(await niceOf(off, true)).toEqual([plus(5), '5']);
     const untouched = await niceOf(new Sandbox({ nice: 0 }));
     expect(untouched[0]).toBe(server);
     expect(untouched[1]).toBe('0');
+  });
+
+  it("leaves its caller's autogroup alone: an `off` command spawned in the caller's session is reniced, its session is not", async () => {
+    // The CI harness may run in the root autogroup (whose /proc file reads empty), so the test makes
+    // a session of its own and runs the check from there, as a caller that does not spawn detached.
+    const off = new Sandbox({ mode: 'off', nice: 7, onWarn: () => undefined });
+    const cmd = await off.prepare({ file: '/bin/sh', args: ['-c', "cut -d' ' -f19 /proc/self/stat; sleep 0.5"], cwd: work, env: { PATH } });
+    const q = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
+    const caller = `${[cmd.file, ...cmd.args].map(q).join(' ')}; sed 's/.* nice //' /proc/$$/autogroup`;
+    const r = await run({ file: '/usr/bin/setsid', args: ['-w', '/bin/sh', '-c', caller], cwd: work, env: { PATH } });
+    const [commandNice, callerGroup] = r.out.trim().split('\n');
+    expect(Number(commandNice)).toBeGreaterThanOrEqual(7);
+    expect(callerGroup).toBe('0');
   });
 });
