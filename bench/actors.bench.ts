@@ -12,7 +12,7 @@ import { Redis } from 'ioredis';
 import { buildRuntime, type BuiltRuntime } from '../apps/godel/src';
 import { tracedThroughput } from './traced-throughput';
 import { load1m } from './latency-probe';
-import { latencyRuns, RUNS } from './latency-runs';
+import { latencyRuns, RUNS, tailWindows, type TailWindows } from './latency-runs';
 
 const SHARDS = 64;
 const LEASE_TTL_MS = 2000;
@@ -87,9 +87,9 @@ async function offeredThroughput(env: TestEnv, sender: BuiltRuntime, actors: num
   return total / ((performance.now() - t0) / 1000);
 }
 
-async function latency(sender: BuiltRuntime, rate = 2000, seconds = 6, actors = 1000): Promise<{ p50: number; p99: number; n: number; failed: number }> {
+async function latency(sender: BuiltRuntime, rate = 2000, seconds = 6, actors = 1000): Promise<{ p50: number; p99: number; n: number; failed: number } & TailWindows> {
   const ids = Array.from({ length: actors }, (_, i) => `counter/lat-${i}`);
-  const samples: number[] = [];
+  const samples: Array<[sentAtMs: number, ms: number]> = [];
   const failures: string[] = [];
   const pending: Array<Promise<void>> = [];
   const tickMs = 5;
@@ -101,7 +101,7 @@ async function latency(sender: BuiltRuntime, rate = 2000, seconds = 6, actors = 
       const start = performance.now();
       pending.push(
         sender.system.ask(ids[sent % actors], 'inc', { by: 1 }, 10000).then(
-          () => void samples.push(performance.now() - start),
+          () => void samples.push([start - t0, performance.now() - start]),
           (err: unknown) => void failures.push(`${((performance.now() - t0) / 1000).toFixed(1)} s: ${String(err)}`),
         ),
       );
@@ -110,10 +110,10 @@ async function latency(sender: BuiltRuntime, rate = 2000, seconds = 6, actors = 
   }
   await Promise.all(pending);
   // the first second warms activations up; measure the steady state
-  const steady = samples.slice(Math.floor(samples.length / seconds));
-  steady.sort((a, b) => a - b);
+  const timed = samples.slice(Math.floor(samples.length / seconds));
+  const steady = timed.map(([, ms]) => ms).sort((a, b) => a - b);
   if (failures.length > 0) process.stderr.write(`  ${failures.length} asks failed, first: ${failures[0]}\n`);
-  return { p50: pct(steady, 50), p99: pct(steady, 99), n: steady.length, failed: failures.length };
+  return { p50: pct(steady, 50), p99: pct(steady, 99), n: steady.length, failed: failures.length, ...tailWindows(timed) };
 }
 
 async function activations(sender: BuiltRuntime, n = 10000): Promise<number> {

@@ -50,6 +50,8 @@ export interface ServerStats {
   server_turns: number;
   server_turns_over_10ms: number;
   server_turns_over_25ms: number;
+  /** Messages that waited over 10 ms from their send to the start of their turn (godel_actor_mailbox_wait_seconds). */
+  server_waits_over_10ms: number;
   /** The server's CPU (user + system) per turn in the window: what a change costs, whatever the load. */
   server_cpu_us_per_turn: number;
 }
@@ -86,6 +88,7 @@ export function serverDelta(before: string, after: string): ServerStats {
     server_turns: turns,
     server_turns_over_10ms: turns - d('godel_actor_turn_duration_seconds_bucket', le('0.01')),
     server_turns_over_25ms: turns - d('godel_actor_turn_duration_seconds_bucket', le('0.025')),
+    server_waits_over_10ms: d('godel_actor_mailbox_wait_seconds_count') - d('godel_actor_mailbox_wait_seconds_bucket', le('0.01')),
     server_cpu_us_per_turn: turns > 0 ? Math.round((d('godel_process_cpu_seconds_total') * 1e6) / turns) : NaN,
   };
 }

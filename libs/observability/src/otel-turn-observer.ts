@@ -3,8 +3,12 @@ import type { Envelope, TraceCarrier, TurnObserver } from '@godel/actors';
 import { withLogContext } from './log-context';
 import { contextFrom, currentCarrier, SpanKind, startSpan } from './trace-context';
 
-/** Called after each turn with its kind and duration (the turn-latency histogram hooks in here). */
-export type TurnTimer = (kind: string, seconds: number, ok: boolean) => void;
+/**
+ * Called after each turn with its kind, its duration, and how long its message waited before it
+ * began (send to turn start, on the sender's and this host's wall clocks: across hosts it includes
+ * their skew). The turn-latency and mailbox-wait histograms hook in here.
+ */
+export type TurnTimer = (kind: string, seconds: number, ok: boolean, waitSeconds: number) => void;
 
 /**
  * The runtime's TurnObserver on OpenTelemetry: every turn is a CONSUMER span `turn <kind>` whose
@@ -21,6 +25,7 @@ export class OtelTurnObserver implements TurnObserver {
 
   async turn<T>(actor: string, kind: string, env: Envelope, fn: () => Promise<T>): Promise<T> {
     const t0 = performance.now();
+    const waited = Math.max(0, Date.now() - env.sentAt) / 1000;
     const parent = env.trace ? context.with(ROOT_CONTEXT, () => contextFrom(env.trace)) : ROOT_CONTEXT;
     const { span, ctx } = startSpan(`turn ${kind}`, {
       kind: SpanKind.CONSUMER,
@@ -40,7 +45,7 @@ export class OtelTurnObserver implements TurnObserver {
       throw err;
     } finally {
       span.end();
-      this.timer?.(kind, (performance.now() - t0) / 1000, ok);
+      this.timer?.(kind, (performance.now() - t0) / 1000, ok, waited);
     }
   }
 }

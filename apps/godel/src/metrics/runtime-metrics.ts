@@ -29,6 +29,7 @@ export class RuntimeMetrics {
   private sources?: MetricSources;
   readonly http: Histogram;
   readonly turns: Histogram;
+  readonly mailboxWait: Histogram;
   private readonly activationsTotal: Counter;
   private readonly takeovers: Counter;
   readonly spawns: Histogram;
@@ -45,6 +46,7 @@ export class RuntimeMetrics {
     this.events = new Counter({ name: 'godel_runtime_events_total', help: 'Actor runtime events by type', labelNames: ['type'], registers });
     this.http = new Histogram({ name: 'godel_http_request_duration_seconds', help: 'HTTP request latency by method, route template and status', labelNames: ['method', 'route', 'status'], buckets: SECONDS, registers });
     this.turns = new Histogram({ name: 'godel_actor_turn_duration_seconds', help: 'Actor turn latency (handler, commit and effects) by actor kind and outcome', labelNames: ['kind', 'outcome'], buckets: SECONDS, registers });
+    this.mailboxWait = new Histogram({ name: 'godel_actor_mailbox_wait_seconds', help: "Time from a message's send to the start of its turn (transport, read, queue behind the actor's earlier messages), by actor kind", labelNames: ['kind'], buckets: SECONDS, registers });
     this.activationsTotal = new Counter({ name: 'godel_actor_activations_total', help: 'Actor activations (state loaded) on this instance', labelNames: ['kind'], registers });
     this.takeovers = new Counter({ name: 'godel_lease_takeovers_total', help: 'Shard leases this instance acquired (each a new fencing epoch)', registers });
     this.spawns = new Histogram({ name: 'godel_agent_spawn_duration_seconds', help: 'Time to start a coding-agent process until it answers', labelNames: ['outcome'], buckets: LONG_SECONDS, registers });
@@ -127,8 +129,9 @@ export class RuntimeMetrics {
     else if (type === 'actor.activated' && typeof data.actor === 'string') this.activationsTotal.inc({ kind: data.actor.split('/')[0] });
   }
 
-  turn(kind: string, seconds: number, ok: boolean): void {
+  turn(kind: string, seconds: number, ok: boolean, waitSeconds: number): void {
     this.turns.observe({ kind, outcome: ok ? 'ok' : 'error' }, seconds);
+    this.mailboxWait.observe({ kind }, waitSeconds);
   }
 
   /** An event appended to the event log (agents, teams, the refinery). */

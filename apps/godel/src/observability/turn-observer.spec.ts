@@ -42,4 +42,17 @@ describe('OtelTurnObserver', () => {
     await expect(observer.turn('counter/1', 'counter', makeEnvelope('counter/1', 'inc', {}), async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
     expect(timed[1]).toEqual(['counter', false]);
   });
+
+  it("times how long the message waited before its turn began, from the envelope's send time (a clock ahead counts as 0)", async () => {
+    const waits: number[] = [];
+    const observer = new OtelTurnObserver((_kind, _seconds, _ok, waited) => void waits.push(waited));
+    const sentAt = Date.now() - 250;
+    await observer.turn('counter/1', 'counter', { ...makeEnvelope('counter/1', 'inc', {}), sentAt }, async () => {
+      await new Promise((r) => setTimeout(r, 100)); // the turn's own time is not part of the wait
+    });
+    await observer.turn('counter/1', 'counter', { ...makeEnvelope('counter/1', 'inc', {}), sentAt: Date.now() + 60_000 }, async () => undefined);
+    expect(waits[0]).toBeGreaterThanOrEqual(0.25);
+    expect(waits[0]).toBeLessThan(0.34);
+    expect(waits[1]).toBe(0);
+  });
 });

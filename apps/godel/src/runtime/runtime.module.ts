@@ -53,7 +53,7 @@ const LOGGED = new Set([
           hostShards: config.roles.includes('runtime'),
           // Issue 12: draining and unhealthy members get no shards (the member's heartbeat says which).
           placement: new HealthAwarePlacement({ maxLagMs: config.runtime.placementMaxLagMs }),
-          observer: new OtelTurnObserver((kind, seconds, ok) => metrics.turn(kind, seconds, ok)),
+          observer: new OtelTurnObserver((kind, seconds, ok, waited) => metrics.turn(kind, seconds, ok, waited)),
           onEvent: (type, data) => {
             metrics.count(type, data);
             if (LOGGED.has(type)) log.log(JSON.stringify({ event: type, ...data, at: Date.now() }));
