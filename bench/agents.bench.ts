@@ -27,6 +27,12 @@ const POOL_AGENTS = Math.max(1, Number(process.env.GODEL_BENCH_POOL_AGENTS ?? 20
  */
 const POOL_ONLY = process.env.GODEL_BENCH_ONLY === 'pool' || process.argv.includes('--pool-only');
 const POOL_ROUNDS = Math.max(1, Number(process.env.GODEL_BENCH_POOL_ROUNDS ?? 1) || 1);
+/**
+ * `GODEL_BENCH_ONLY=concurrent`: only the concurrent step (the first `GODEL_BENCH_AGENTS` size), with
+ * the event-loop delay while it starts and the runtime events by reason (leases lost); not written
+ * to bench/results/agents.json.
+ */
+const CONCURRENT_ONLY = process.env.GODEL_BENCH_ONLY === 'concurrent';
 /** Concurrent-agents ladder: each step starts N fresh agents at once; the largest N that all finish is reported. */
 const LADDER = (process.env.GODEL_BENCH_AGENTS ?? '100')
   .split(',')
@@ -511,6 +517,20 @@ async function poolOnly(c: Ctx): Promise<void> {
   process.stdout.write(['| round | spawn_pool_p50_ms | spawn_pool_p95_ms | claim_p50_ms | claimed | failed | fill_ms | load after | phases p50/max ms |', '|---|---|---|---|---|---|---|---|---|', ...rows].join('\n') + '\n');
 }
 
+/** `GODEL_BENCH_ONLY=concurrent`: the concurrent step alone, with the event loop's delay and the runtime events. */
+async function concurrentOnly(c: Ctx): Promise<void> {
+  const n = LADDER[0] ?? 100;
+  log(`concurrent: ${n} agents, each writes a file (load ${loadavg()[0].toFixed(2)})...`);
+  const loop = monitorEventLoopDelay({ resolution: 5 });
+  loop.enable();
+  const r = await concurrentStep(c, n, 'only');
+  loop.disable();
+  log(`  ${r.ok}/${n} finished in ${r.wall.toFixed(0)} ms; pi ready p50 ${pct(r.ready, 50)} ms, max ${r.ready[r.ready.length - 1]} ms`);
+  log(`  event loop delay (ms): p99 ${(loop.percentile(99) / 1e6).toFixed(1)}, max ${(loop.max / 1e6).toFixed(1)}`);
+  for (const [a, e] of [...r.bad].slice(0, 5)) log(`    ${a}: ${e}`);
+  log(`runtime events: ${JSON.stringify(Object.fromEntries([...c.runtimeEvents].map(([k, v]) => [k, { count: v.count, ...(v.reasons.size ? { reasons: Object.fromEntries(v.reasons) } : {}) }])))}`);
+}
+
 async function cleanup(c: Partial<Ctx>): Promise<void> {
   await c.host?.stopAll().catch(() => undefined);
   await c.rt?.close().catch(() => undefined);
@@ -538,6 +558,7 @@ async function main(): Promise<void> {
     const c = ctx as Ctx;
     log(`machine: ${machine}, load average ${loadAtStart.toFixed(2)}; redis prefix / schema ${c.env.keyPrefix} / ${c.env.schema}`);
     if (POOL_ONLY) return void (await poolOnly(c));
+    if (CONCURRENT_ONLY) return void (await concurrentOnly(c));
     // The runtime with no agents at all (lease renewals, mailbox polling, reminders worker).
     await sleep(1_000);
     const base0 = process.cpuUsage();

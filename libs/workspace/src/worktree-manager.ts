@@ -9,7 +9,7 @@ import { assertValidSharedDirs } from './shared-dirs';
 import { cleanupWorktrees } from './worktree-cleanup';
 import { ensureExcluded, linkSharedDirs, ownedLayout, pathExists, removeFolder, removeIfEmpty } from './worktree-files';
 import { adminDirsByWorktree, readMetadata, writeMetadata, type WorktreeMetadata, type WorktreeStatus } from './worktree-metadata';
-import { CREATING_LOCK_REASON, notManaged, repoLocks, WorktreeOps } from './worktree-ops';
+import { createSlots, CREATING_LOCK_REASON, notManaged, repoLocks, WorktreeOps } from './worktree-ops';
 import type {
   CleanupOptions,
   CleanupReport,
@@ -53,7 +53,12 @@ export class WorktreeManager {
     return { ...repo, baseCommit };
   }
 
+  /** Makes the worktree; at most CREATE_CONCURRENCY creates run at once in this process (`createSlots`). */
   async create(request: CreateWorktreeRequest): Promise<CreatedWorktree> {
+    return createSlots.runExclusive(() => this.createNow(request));
+  }
+
+  private async createNow(request: CreateWorktreeRequest): Promise<CreatedWorktree> {
     const { team, agent, baseRef } = request;
     assertValidName(team, 'team');
     assertValidName(agent, 'agent');

@@ -1,4 +1,5 @@
 import { rm } from 'node:fs/promises';
+import { Semaphore } from 'async-mutex';
 import { basename, dirname, join, resolve } from 'node:path';
 import { WorkspaceError } from './errors/workspace-error';
 import { gitExitCode, gitStderr, type GitRunner } from './git/git-runner';
@@ -17,6 +18,19 @@ import type { WorktreeInfo } from './worktree-types';
  * mutating commands at the same time (keyed by the real path of the git common dir).
  */
 export const repoLocks = new KeyedMutex();
+
+/** How many worktrees this process makes at once, over all repositories (see `createSlots`). */
+export const CREATE_CONCURRENCY = 4;
+
+/**
+ * One per process: worktree creations beyond CREATE_CONCURRENCY wait their turn. A create runs
+ * about eight git processes; a hundred agent starts at once (their worktrees are made before
+ * admission control queues their processes) otherwise spawned hundreds of git processes in a
+ * burst, each spawn blocking the event loop for 10–25 ms on a 2-core box, and the loop that
+ * renews the shard leases stalled past their TTL (issue 13: shards lost while 100 agents start).
+ * async-mutex's Semaphore: FIFO, so starts keep their order.
+ */
+export const createSlots = new Semaphore(CREATE_CONCURRENCY);
 
 /**
  * `git worktree lock` reason while `create` fills a new worktree outside the repository lock:

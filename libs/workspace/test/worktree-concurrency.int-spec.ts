@@ -5,6 +5,7 @@
 import { lstat, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { GitRunner } from '../src/git/git-runner';
+import { CREATE_CONCURRENCY } from '../src/worktree-ops';
 import { allOrReasons, managerOf, tempRepoPerTest } from './worktree-test-kit';
 
 jest.setTimeout(120_000); // generous: 20 creates plus outside git processes on a loaded machine
@@ -58,6 +59,28 @@ describe('concurrency and git locks', () => {
     const heads = await allOrReasons(created.map((c) => t.run(['symbolic-ref', '--short', 'HEAD'], c.path)));
     expect(heads).toEqual(created.map((c) => c.branch));
     expect(await m.list()).toHaveLength(20);
+  });
+
+  it(`a burst of creates runs at most ${CREATE_CONCURRENCY} at once in this process (git processes in flight), all made`, async () => {
+    // A hundred agent starts at once spawned hundreds of git processes in a burst and stalled the
+    // event loop that renews shard leases (issue 13). Each create runs its git steps one by one.
+    let inFlight = 0;
+    let most = 0;
+    const git: GitRunner = async (args, opts) => {
+      most = Math.max(most, ++inFlight);
+      try {
+        return await t.git(args, opts);
+      } finally {
+        inFlight--;
+      }
+    };
+    const m = manager({ git });
+    const done: string[] = [];
+    const agents = Array.from({ length: 12 }, (_, i) => `burst-${i}`);
+    await allOrReasons(agents.map((agent) => m.create({ team: 'b', agent, baseRef: 'main' }).then((w) => void done.push(w.agent))));
+    expect(done.sort()).toEqual([...agents].sort());
+    expect(most).toBeLessThanOrEqual(CREATE_CONCURRENCY);
+    expect(most).toBeGreaterThanOrEqual(2); // still in parallel, not one by one
   });
 
   it('retries while another process holds the ref lock, then succeeds', async () => {
