@@ -8,9 +8,10 @@ import { EventsAndSessions1764118800000 } from './migrations/1764118800000-event
 import { Auth1764201600000 } from './migrations/1764201600000-auth';
 import { RepositoriesRetention1764374400000 } from './migrations/1764374400000-repositories-retention';
 import { EventIdempotency1764460800000 } from './migrations/1764460800000-event-idempotency';
+import { BusyAgentsIndex1764547200000 } from './migrations/1764547200000-busy-agents-index';
 
 export const ENTITIES = [ActorStateEntity, ShardFenceEntity, ShardLeaseLogEntity, EventEntity, AgentSessionEntity];
-export const MIGRATIONS = [ActorRuntime1764115200000, EventsAndSessions1764118800000, Auth1764201600000, RepositoriesRetention1764374400000, EventIdempotency1764460800000];
+export const MIGRATIONS = [ActorRuntime1764115200000, EventsAndSessions1764118800000, Auth1764201600000, RepositoriesRetention1764374400000, EventIdempotency1764460800000, BusyAgentsIndex1764547200000];
 
 export interface DatabaseOptions {
   url: string;

@@ -16,3 +16,4 @@ export { RepoRegistry } from './repo-registry';
 export type { RegisteredRepo } from './repo-registry';
 export { pruneOlderThan } from './retention';
 export { pgQuery, isPgUnavailable } from './pg-errors';
+export { BUSY_SHARDS_SQL, busyAgentShards, SHARD_BUSY_SQL, shardHasBusyAgent } from './busy-agents';

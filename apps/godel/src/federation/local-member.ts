@@ -3,15 +3,12 @@ import type { FederationHooks } from '@godel/actors';
 import type { AgentProcessHost, AgentState } from '@godel/agents';
 import type { GodelConfig } from '@godel/config';
 import { inheritedEnv } from '@godel/config';
-import type { EventLog } from '@godel/persistence';
+import { busyAgentShards, shardHasBusyAgent, type EventLog } from '@godel/persistence';
 import type { DataSource } from 'typeorm';
 import type { BuiltRuntime } from '../runtime/build-runtime';
 import { LagMonitor } from './lag-monitor';
 import type { InstanceRpc } from './instance-rpc';
 import { worktreeDiff } from './worktree-diff';
-
-/** Agent statuses with a turn (or a start) in progress: their shard is not handed over yet. */
-const BUSY = ['preparing', 'starting', 'running'];
 
 /** A drain the member imposed on itself (missed heartbeats) lifts after this long without another gap; an operator's drain never lifts by itself. */
 const SELF_DRAIN_QUARANTINE_MS = 60_000;
@@ -81,11 +78,7 @@ export class LocalMember implements FederationHooks {
     const owned = this.d.rt.system.stats().ownedShards;
     if (owned.length === 0) return void (this.busy = new Set());
     try {
-      const rows: Array<{ shard: number }> = await this.d.ds.query(
-        `SELECT DISTINCT shard FROM actor_state WHERE kind = 'agent' AND shard = ANY($1) AND state->>'status' = ANY($2)`,
-        [owned, BUSY],
-      );
-      this.busy = new Set(rows.map((r) => Number(r.shard)));
+      this.busy = await busyAgentShards(this.d.ds, owned);
     } catch {
       // PostgreSQL unreachable: keep the last answer (a hand-over waits rather than cutting a turn).
     }
@@ -97,9 +90,9 @@ export class LocalMember implements FederationHooks {
    * prompt read while the release began starts a turn the hand-over would cut.
    */
   async confirmHandOver(shard: number): Promise<boolean> {
-    const rows: unknown[] = await this.d.ds.query(`SELECT 1 FROM actor_state WHERE kind = 'agent' AND shard = $1 AND state->>'status' = ANY($2) LIMIT 1`, [shard, BUSY]);
-    if (rows.length > 0) this.busy.add(shard);
-    return rows.length === 0;
+    const busy = await shardHasBusyAgent(this.d.ds, shard);
+    if (busy) this.busy.add(shard);
+    return !busy;
   }
 
   /** The shard went to `to`: its agents' processes here stop (sessions are saved after every turn). */
