@@ -32,6 +32,26 @@ describe('busy agents by shard (federation hand-over check)', () => {
     expect(await shardHasBusyAgent(env.dataSource, 41)).toBe(false); // a team "running" there is not an agent
   });
 
+  it("keeps actors' state writes HOT: an update that leaves an agent's status alone touches no index", async () => {
+    // An index naming `state` (even only in its predicate) made every actor's state write non-HOT
+    // (0 % instead of ~95 % in bench:actors); the generated status column changes only with the status.
+    await env.dataSource.query(`INSERT INTO actor_state (id, kind, shard, epoch, version, last_seq, state) VALUES ('agent/hot:w', 'agent', 5, 1, 1, '0-0', '{"status":"idle","n":0}')`);
+    const runner = env.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      await runner.startTransaction();
+      for (let n = 1; n <= 3; n++) await runner.query(`UPDATE actor_state SET state = $1, version = $2 WHERE id = 'agent/hot:w'`, [{ status: 'idle', n }, n + 1]);
+      await runner.query(`UPDATE actor_state SET state = $1 WHERE id = 'agent/hot:w'`, [{ status: 'running', n: 4 }]);
+      const [stats] = (await runner.query(`SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_xact_user_tables WHERE relid = 'actor_state'::regclass`)) as Array<{ n_tup_upd: string; n_tup_hot_upd: string }>;
+      await runner.commitTransaction();
+      expect(Number(stats.n_tup_upd)).toBe(4);
+      expect(Number(stats.n_tup_hot_upd)).toBe(3); // the status change is the one that updates the index
+    } finally {
+      await runner.release();
+    }
+    expect(await shardHasBusyAgent(env.dataSource, 5)).toBe(true);
+  });
+
   it.each([
     ['the shards of an instance', BUSY_SHARDS_SQL, [Array.from({ length: 64 }, (_, i) => i)]],
     ['one shard before a hand-over', SHARD_BUSY_SQL, [40]],

@@ -3,10 +3,11 @@ import { pgQuery } from './pg-errors';
 
 /**
  * Agents with a turn (or a start) in progress — statuses preparing, starting, running — keep their
- * shard from a hand-over. Written out, not a parameter: the planner uses the partial index actor_state_busy_agents_idx
+ * shard from a hand-over. `agent_status` is the agent's `state->>'status'` (a stored generated
+ * column; NULL for other kinds). Written out, not a parameter: the planner uses the partial index actor_state_busy_agents_idx
  * (migration 1764547200000) only when the query's predicate is the index's own.
  */
-const BUSY = `kind = 'agent' AND state->>'status' IN ('preparing', 'starting', 'running')`;
+const BUSY = `agent_status IN ('preparing', 'starting', 'running')`;
 
 export const BUSY_SHARDS_SQL = `SELECT DISTINCT shard FROM actor_state WHERE ${BUSY} AND shard = ANY($1::int[])`;
 export const SHARD_BUSY_SQL = `SELECT 1 FROM actor_state WHERE ${BUSY} AND shard = $1 LIMIT 1`;
