@@ -49,7 +49,7 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['@nestjs/*', 'ioredis', 'typeorm', 'bullmq', 'pg', '@godel/*'], message: 'libs/workspace uses node built-ins and git only' }] },
+        { patterns: [{ group: ['@nestjs/*', 'ioredis', 'typeorm', 'bullmq', 'pg', '@godel/*'], message: 'libs/workspace uses node built-ins, git and async-mutex only' }] },
       ],
     },
   },
