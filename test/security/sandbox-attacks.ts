@@ -95,7 +95,9 @@ export const SANDBOX_ATTACKS: Attack[] = [
       const victim = await kit.bash('victim', 'echo ready');
       const wt = victim.state.worktree!;
       await writeFile(join(wt, 'victim-secret.txt'), 'sibling-secret-4711');
-      const { output } = await kit.bash('sibling', hidden(`cat ${wt}/victim-secret.txt; echo ::LISTING::; ls ${join(wt, '..')}; echo END`));
+      // Everything on stdout, in order: cat's error (which names the victim's path) once came after the
+      // marker on stderr and was read as part of the listing.
+      const { output } = await kit.bash('sibling', hidden(`cat ${wt}/victim-secret.txt 2>&1; echo ::LISTING::; ls ${join(wt, '..')} 2>&1; echo END`));
       const listing = output.split('::LISTING::')[1]?.split('END')[0] ?? '';
       return { blocked: !output.includes('sibling-secret-4711') && !listing.includes(victim.agent.split(':')[1]) && output.includes('END'), evidence: tail(output) };
     },
