@@ -513,8 +513,13 @@ async function poolOnly(c: Ctx): Promise<void> {
     log(`  event loop delay during the claims (ms): p50 ${pool.loopMs.p50.toFixed(1)}, p99 ${pool.loopMs.p99.toFixed(1)}, max ${pool.loopMs.max.toFixed(1)}`);
     rows.push(`| ${r + 1} | ${round(pct(pool.caller, 50))} | ${round(pct(pool.caller, 95))} | ${round(pct(pool.claimMs, 50))} | ${pool.claimed} | ${pool.failures.length} | ${round(pool.fillMs)} | ${loadavg()[0].toFixed(2)} | ${phases} |`);
   }
-  log(`runtime events: ${JSON.stringify(Object.fromEntries([...c.runtimeEvents].map(([k, v]) => [k, { count: v.count, ...(v.reasons.size ? { reasons: Object.fromEntries(v.reasons) } : {}) }])))}`);
+  log(runtimeEventsLine(c));
   process.stdout.write(['| round | spawn_pool_p50_ms | spawn_pool_p95_ms | claim_p50_ms | claimed | failed | fill_ms | load after | phases p50/max ms |', '|---|---|---|---|---|---|---|---|---|', ...rows].join('\n') + '\n');
+}
+
+/** The runtime events seen so far, with their reasons (a shard.lost's: refused renewal, fence, local deadline). */
+function runtimeEventsLine(c: Ctx): string {
+  return `runtime events: ${JSON.stringify(Object.fromEntries([...c.runtimeEvents].map(([k, v]) => [k, { count: v.count, ...(v.reasons.size ? { reasons: Object.fromEntries(v.reasons) } : {}) }])))}`;
 }
 
 /** `GODEL_BENCH_ONLY=concurrent`: the concurrent step alone, with the event loop's delay and the runtime events. */
@@ -528,7 +533,7 @@ async function concurrentOnly(c: Ctx): Promise<void> {
   log(`  ${r.ok}/${n} finished in ${r.wall.toFixed(0)} ms; pi ready p50 ${pct(r.ready, 50)} ms, max ${r.ready[r.ready.length - 1]} ms`);
   log(`  event loop delay (ms): p99 ${(loop.percentile(99) / 1e6).toFixed(1)}, max ${(loop.max / 1e6).toFixed(1)}`);
   for (const [a, e] of [...r.bad].slice(0, 5)) log(`    ${a}: ${e}`);
-  log(`runtime events: ${JSON.stringify(Object.fromEntries([...c.runtimeEvents].map(([k, v]) => [k, { count: v.count, ...(v.reasons.size ? { reasons: Object.fromEntries(v.reasons) } : {}) }])))}`);
+  log(runtimeEventsLine(c));
 }
 
 async function cleanup(c: Partial<Ctx>): Promise<void> {

@@ -4,8 +4,8 @@ import { pgQuery } from './pg-errors';
 /**
  * Agents with a turn (or a start) in progress — statuses preparing, starting, running — keep their
  * shard from a hand-over. `agent_status` is the agent's `state->>'status'` (a stored generated
- * column; NULL for other kinds). Written out, not a parameter: the planner uses the partial index actor_state_busy_agents_idx
- * (migration 1764547200000) only when the query's predicate is the index's own.
+ * column; NULL for other kinds). Written out, not a parameter: the planner uses the partial index
+ * actor_state_busy_agents_idx (migration 1764547200000) only when the query's predicate is its own.
  */
 const BUSY = `agent_status IN ('preparing', 'starting', 'running')`;
 
