@@ -46,6 +46,9 @@ export interface ServerStats {
   server_loop_max_ms: number;
   server_gc_count: number;
   server_gc_total_ms: number;
+  /** The server's GC time split by kind: young-generation scavenges against full (mark-sweep) collections. */
+  server_gc_minor_ms: number;
+  server_gc_major_ms: number;
   /** Turns (handler + group commit + effects) slower than 10 ms / 25 ms, out of all turns in the window. */
   server_turns: number;
   server_turns_over_10ms: number;
@@ -85,6 +88,8 @@ export function serverDelta(before: string, after: string): ServerStats {
     server_loop_max_ms: round(metric(after, 'godel_nodejs_eventloop_lag_max_seconds') * 1000),
     server_gc_count: d('godel_nodejs_gc_duration_seconds_count'),
     server_gc_total_ms: round(d('godel_nodejs_gc_duration_seconds_sum') * 1000),
+    server_gc_minor_ms: round(d('godel_nodejs_gc_duration_seconds_sum', (l) => l.includes('kind="minor"')) * 1000),
+    server_gc_major_ms: round(d('godel_nodejs_gc_duration_seconds_sum', (l) => l.includes('kind="major"') || l.includes('kind="incremental"')) * 1000),
     server_turns: turns,
     server_turns_over_10ms: turns - d('godel_actor_turn_duration_seconds_bucket', le('0.01')),
     server_turns_over_25ms: turns - d('godel_actor_turn_duration_seconds_bucket', le('0.025')),

@@ -1,7 +1,8 @@
 /**
  * TickPipeline (issue 13): the commands of one event-loop turn leave in one socket write, each call
  * settles with its own answer or error.
- * Real: Redis and its Lua scripts. Mocked: nothing (the socket's writes are only counted).
+ * Real: Redis and its Lua scripts. Mocked: nothing (the socket's writes to the kernel are only counted:
+ * `_write`/`_writev`, what Node calls once per write syscall, corked or not).
  */
 import { createTestEnv, type TestEnv } from '@godel/testing';
 import { TickPipeline, withScripts, type ScriptedRedis } from '@godel/runtime-redis';
@@ -17,19 +18,27 @@ describe('TickPipeline (real Redis)', () => {
   });
   afterAll(async () => env.cleanup());
 
-  /** Counts the writes on the client's socket while `fn` runs. */
+  type Lower = { _write: (...a: unknown[]) => void; _writev: (...a: unknown[]) => void };
+
+  /** Counts the writes the client's socket hands to the kernel while `fn` runs. */
   async function writes<T>(fn: () => Promise<T>): Promise<{ value: T; writes: number }> {
-    const stream = (redis as unknown as { stream: Socket }).stream;
-    const original = stream.write.bind(stream);
+    const stream = (redis as unknown as { stream: Socket & Lower }).stream;
+    const write = stream._write;
+    const writev = stream._writev;
     let n = 0;
-    stream.write = ((...args: Parameters<Socket['write']>) => {
+    stream._write = (...a: unknown[]) => {
       n++;
-      return original(...args);
-    }) as Socket['write'];
+      write.apply(stream, a);
+    };
+    stream._writev = (...a: unknown[]) => {
+      n++;
+      writev.apply(stream, a);
+    };
     try {
       return { value: await fn(), writes: n };
     } finally {
-      stream.write = original;
+      stream._write = write;
+      stream._writev = writev;
     }
   }
 
@@ -37,8 +46,8 @@ describe('TickPipeline (real Redis)', () => {
     const tick = new TickPipeline(redis);
     const key = (i: number) => `${env.keyPrefix}:tp:${i}`;
     const { value, writes: batched } = await writes(async () => {
-      await Promise.all(Array.from({ length: 50 }, (_, i) => tick.run(key(i), (p) => p.set(key(i), `v${i}`))));
-      return Promise.all(Array.from({ length: 50 }, (_, i) => tick.run<string>(key(i), (p) => p.get(key(i)))));
+      await Promise.all(Array.from({ length: 50 }, (_, i) => tick.run(() => redis.set(key(i), `v${i}`))));
+      return Promise.all(Array.from({ length: 50 }, (_, i) => tick.run(() => redis.get(key(i)))));
     });
     expect(value).toEqual(Array.from({ length: 50 }, (_, i) => `v${i}`));
     // Two turns (the sets, then the gets): a handful of writes, not one per command.
@@ -47,15 +56,15 @@ describe('TickPipeline (real Redis)', () => {
     expect(unbatched).toBeGreaterThan(batched);
   });
 
-  it('runs scripts on the pipeline; one failing command rejects its own call only', async () => {
+  it('runs scripts too; one failing command rejects its own call only', async () => {
     const tick = new TickPipeline(redis);
     const list = `${env.keyPrefix}:tp:list`;
     await redis.rpush(list, 'x');
     const channel = `${env.keyPrefix}:tp:chan`;
     const [ok, wrongType, script] = await Promise.allSettled([
-      tick.run(`${env.keyPrefix}:tp:a`, (p) => p.set(`${env.keyPrefix}:tp:a`, '1')),
-      tick.run(list, (p) => p.get(list)),
-      tick.run(`${env.keyPrefix}:tp:r`, (p) => p.publishReply(`${env.keyPrefix}:tp:r`, channel, '{"request":"r1"}', 60000)),
+      tick.run(() => redis.set(`${env.keyPrefix}:tp:a`, '1')),
+      tick.run(() => redis.get(list)),
+      tick.run(() => redis.publishReply(`${env.keyPrefix}:tp:r`, channel, '{"request":"r1"}', 60000)),
     ]);
     expect(ok).toEqual({ status: 'fulfilled', value: 'OK' });
     expect(wrongType.status).toBe('rejected');

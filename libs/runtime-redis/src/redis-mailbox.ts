@@ -58,8 +58,8 @@ export class RedisMailbox implements MailboxTransport {
   }
 
   /** Runs one script: on the turn's pipeline when there is one, else as its own command. */
-  private script(name: 'sendMessage' | 'readMailbox' | 'ackMessages', key: string, args: Array<string | number>): Promise<unknown> {
-    if (this.tick) return this.tick.run(key, (p) => p[name](...args));
+  private script(name: 'sendMessage' | 'readMailbox' | 'ackMessages', args: Array<string | number>): Promise<unknown> {
+    if (this.tick) return this.tick.run(() => this.redis[name](...args));
     return this.redis[name](...args);
   }
 
@@ -75,7 +75,7 @@ export class RedisMailbox implements MailboxTransport {
     const ttl = o.dedupe ? (this.opts.dedupeTtlMs ?? 24 * 3600 * 1000) : (this.opts.resendWindowMs ?? 10 * 60 * 1000);
     const payload = encodeEnvelope(env);
     const r = await retryAcrossReconnects(this.redis, `send to ${env.to}`, this.opts.sendDeadlineMs ?? 2000, () =>
-      this.script('sendMessage', this.keys.mailbox(shard), [this.keys.mailbox(shard), this.keys.depth(shard), this.keys.seen(shard, env.id), env.to, this.opts.limit, payload, ttl]),
+      this.script('sendMessage', [this.keys.mailbox(shard), this.keys.depth(shard), this.keys.seen(shard, env.id), env.to, this.opts.limit, payload, ttl]),
     );
     if (r === -1 || r === '-1') throw new MailboxFullError(env.to, this.opts.limit);
     // On a cluster the send is acknowledged only once a replica holds it (it must survive a failover).
@@ -105,7 +105,7 @@ export class RedisMailbox implements MailboxTransport {
   }
 
   private async read(shard: number, consumer: string, epoch: number, count: number, after: string, mode: 'new' | 'pending'): Promise<MailboxEntry[]> {
-    const r = await this.script('readMailbox', this.keys.mailbox(shard), [this.keys.lease(shard), this.keys.mailbox(shard), GROUP, consumer, epoch, count, after, mode]);
+    const r = await this.script('readMailbox', [this.keys.lease(shard), this.keys.mailbox(shard), GROUP, consumer, epoch, count, after, mode]);
     if (r === -1) throw new StaleEpochError(shard, epoch, 'mailbox read');
     return (r as RawEntry[]).map(([streamId, fields]) => toEntry(shard, streamId, fields));
   }
@@ -132,7 +132,7 @@ export class RedisMailbox implements MailboxTransport {
     // decrements the depth or writes the dead letter.
     const keys = [this.keys.lease(shard), this.keys.mailbox(shard), this.keys.depth(shard), this.keys.deadLetters(shard)];
     const r = await retryAcrossReconnects(this.redis, `ack on shard ${shard}`, this.opts.sendDeadlineMs ?? 2000, () =>
-      this.script('ackMessages', keys[1], [...keys, GROUP, epoch, this.opts.deadLetterMaxLen ?? 10000, ...args]),
+      this.script('ackMessages', [...keys, GROUP, epoch, this.opts.deadLetterMaxLen ?? 10000, ...args]),
     );
     if (r === -1) throw new StaleEpochError(shard, epoch, 'ack');
   }

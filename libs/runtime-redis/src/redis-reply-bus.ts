@@ -53,7 +53,7 @@ export class RedisReplyBus implements ReplyBus {
     const channel = this.keys.replyChannel(instance);
     const tick = this.tick;
     await retryAcrossReconnects(this.pub, 'reply', 5000, () =>
-      tick ? tick.run(key, (p) => p.publishReply(key, channel, text, REPLY_TTL_MS)) : this.pub.publishReply(key, channel, text, REPLY_TTL_MS),
+      tick ? tick.run(() => this.pub.publishReply(key, channel, text, REPLY_TTL_MS)) : this.pub.publishReply(key, channel, text, REPLY_TTL_MS),
     );
   }
 
