@@ -1,6 +1,6 @@
 import { StaleEpochError, type StateStore, type StateWrite, type StoredState } from '@godel/actors';
 import type { DataSource } from 'typeorm';
-import { pgQuery } from './pg-errors';
+import { pgPrepared, pgQuery } from './pg-errors';
 
 /**
  * Actor state in PostgreSQL with fencing. A commit is one statement for a whole batch of actors
@@ -28,7 +28,7 @@ export class PgStateStore implements StateStore {
   }
 
   async load(ids: readonly string[]): Promise<Map<string, StoredState>> {
-    const rows = await this.query<{
+    const rows = await this.prepared<{
       id: string;
       kind: string;
       shard: number;
@@ -37,7 +37,7 @@ export class PgStateStore implements StateStore {
       last_seq: string;
       state: unknown;
       outbox: unknown;
-    }>(`SELECT id, kind, shard, epoch, version, last_seq, state, outbox FROM actor_state WHERE id = ANY($1::text[])`, [ids]);
+    }>('godel_state_load', `SELECT id, kind, shard, epoch, version, last_seq, state, outbox FROM actor_state WHERE id = ANY($1::text[])`, [ids]);
     return new Map(
       rows.map((r) => [
         r.id,
@@ -64,7 +64,9 @@ export class PgStateStore implements StateStore {
       if (!prev || prev.version < w.version) latest.set(w.id, w);
     }
     const ws = [...latest.values()];
-    const written = await this.query<{ id: string }>(
+    // Every turn's statement: prepared once per connection (pgPrepared).
+    const written = await this.prepared<{ id: string }>(
+      'godel_state_commit',
       `WITH f AS (SELECT shard, epoch FROM shard_fence WHERE shard = ANY($3::int[]) FOR SHARE)
        INSERT INTO actor_state (id, kind, shard, epoch, version, last_seq, state, outbox, updated_at)
        SELECT u.id, u.kind, u.shard, u.epoch, u.version, u.last_seq, u.state, u.outbox, now()
@@ -91,5 +93,9 @@ export class PgStateStore implements StateStore {
 
   private query<T>(sql: string, params: unknown[]): Promise<T[]> {
     return pgQuery<T>(this.ds, sql, params);
+  }
+
+  private prepared<T>(name: string, sql: string, params: unknown[]): Promise<T[]> {
+    return pgPrepared<T>(this.ds, name, sql, params);
   }
 }
