@@ -138,6 +138,11 @@ describe('a team on a repository URL', () => {
       const s = await f.api<{ status: string; reason: string | null; ledger: Array<{ outcome: string; merged?: string; task: string }> }>(survivor, 'GET', `/api/v1/teams/${team}`);
       return TEAM_DONE.includes(s.body.status) && s.body;
     }, 420_000);
+    if (end.status !== 'succeeded') {
+      // What the team and its agents did, for the failure message (a timing-dependent path).
+      const events = await f.env.dataSource.query(`SELECT type, agent, data FROM events WHERE team = $1 ORDER BY seq`, [team]);
+      throw new Error(`team ${end.status}: ${end.reason}; killed ${merging.name}; events: ${JSON.stringify(events).slice(-6000)}`);
+    }
     expect({ status: end.status, reason: end.reason }).toEqual({ status: 'succeeded', reason: null });
     for (const id of tasks) {
       expect(git(bare, 'show', `main:${id}.txt`)).toBe(id);

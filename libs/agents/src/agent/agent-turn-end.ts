@@ -24,8 +24,11 @@ export async function turnEnd(t: AgentTurn, s: AgentState, p: TurnEnd): Promise<
   const before = s.usage;
   if (live) {
     s.usage = await deps.host.stats(t.self);
+    // The turn's work first (issue 12: it survives this host), then the session that describes it: a
+    // host lost between the two resumes from the session before this turn and does the turn again,
+    // never from a session that says the files were written when the rebuilt worktree lacks them.
+    await pushTurnWork(deps, s, (type, data) => t.emit(s, type, data));
     await saveSession(t, s);
-    await pushTurnWork(deps, s, (type, data) => t.emit(s, type, data)); // issue 12: the turn's work survives this host
   }
   if (p.budgetExceeded) return stoppedMidTurn(t, s, p.budgetExceeded, p.text);
   if (p.stopReason === 'error') {
