@@ -42,7 +42,9 @@ describe('agents side by side, forks and the session tree', () => {
   it('10 agents at once in one repository: own files, branches and sessions', async () => {
     const names = Array.from({ length: 10 }, (_, i) => `w${i}`);
     await Promise.all(names.map((n) => f.start(agentAddress('ten', n), { prompt: `[script:own] agent=${n} write your name` })));
-    const states = await Promise.all(names.map((n) => f.until(agentAddress('ten', n), (s) => s.status === 'idle', 60000)));
+    // 10 pi starts at once, at niceness 10 beside the rest of the suite: a generous limit (a correctness
+    // check; the start times are measured by bench:agents). 60 s ran out once in CI on a box loaded twice over.
+    const states = await Promise.all(names.map((n) => f.until(agentAddress('ten', n), (s) => s.status === 'idle', 180000)));
     states.forEach((s, i) => {
       expect(readFileSync(join(s.worktree!, 'who.txt'), 'utf8')).toBe(`${names[i]}\n`);
       expect(git(f.repo, 'log', '-1', '--format=%s', `godel/ten/${names[i]}`)).toBe(`by ${names[i]}`);
@@ -53,7 +55,7 @@ describe('agents side by side, forks and the session tree', () => {
       expect(s!.content).toContain(`agent=${names[i]}`);
       for (const other of names.filter((n) => n !== names[i])) expect(s!.content).not.toContain(`agent=${other} `);
     });
-  }, 120000);
+  }, 300000);
 
   it('forks at an entry into a new agent on a new worktree from the same commit; both show in the tree', async () => {
     const parent = agentAddress('fk', 'parent');
