@@ -47,6 +47,16 @@ describe('a team on a repository URL whose remote refuses its pushes', () => {
 
   const count = async (sql: string, args: unknown[] = []) => Number((await f.env.dataSource.query(sql, args))[0].n);
 
+  /** Waits until the team's first worker pushed its work; on a timeout the message carries the team's events. */
+  async function workerPushed(team: string): Promise<void> {
+    try {
+      await f.until('a worker pushed its work', async () => (await count(`SELECT count(*) AS n FROM events WHERE team = $1 AND type = 'agent.work_pushed' AND agent LIKE '%worker-%'`, [team])) > 0, 240_000);
+    } catch (err) {
+      const events: Array<{ type: string; agent: string | null; at: Date }> = await f.env.dataSource.query(`SELECT type, agent, at FROM events WHERE team = $1 ORDER BY seq`, [team]);
+      throw new Error(`${(err as Error).message}; the team's events: ${JSON.stringify(events.map((e) => [new Date(e.at).toISOString().slice(11, 23), e.type, e.agent]))}`);
+    }
+  }
+
   /** A served bare repository whose pre-receive hook refuses pushes to main while `flag` exists. */
   async function guardedRemote(env: Record<string, string> = {}): Promise<{ bare: string; url: string; flag: string; m: ClusterMember }> {
     await mkdir(join(f.root, 'served'));
@@ -111,7 +121,7 @@ describe('a team on a repository URL whose remote refuses its pushes', () => {
     const r = await f.api<{ team: string }>(m, 'POST', '/api/v1/intents', { intent: 'two files', repo: url, concurrency: 2 });
     expect(r.status).toBe(202);
     const team = r.body.team;
-    await f.until('a worker pushed its work', async () => (await count(`SELECT count(*) AS n FROM events WHERE team = $1 AND type = 'agent.work_pushed' AND agent LIKE '%worker-%'`, [team])) > 0, 240_000);
+    await workerPushed(team);
     const port = daemon!.port;
     await daemon!.stop();
     // The team's next git work needs the remote: it waits for it, and says so (once per effect).
@@ -140,7 +150,7 @@ describe('a team on a repository URL whose remote refuses its pushes', () => {
     const r = await f.api<{ team: string }>(m, 'POST', '/api/v1/intents', { intent: 'one file', repo: url });
     expect(r.status).toBe(202);
     const team = r.body.team;
-    await f.until('a worker pushed its work', async () => (await count(`SELECT count(*) AS n FROM events WHERE team = $1 AND type = 'agent.work_pushed' AND agent LIKE '%worker-%'`, [team])) > 0, 240_000);
+    await workerPushed(team);
     await daemon!.stop();
     daemon = undefined;
 
