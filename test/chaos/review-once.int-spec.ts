@@ -28,8 +28,26 @@ describe('a review round announced once per reviewer (real pi, scripted model, r
     const reviewer = agentAddress(team, 'reviewer-1');
     // Generous waits: agents run at niceness 10, below whatever else the CI box runs (70 s beside the chaos suite, 14 s alone;
     // in one CI run the reviewer's process was not running 90 s after the review started).
-    await until('the review to start', async () => ((await f.team(team)).reviewing === 'one' ? true : undefined), 240_000);
-    const pid1 = await until("the reviewer's process at work", async () => ((await f.agents.get(reviewer)).status === 'running' ? f.agents.host.get(reviewer)?.pid : undefined), 240_000);
+    // On a timeout the message carries the team's events (what it did instead).
+    const told = async (err: Error) => {
+      const events = await f.events(team);
+      return new Error(`${err.message}; the team's events: ${events.map((e) => `${e.type}${e.agent ? `(${e.agent.split(':').pop()})` : ''}${e.type === 'agent.failed' ? JSON.stringify(e.data) : ''}`).join(' ')}`);
+    };
+    await until('the review to start', async () => ((await f.team(team)).reviewing === 'one' ? true : undefined), 240_000).catch(async (err: Error) => {
+      throw await told(err);
+    });
+    // What the wait saw, for its failure message: the reviewer's status and pid and the task's state, as they changed.
+    const seen: string[] = [];
+    const pid1 = await until("the reviewer's process at work", async () => {
+      const a = await f.agents.get(reviewer);
+      const pid = f.agents.host.get(reviewer)?.pid;
+      const t = await f.team(team);
+      const now = `${a.status}/${pid ?? '-'}/${t.reviewing ?? '-'}/${t.tasks.one?.status ?? '-'}`;
+      if (seen[seen.length - 1] !== now) seen.push(now);
+      return a.status === 'running' ? pid : undefined;
+    }, 240_000).catch(async (err: Error) => {
+      throw await told(new Error(`${err.message}; seen (status/pid/reviewing/task): ${seen.join(' → ')}`));
+    });
     await sleep(300);
     process.kill(pid1, 'SIGKILL');
     const pid2 = await until('its restarted process', async () => {

@@ -9,6 +9,7 @@ import { AgentTimeoutError } from './errors';
 import { locatePiBin } from './pi-launch';
 import type { PiEvent } from './pi-protocol';
 import { PiRpcProcess, type PiRpcStartOptions } from './pi-rpc-process';
+import { MAX_READY_WINDOWS, treeSched, type SchedProbe } from './starved';
 
 /** Reads stdin, never answers, shrugs off stdin EOF and SIGTERM: only SIGKILL ends it. */
 const WEDGED = `
@@ -32,6 +33,20 @@ process.stdin.on('data', (chunk) => {
     process.stdout.write('{"type": "agent_st');
     process.stdout.write('art"}\\nWARN something odd\\n');
     process.stdout.write(JSON.stringify({ id: command.id, type: 'response', command: command.type, success: true, data: { sessionId: 'fake', messageCount: 0 } }) + '\\n');
+  }
+});
+process.stdin.on('end', () => process.exit(0));
+`;
+
+/** Answers like CHATTY, but only 1.2 s after it was asked: a start slowed by a busy box. */
+const SLOW = `
+let buffer = '';
+process.stdin.on('data', (chunk) => {
+  buffer += chunk;
+  for (let i = buffer.indexOf('\\n'); i >= 0; i = buffer.indexOf('\\n')) {
+    const command = JSON.parse(buffer.slice(0, i));
+    buffer = buffer.slice(i + 1);
+    setTimeout(() => process.stdout.write(JSON.stringify({ id: command.id, type: 'response', command: command.type, success: true, data: { sessionId: 'fake', messageCount: 0 } }) + '\\n'), 1200);
   }
 });
 process.stdin.on('end', () => process.exit(0));
@@ -105,6 +120,43 @@ describe('PiRpcProcess when pi misbehaves', () => {
     const err = await PiRpcProcess.start(options(await fakePi('wedged-pi', WEDGED), { readyTimeoutMs: 300 })).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'agent.timeout', details: { operation: 'startup', timeoutMs: 300 } });
     expectGone((err as AgentTimeoutError).details.pid as number);
+  });
+
+  it('a start the box starves gets more windows (up to MAX_READY_WINDOWS); one that waits for no CPU still ends after one', async () => {
+    // The probe stands in for /proc: `starving` says pi's tree waited 2 s for a CPU in every window.
+    let waited = 0;
+    const starving: SchedProbe = async () => ({ cpuMs: 10, waitMs: (waited += 2_000) });
+    const idle: SchedProbe = async () => ({ cpuMs: 10, waitMs: 0 });
+    const slow = await fakePi('slow-pi', SLOW);
+    const pi = await start(slow, { readyTimeoutMs: 400, schedProbe: starving });
+    expect(pi.readyAfterMs).toBeGreaterThanOrEqual(1_200); // three windows of 400 ms
+    const err = await PiRpcProcess.start(options(slow, { readyTimeoutMs: 400, schedProbe: idle })).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'agent.timeout', details: { operation: 'startup', timeoutMs: 400 } });
+    expectGone((err as AgentTimeoutError).details.pid as number);
+    const t0 = Date.now();
+    const wedged = await PiRpcProcess.start(options(await fakePi('wedged-pi', WEDGED), { readyTimeoutMs: 200, schedProbe: starving })).catch((e: unknown) => e);
+    expect(wedged).toMatchObject({ code: 'agent.timeout', message: expect.stringContaining('renewed while the box kept it waiting for a CPU') });
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(MAX_READY_WINDOWS * 200);
+    expectGone((wedged as AgentTimeoutError).details.pid as number);
+  });
+
+  it('treeSched counts the CPU of a process and its descendants (/proc)', async () => {
+    const { spawn } = await import('node:child_process');
+    // A shell (a few ms of CPU) whose child burns 300 ms of CPU, then stays alive.
+    const burn = 'while (process.cpuUsage().user < 300000); setTimeout(() => {}, 20000);';
+    const sh = spawn('/bin/sh', ['-c', `${process.execPath} -e "${burn}"; sleep 20`], { env: baseEnv, stdio: 'ignore', detached: true });
+    try {
+      const end = Date.now() + 20_000;
+      let t = await treeSched(sh.pid!);
+      while ((t?.cpuMs ?? 0) < 250 && Date.now() < end) {
+        await new Promise((r) => setTimeout(r, 100));
+        t = await treeSched(sh.pid!);
+      }
+      expect(t!.cpuMs).toBeGreaterThanOrEqual(250);
+      expect(await treeSched(2 ** 22 + 1)).toBeUndefined(); // no such process
+    } finally {
+      process.kill(-sh.pid!, 'SIGKILL'); // the shell's group: it and the burner
+    }
   });
 
   it('(d) garbage on stdout becomes protocol_error events; the process keeps answering', async () => {

@@ -2,6 +2,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { onChildEnd } from '../runtime/child-end';
 import { AgentProcessExitedError, AgentProtocolError } from './errors';
 import { checkLaunchable, spawned, startupFailure } from './pi-start-checks';
+import { treeSched, waitReady, type SchedProbe } from './starved';
 import { EventHub } from './event-hub';
 import { waitForHubEvent } from './wait-for-event';
 import { JsonlSplitter } from './jsonl-splitter';
@@ -16,8 +17,10 @@ export interface PiRpcStartOptions extends PiLaunchOptions {
   requestTimeoutMs?: number;
   /** Wait for pi to answer `get_state` before returning from `start`. Default true. */
   waitForReady?: boolean;
-  /** Deadline for that first answer (pi needs ~1.2 s on a warm machine). Default 30 s. */
+  /** Deadline for that first answer (pi needs ~1.2 s on a warm machine), renewed while the box starves pi (`waitReady`). Default 30 s. */
   readyTimeoutMs?: number;
+  /** How a start sees whether pi waits for a CPU (tests); default /proc. */
+  schedProbe?: SchedProbe;
   /** Wraps the command before it is spawned (the process host puts pi in the OS sandbox). */
   launcher?: Launcher;
 }
@@ -33,7 +36,6 @@ export interface PiCallOptions {
 
 const ID_PREFIX = 'godel';
 const STDERR_TAIL_CHARS = 16 * 1024;
-/** After `exit`, how long to wait for stdout to drain (`close`) before giving up on it. */
 
 /**
  * One `pi --mode rpc` process: JSONL commands with ids on stdin, responses and events on stdout.
@@ -112,12 +114,12 @@ export class PiRpcProcess {
     if (options.waitForReady === false) return proc;
     const readyTimeoutMs = options.readyTimeoutMs ?? 30_000;
     try {
-      await proc.getState({ timeoutMs: readyTimeoutMs });
+      await waitReady((timeoutMs) => proc.getState({ timeoutMs }), proc.pid, readyTimeoutMs, options.schedProbe ?? treeSched);
       proc.ready = Date.now() - proc.startedAt;
       return proc;
     } catch (err) {
       await proc.stop({ graceMs: 0 });
-      throw startupFailure(err, { piBin, readyTimeoutMs, pid: proc.pid, exitCode: proc.exit?.code, stderrTail: proc.stderr.slice(-2_000) });
+      throw startupFailure(err, { piBin, readyTimeoutMs, waitedMs: Date.now() - proc.startedAt, pid: proc.pid, exitCode: proc.exit?.code, stderrTail: proc.stderr.slice(-2_000) });
     }
   }
 

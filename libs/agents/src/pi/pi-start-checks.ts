@@ -30,14 +30,16 @@ export function spawned(child: ChildProcessWithoutNullStreams, piBin: string): P
 }
 
 /** The typed error of a start that did not become ready (see `PiRpcProcess.start`). */
-export function startupFailure(err: unknown, f: { piBin: string; readyTimeoutMs: number; pid: number; exitCode?: number | null; stderrTail: string }): Error {
+export function startupFailure(err: unknown, f: { piBin: string; readyTimeoutMs: number; waitedMs?: number; pid: number; exitCode?: number | null; stderrTail: string }): Error {
   const { piBin, readyTimeoutMs, pid, stderrTail } = f;
   // `#!/usr/bin/env node` with no node on the child's PATH: the shell's "command not found".
   if (f.exitCode === 127) {
     return new AgentRuntimeMissingError(`pi could not run (exit 127): ${stderrTail.trim() || 'command not found'}`, { piBin, stderrTail });
   }
   if (err instanceof AgentTimeoutError) {
-    return new AgentTimeoutError(`pi did not become ready within ${readyTimeoutMs} ms`, { operation: 'startup', timeoutMs: readyTimeoutMs, pid, stderrTail });
+    // Renewed while the box starved it (waitReady): say how long it was given in all.
+    const starved = f.waitedMs !== undefined && f.waitedMs >= 2 * readyTimeoutMs ? ` (renewed while the box kept it waiting for a CPU: ${f.waitedMs} ms in all)` : '';
+    return new AgentTimeoutError(`pi did not become ready within ${readyTimeoutMs} ms${starved}`, { operation: 'startup', timeoutMs: readyTimeoutMs, waitedMs: f.waitedMs, pid, stderrTail });
   }
   return err instanceof AgentError ? err : new AgentSpawnError(`pi failed to start: ${(err as Error).message}`, { piBin, stderrTail });
 }
