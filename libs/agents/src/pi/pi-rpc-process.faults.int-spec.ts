@@ -19,38 +19,32 @@ process.stdin.on('end', () => {});
 setInterval(() => {}, 1000);
 `;
 
-/** Answers every command, but writes non-protocol lines around its answers. */
-const CHATTY = `
-process.stdout.write('pi v0 starting (this is not json)\\n');
-process.stdout.write('[1,2,3]\\n');
-process.stdout.write(JSON.stringify({ type: 'response', command: 'nobody_asked', success: true }) + '\\n');
+/** A fake pi's command loop: `answer` runs per command, with `reply` (the success line) in scope. */
+const answering = (answer: string) => `
 let buffer = '';
 process.stdin.on('data', (chunk) => {
   buffer += chunk;
   for (let i = buffer.indexOf('\\n'); i >= 0; i = buffer.indexOf('\\n')) {
     const command = JSON.parse(buffer.slice(0, i));
     buffer = buffer.slice(i + 1);
-    process.stdout.write('{"type": "agent_st');
-    process.stdout.write('art"}\\nWARN something odd\\n');
-    process.stdout.write(JSON.stringify({ id: command.id, type: 'response', command: command.type, success: true, data: { sessionId: 'fake', messageCount: 0 } }) + '\\n');
+    const reply = JSON.stringify({ id: command.id, type: 'response', command: command.type, success: true, data: { sessionId: 'fake', messageCount: 0 } }) + '\\n';
+    ${answer}
   }
 });
 process.stdin.on('end', () => process.exit(0));
 `;
 
+/** Answers every command, but writes non-protocol lines around its answers. */
+const CHATTY = `
+process.stdout.write('pi v0 starting (this is not json)\\n');
+process.stdout.write('[1,2,3]\\n');
+process.stdout.write(JSON.stringify({ type: 'response', command: 'nobody_asked', success: true }) + '\\n');
+${answering(`process.stdout.write('{"type": "agent_st');
+    process.stdout.write('art"}\\nWARN something odd\\n');
+    process.stdout.write(reply);`)}`;
+
 /** Answers like CHATTY, but only 1.2 s after it was asked: a start slowed by a busy box. */
-const SLOW = `
-let buffer = '';
-process.stdin.on('data', (chunk) => {
-  buffer += chunk;
-  for (let i = buffer.indexOf('\\n'); i >= 0; i = buffer.indexOf('\\n')) {
-    const command = JSON.parse(buffer.slice(0, i));
-    buffer = buffer.slice(i + 1);
-    setTimeout(() => process.stdout.write(JSON.stringify({ id: command.id, type: 'response', command: command.type, success: true, data: { sessionId: 'fake', messageCount: 0 } }) + '\\n'), 1200);
-  }
-});
-process.stdin.on('end', () => process.exit(0));
-`;
+const SLOW = answering('setTimeout(() => process.stdout.write(reply), 1200);');
 
 /** Dies on its first command, after saying why on stderr. */
 const CRASHING = `
