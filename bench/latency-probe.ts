@@ -64,6 +64,11 @@ export interface ServerStats {
   server_turns_over_25ms: number;
   /** Messages that waited over 10 ms from their send to the start of their turn (godel_actor_mailbox_wait_seconds). */
   server_waits_over_10ms: number;
+  /** Group commits of actor state in the window, those slower than 10 ms / 25 ms, and rows per commit. */
+  server_commits: number;
+  server_commits_over_10ms: number;
+  server_commits_over_25ms: number;
+  server_rows_per_commit: number;
   /** The server's CPU (user + system) per turn in the window: what a change costs, whatever the load. */
   server_cpu_us_per_turn: number;
 }
@@ -90,6 +95,7 @@ export async function scrape(url: string): Promise<string> {
 export function serverDelta(before: string, after: string): ServerStats {
   const d = (name: string, labels?: (l: string) => boolean) => metric(after, name, labels) - metric(before, name, labels);
   const turns = d('godel_actor_turn_duration_seconds_count');
+  const commits = d('godel_state_commit_duration_seconds_count');
   const le = (v: string) => (l: string) => l.includes(`le="${v}"`);
   return {
     // the loop histogram is reset by every scrape: `after` covers the run alone
@@ -103,6 +109,10 @@ export function serverDelta(before: string, after: string): ServerStats {
     server_turns_over_10ms: turns - d('godel_actor_turn_duration_seconds_bucket', le('0.01')),
     server_turns_over_25ms: turns - d('godel_actor_turn_duration_seconds_bucket', le('0.025')),
     server_waits_over_10ms: d('godel_actor_mailbox_wait_seconds_count') - d('godel_actor_mailbox_wait_seconds_bucket', le('0.01')),
+    server_commits: commits,
+    server_commits_over_10ms: commits - d('godel_state_commit_duration_seconds_bucket', le('0.01')),
+    server_commits_over_25ms: commits - d('godel_state_commit_duration_seconds_bucket', le('0.025')),
+    server_rows_per_commit: commits > 0 ? round(d('godel_state_commit_rows_sum') / commits) : NaN,
     server_cpu_us_per_turn: turns > 0 ? Math.round((d('godel_process_cpu_seconds_total') * 1e6) / turns) : NaN,
   };
 }

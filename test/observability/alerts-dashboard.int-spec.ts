@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { createTestEnv, GodelCluster, type TestEnv } from '@godel/testing';
+import { adminToken, bearer, createTestEnv, GodelCluster, type TestEnv } from '@godel/testing';
 
 const DIR = join(__dirname, '..', '..', 'deploy', 'observability');
 /** Series Prometheus makes itself, not Godel. */
@@ -85,6 +85,12 @@ describe('deploy/observability', () => {
       cluster = new GodelCluster({ redisUrl: env.redisUrl, databaseUrl: env.databaseUrl, keyPrefix: env.keyPrefix, schema: env.schema, env: { GODEL_SHARDS: '4' } });
       const m = await cluster.start('a', 60_000);
       for (const path of ['/health', '/ready', '/api/v1/teams']) await fetch(`${m.url}${path}`);
+      // Three asks to one counter: three turns, each committed before its reply.
+      const token = await adminToken(m.url!, cluster.adminKey);
+      for (let i = 0; i < 3; i++) {
+        const res = await fetch(`${m.url}/api/v1/actors/counter/metrics-probe/messages`, { method: 'POST', headers: bearer(token, { 'content-type': 'application/json' }), body: JSON.stringify({ type: 'inc', ask: true }) });
+        expect(((await res.json()) as { reply: unknown }).reply).toBe(i + 1);
+      }
       text = await (await fetch(`${m.url}/metrics`)).text();
       exported = new Set([...text.matchAll(/^# TYPE (\S+) /gm)].map((x) => x[1]));
     }, 90_000);
@@ -113,6 +119,17 @@ describe('deploy/observability', () => {
       expect(text).toMatch(/^godel_mailbox_depth \d+$/m);
       expect(text).toMatch(/^godel_merge_queue_depth 0$/m);
       expect(text).toMatch(/^godel_sse_streams 0$/m);
+    });
+
+    it('times every group commit of actor state, with its rows', () => {
+      const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1]);
+      // The three asks' turns, in at most three commits (fewer when batched); nothing else committed state yet.
+      const commits = value('godel_state_commit_duration_seconds_count');
+      expect(commits).toBeGreaterThanOrEqual(1);
+      expect(value('godel_state_commit_rows_count')).toBe(commits);
+      expect(value('godel_state_commit_rows_sum')).toBeGreaterThanOrEqual(3);
+      expect(value('godel_state_commit_duration_seconds_sum')).toBeGreaterThan(0);
+      expect(text).toMatch(/^godel_actor_turn_duration_seconds_count\{kind="counter",outcome="ok"\} 3$/m);
     });
   });
 });

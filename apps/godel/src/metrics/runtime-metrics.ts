@@ -19,7 +19,7 @@ const LONG_SECONDS = [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800];
 
 /**
  * Prometheus metrics of one instance, one prom-client registry (`GET /metrics`). The list, with
- * what each means, is in libs/observability/README.md; deploy/observability uses only these names
+ * what each means, is in the README's Observe section; deploy/observability uses only these names
  * (test/observability pins it). Counters derived from events: runtime events (onEvent) and the event
  * log (`observeEvent`); gauges read at scrape time through `MetricSources`.
  */
@@ -30,6 +30,8 @@ export class RuntimeMetrics {
   readonly http: Histogram;
   readonly turns: Histogram;
   readonly mailboxWait: Histogram;
+  private readonly commits: Histogram;
+  private readonly commitRows: Histogram;
   private readonly activationsTotal: Counter;
   private readonly takeovers: Counter;
   readonly spawns: Histogram;
@@ -47,6 +49,8 @@ export class RuntimeMetrics {
     this.http = new Histogram({ name: 'godel_http_request_duration_seconds', help: 'HTTP request latency by method, route template and status', labelNames: ['method', 'route', 'status'], buckets: SECONDS, registers });
     this.turns = new Histogram({ name: 'godel_actor_turn_duration_seconds', help: 'Actor turn latency (handler, commit and effects) by actor kind and outcome', labelNames: ['kind', 'outcome'], buckets: SECONDS, registers });
     this.mailboxWait = new Histogram({ name: 'godel_actor_mailbox_wait_seconds', help: "Time from a message's send to the start of its turn (transport, read, queue behind the actor's earlier messages), by actor kind", labelNames: ['kind'], buckets: SECONDS, registers });
+    this.commits = new Histogram({ name: 'godel_state_commit_duration_seconds', help: 'Group commits of actor state: the round trip to PostgreSQL of one batch of turns', buckets: SECONDS, registers });
+    this.commitRows = new Histogram({ name: 'godel_state_commit_rows', help: 'Actor state rows per group commit', buckets: [1, 2, 5, 10, 25, 50, 100, 250, 500], registers });
     this.activationsTotal = new Counter({ name: 'godel_actor_activations_total', help: 'Actor activations (state loaded) on this instance', labelNames: ['kind'], registers });
     this.takeovers = new Counter({ name: 'godel_lease_takeovers_total', help: 'Shard leases this instance acquired (each a new fencing epoch)', registers });
     this.spawns = new Histogram({ name: 'godel_agent_spawn_duration_seconds', help: 'Time to start a coding-agent process until it answers', labelNames: ['outcome'], buckets: LONG_SECONDS, registers });
@@ -132,6 +136,11 @@ export class RuntimeMetrics {
   turn(kind: string, seconds: number, ok: boolean, waitSeconds: number): void {
     this.turns.observe({ kind, outcome: ok ? 'ok' : 'error' }, seconds);
     this.mailboxWait.observe({ kind }, waitSeconds);
+  }
+
+  commit(seconds: number, rows: number): void {
+    this.commits.observe(seconds);
+    this.commitRows.observe(rows);
   }
 
   /** An event appended to the event log (agents, teams, the refinery). */

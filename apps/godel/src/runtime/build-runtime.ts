@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { ActorSystem, type ActorDefinition, type FederationHooks, type PlacementStrategy, type TurnObserver } from '@godel/actors';
+import { ActorSystem, type ActorDefinition, type FederationHooks, type PlacementStrategy, type StateStore, type TurnObserver } from '@godel/actors';
 import type { GodelConfig } from '@godel/config';
 import { PgStateStore } from '@godel/persistence';
 import {
@@ -36,6 +36,8 @@ export interface BuildRuntimeOptions {
   /** Which member owns which shard (default rendezvous) and the federation's lease-round hooks. */
   placement?: PlacementStrategy;
   federation?: FederationHooks;
+  /** Each group commit of actor state: its round trip to PostgreSQL and its rows. */
+  onCommit?: (seconds: number, rows: number) => void;
 }
 
 export interface BuiltRuntime {
@@ -84,7 +86,7 @@ export function buildRuntime(o: BuildRuntimeOptions): BuiltRuntime {
     mailbox,
     leases,
     membership,
-    store: new PgStateStore(o.dataSource),
+    store: timedCommits(new PgStateStore(o.dataSource), o.onCommit),
     replies,
     reminders,
     definitions: o.definitions,
@@ -109,6 +111,23 @@ export function buildRuntime(o: BuildRuntimeOptions): BuiltRuntime {
       await mailbox.close();
       bullConnection.disconnect();
       redis.disconnect();
+    },
+  };
+}
+
+/** The store, with each group commit timed (the part of a turn spent in PostgreSQL). */
+function timedCommits(store: StateStore, onCommit?: (seconds: number, rows: number) => void): StateStore {
+  if (!onCommit) return store;
+  return {
+    fence: (shard, epoch, owner) => store.fence(shard, epoch, owner),
+    load: (ids) => store.load(ids),
+    async commit(writes) {
+      const t0 = process.hrtime.bigint();
+      try {
+        return await store.commit(writes);
+      } finally {
+        onCommit(Number(process.hrtime.bigint() - t0) / 1e9, writes.length);
+      }
     },
   };
 }

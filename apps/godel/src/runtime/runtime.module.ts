@@ -53,6 +53,7 @@ const LOGGED = new Set([
           hostShards: config.roles.includes('runtime'),
           // Issue 12: draining and unhealthy members get no shards (the member's heartbeat says which).
           placement: new HealthAwarePlacement({ maxLagMs: config.runtime.placementMaxLagMs }),
+          onCommit: (seconds, rows) => metrics.commit(seconds, rows),
           observer: new OtelTurnObserver((kind, seconds, ok, waited) => metrics.turn(kind, seconds, ok, waited)),
           onEvent: (type, data) => {
             metrics.count(type, data);
