@@ -1,11 +1,13 @@
 /**
  * Three consecutive latency runs, each bracketed by the probes of latency-probe.ts (this process's
- * loop and GC, the server's loop, GC and turn histogram) and the machine's load average: a tail is
- * reported with what the machine and both processes did while it was measured.
+ * loop and GC, the server's loop, GC, turn and commit histograms), disk-probe.ts (the disk's flushes)
+ * and the machine's load average: a tail is reported with what the machine and both processes did
+ * while it was measured.
  */
+import { watchDisk, type DiskStats } from './disk-probe';
 import { load1m, scrape, serverDelta, watchLoop, type LoopStats, type ServerStats } from './latency-probe';
 
-export interface LatencyRun extends LoopStats, ServerStats {
+export interface LatencyRun extends LoopStats, ServerStats, DiskStats {
   p50: number;
   p99: number;
   n: number;
@@ -46,10 +48,12 @@ export async function latencyRuns(run: () => Promise<{ p50: number; p99: number;
   for (let i = 0; i < runs; i++) {
     const before = serverUrl ? await scrape(serverUrl) : '';
     const loop = watchLoop();
+    const disk = watchDisk();
     const r = await run();
     const mine = loop.stop();
+    const flushes = await disk.stop();
     const server = serverUrl ? serverDelta(before, await scrape(serverUrl)) : ({} as ServerStats);
-    const row: LatencyRun = { ...r, p50: Number(r.p50.toFixed(2)), p99: Number(r.p99.toFixed(2)), ...mine, ...server, load_avg_1m: load1m() };
+    const row: LatencyRun = { ...r, p50: Number(r.p50.toFixed(2)), p99: Number(r.p99.toFixed(2)), ...mine, ...server, ...flushes, load_avg_1m: load1m() };
     process.stderr.write(`  run ${i + 1}/${runs}: ${JSON.stringify(row)}\n`);
     out.push(row);
   }
