@@ -50,7 +50,7 @@ export class RuntimeMetrics {
     this.turns = new Histogram({ name: 'godel_actor_turn_duration_seconds', help: 'Actor turn latency (handler, commit and effects) by actor kind and outcome', labelNames: ['kind', 'outcome'], buckets: SECONDS, registers });
     this.mailboxWait = new Histogram({ name: 'godel_actor_mailbox_wait_seconds', help: "Time from a message's send to the start of its turn (transport, read, queue behind the actor's earlier messages), by actor kind", labelNames: ['kind'], buckets: SECONDS, registers });
     this.commits = new Histogram({ name: 'godel_state_commit_duration_seconds', help: 'Group commits of actor state: the round trip to PostgreSQL of one batch of turns', buckets: SECONDS, registers });
-    this.commitRows = new Histogram({ name: 'godel_state_commit_rows', help: 'Actor state rows per group commit', buckets: [1, 2, 5, 10, 25, 50, 100, 250, 500], registers });
+    this.commitRows = new Histogram({ name: 'godel_state_commit_rows', help: 'State writes (one per committed turn) per group commit of actor state', buckets: [1, 2, 5, 10, 25, 50, 100, 250, 500], registers });
     this.activationsTotal = new Counter({ name: 'godel_actor_activations_total', help: 'Actor activations (state loaded) on this instance', labelNames: ['kind'], registers });
     this.takeovers = new Counter({ name: 'godel_lease_takeovers_total', help: 'Shard leases this instance acquired (each a new fencing epoch)', registers });
     this.spawns = new Histogram({ name: 'godel_agent_spawn_duration_seconds', help: 'Time to start a coding-agent process until it answers', labelNames: ['outcome'], buckets: LONG_SECONDS, registers });
